@@ -1,0 +1,1 @@
+"""Local stand-ins for the external services staging talks to: OpenAI and Sentry."""

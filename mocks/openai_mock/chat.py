@@ -1,0 +1,143 @@
+"""POST /v1/chat/completions: deterministic answers, plain or streamed as chat.completion.chunk events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import models, text
+from .errors import BadRequest, invalid_type, missing
+from .http import EventStream, json_response
+
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+FINGERPRINT = "fp_mockstaging"
+
+
+def message_text(content: object) -> str:
+    """Return the text of a message's content, whether a string or a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+def validate(body: dict) -> tuple[str, list[dict]]:
+    """Check the fields the real API requires, raising its 400s; return the model and messages."""
+    if "model" not in body:
+        raise missing("model")
+    if not isinstance(body["model"], str):
+        raise invalid_type("model", "a string", body["model"])
+    if "messages" not in body:
+        raise missing("messages")
+    messages = body["messages"]
+    if not isinstance(messages, list):
+        raise invalid_type("messages", "an array", messages)
+    if not messages:
+        raise BadRequest("Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
+                         "an empty array instead.", param="messages", code="empty_array")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise invalid_type(f"messages[{i}]", "an object", message)
+        if message.get("role") not in ROLES:
+            raise BadRequest(f"Invalid value: '{message.get('role')}'. Supported values are: 'system', "
+                             "'assistant', 'user', 'function', 'tool', and 'developer'.",
+                             param=f"messages[{i}].role", code="invalid_value")
+    _check_int(body, "max_tokens")
+    _check_int(body, "max_completion_tokens")
+    _check_int(body, "n", minimum=1)
+    return models.require(body["model"], models.CHAT_MODELS), messages
+
+
+def _check_int(body: dict, name: str, minimum: int = 1) -> None:
+    """Raise a 400 unless `body[name]` is absent, null or an integer >= minimum."""
+    value = body.get(name)
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid_type(name, "an integer", value)
+    if value < minimum:
+        raise BadRequest(f"Invalid '{name}': integer below minimum value. Expected a value >= {minimum}, "
+                         f"but got {value} instead.", param=name, code="integer_below_min_value")
+
+
+def answer(body: dict, messages: list[dict]) -> tuple[str, str, dict]:
+    """Return the reply text, finish reason and usage for a request."""
+    user_texts = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+    reply = text.summarize(user_texts[-1] if user_texts else "")
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") in {"json_object", "json_schema"}:
+        source = user_texts[-1] if user_texts else ""
+        reply = json.dumps({"summary": reply, "topics": text.keywords(source)})
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    finish = "stop"
+    if limit:
+        reply, cut = text.truncate_to_tokens(reply, limit)
+        finish = "length" if cut else "stop"
+    prompt = sum(4 + text.count_tokens(message_text(m.get("content"))) for m in messages) + 3
+    completion = text.count_tokens(reply) * (body.get("n") or 1)
+    usage = {
+        "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+    }
+    return reply, finish, usage
+
+
+async def create(request: Request, body: dict) -> Response:
+    """Answer a chat completion request, streamed when `stream` is true."""
+    model, messages = validate(body)
+    reply, finish, usage = answer(body, messages)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if body.get("stream"):
+        return _stream(body, model, completion_id, created, reply, finish, usage)
+    choices = [
+        {"index": i, "message": {"role": "assistant", "content": reply, "refusal": None, "annotations": []},
+         "logprobs": None, "finish_reason": finish}
+        for i in range(body.get("n") or 1)
+    ]
+    return json_response({
+        "id": completion_id, "object": "chat.completion", "created": created, "model": model,
+        "choices": choices, "usage": usage, "service_tier": "default", "system_fingerprint": FINGERPRINT,
+    })
+
+
+def _stream(body: dict, model: str, completion_id: str, created: int, reply: str, finish: str,
+            usage: dict) -> EventStream:
+    """Build the SSE events of a streamed completion, ending with `data: [DONE]`."""
+    options = body.get("stream_options")
+    include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+    base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "service_tier": "default", "system_fingerprint": FINGERPRINT}
+
+    def chunk(delta: dict, finish_reason: str | None = None) -> str:
+        data = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+        if include_usage:
+            data["usage"] = None
+        return EventStream.event(data)
+
+    events = [chunk({"role": "assistant", "content": "", "refusal": None})]
+    events += [chunk({"content": piece}) for piece in _split_keeping_spaces(reply)]
+    events.append(chunk({}, finish))
+    if include_usage:
+        events.append(EventStream.event({**base, "choices": [], "usage": usage}))
+    events.append(EventStream.event("[DONE]"))
+    return EventStream(events, {"stream": True, "content": reply, "finish_reason": finish, "usage": usage,
+                                "events": len(events)})
+
+
+def _split_keeping_spaces(reply: str) -> list[str]:
+    """Split text into word-sized pieces whose concatenation is the text."""
+    pieces, start = [], 0
+    for i in range(1, len(reply)):
+        if reply[i] in " \n" and reply[i - 1] not in " \n":
+            pieces.append(reply[start:i])
+            start = i
+    pieces.append(reply[start:])
+    return [p for p in pieces if p]
