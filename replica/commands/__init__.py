@@ -1,0 +1,1 @@
+"""One module per command users type (`invoke staging.<command>`)."""

@@ -1,0 +1,40 @@
+"""`staging.down`: stop and remove the replica's containers (and with --volumes, its data)."""
+from __future__ import annotations
+
+from .. import console, engine, health
+from ..compose import Compose
+from ..settings import Settings
+
+
+def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
+    """Remove the replica's containers and network (and volumes); return what was removed."""
+    engine.ensure_engine(provision=False)
+    client = health.engine_client()
+    label = f"{health.PROJECT_LABEL}={settings.project}"
+    containers = [c.name for c in client.containers.list(all=True, filters={"label": label})]
+    data = [v.name for v in client.volumes.list(filters={"label": label})] if volumes else []
+    compose = Compose(settings)
+    if compose.env_file.is_file():
+        args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
+        compose.run(*args, timeout=300)
+    else:
+        _remove_without_compose(client, label, volumes)
+    removed = {"containers": containers, "volumes": data}
+    if not containers and not data:
+        console.info(f"replica {settings.name!r} had nothing running")
+    else:
+        console.success(f"removed {len(containers)} containers"
+                        + (f" and volumes {', '.join(data)}" if data else "")
+                        + ("" if volumes else " (data volumes kept: --volumes drops them)"))
+    return removed
+
+
+def _remove_without_compose(client, label: str, volumes: bool) -> None:
+    # The state folder is gone (e.g. a fresh clone): remove by compose's labels instead.
+    for container in client.containers.list(all=True, filters={"label": label}):
+        container.remove(force=True)
+    for network in client.networks.list(filters={"label": label}):
+        network.remove()
+    if volumes:
+        for volume in client.volumes.list(filters={"label": label}):
+            volume.remove(force=True)

@@ -1,0 +1,46 @@
+"""`staging.status`: each service's state, health and URL, as a table or JSON."""
+from __future__ import annotations
+
+from rich.table import Table
+
+from .. import engine, health, stack as stack_module
+from ..health import ServiceState
+from ..settings import Settings
+
+HEALTH_STYLE = {"healthy": "green", "completed": "green", "starting": "yellow",
+                "unhealthy": "red", "failed": "red"}
+
+
+def status(settings: Settings) -> dict:
+    """Return the replica's services with state, health and URL (plain data, for --json)."""
+    engine.ensure_engine(provision=False)
+    states = health.service_states(health.engine_client(), settings.project)
+    stack = stack_module.load(settings)
+    services = stack.services if stack else [s for s in states if s != "migrate"]
+    report = {"replica": settings.name, "project": settings.project, "services": {}}
+    for service in services:
+        state = states.get(service)
+        report["services"][service] = {
+            "state": state.state if state else "missing",
+            "health": state.health if state else "missing",
+            "url": stack.url(service) if stack and service in stack.ports else None,
+        }
+    report["up"] = bool(services) and all(
+        states.get(s) is not None and states[s].ready for s in services)
+    return report
+
+
+def render_table(stack: stack_module.Stack, states: dict[str, ServiceState]) -> Table:
+    """Render services as a table: service, state, health, URL."""
+    table = Table(title=f"replica {stack.settings.name} ({stack.settings.project})",
+                  title_justify="left")
+    for column in ("service", "state", "health", "url"):
+        table.add_column(column)
+    for service in [*stack.services, "migrate"]:
+        state = states.get(service)
+        health_text = state.health if state else "—"
+        style = HEALTH_STYLE.get(health_text, "")
+        url = stack.url(service) if service in stack.ports else ""
+        table.add_row(service, state.state if state else "—",
+                      f"[{style}]{health_text}[/]" if style else health_text, url)
+    return table

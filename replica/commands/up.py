@@ -1,0 +1,104 @@
+"""`staging.up`: bring the replica up, build only what changed, wait for health, print where it is."""
+from __future__ import annotations
+
+import hashlib
+import signal
+import time
+
+from rich.live import Live
+
+from .. import console, engine, health, images, stack as stack_module
+from ..errors import StackUnhealthyError, StagingError
+from ..settings import Settings
+from .status import render_table
+
+FINGERPRINT_FILE = "applied.sha256"
+IMAGE_SERVICES = {"DB_IMAGE": "db", "REDIS_IMAGE": "redis", "MOCKS_IMAGE": "mock-openai",
+                  "APP_IMAGE": "app"}
+
+
+def up(settings: Settings, overrides: dict[str, str] | None = None, mock_profile: str = "",
+       timeout: float = 300) -> stack_module.Stack:
+    """Bring the replica up (idempotent) and return the stack that runs."""
+    engine.ensure_engine(settings.provision_engine)
+    client = health.engine_client()
+    before = health.service_states(client, settings.project)
+    own_ports = {port for state in before.values() for port in state.published}
+    stack = stack_module.prepare(settings, overrides or {}, own_ports, mock_profile)
+    expected = [*stack.services, "migrate"]
+    fingerprint = _fingerprint(stack)
+    if _already_up(settings, before, expected, fingerprint):
+        console.success(f"replica {settings.name!r} is already up")
+        console.console.print(render_table(stack, before))
+        return stack
+    _build_missing(stack)
+    _drop_disabled(stack, before)
+    states = _compose_up(stack, client, expected, timeout)
+    (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
+    console.success(f"replica {settings.name!r} is up (project {settings.project})")
+    console.console.print(render_table(stack, states))
+    return stack
+
+
+def _fingerprint(stack: stack_module.Stack) -> str:
+    digest = hashlib.sha256(stack.settings.compose_file.read_bytes())
+    for name in ("compose.env", "app.env"):
+        digest.update((stack.settings.state_dir / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _already_up(settings: Settings, states: dict, expected: list[str], fingerprint: str) -> bool:
+    path = settings.state_dir / FINGERPRINT_FILE
+    applied = path.read_text().strip() if path.is_file() else ""
+    return applied == fingerprint and all(s in states and states[s].ready for s in expected)
+
+
+def _build_missing(stack: stack_module.Stack) -> None:
+    missing = [service for variable, service in IMAGE_SERVICES.items()
+               if service in stack.services and not images.image_id(stack.compose_env[variable])]
+    if not missing:
+        return
+    console.info(f"building images: {', '.join(missing)} (only what changed is rebuilt)")
+    started = time.monotonic()
+    with console.console.status("building…"):
+        stack.compose.run("build", *missing, timeout=1800)
+    console.success(f"built {', '.join(missing)} in {time.monotonic() - started:.0f} s")
+
+
+def _drop_disabled(stack: stack_module.Stack, states: dict) -> None:
+    disabled = [s for s in states if s not in stack.services and s != "migrate"]
+    if disabled:
+        stack.compose.run("rm", "--force", "--stop", *disabled)
+        console.info(f"stopped {', '.join(disabled)} (disabled for this run)")
+
+
+def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
+    process = stack.compose.popen("up", "--detach", "--remove-orphans", *expected)
+    project = stack.settings.project
+    try:
+        with Live(render_table(stack, {}), console=console.console, transient=True) as live:
+            health.wait_healthy(client, project, expected, timeout,
+                                on_change=lambda states: live.update(render_table(stack, states)),
+                                stop_when=lambda: process.poll() not in (None, 0))
+        output = process.communicate()[0]
+    except StackUnhealthyError as error:
+        process.terminate()
+        raise _with_diagnostics(error, client, project, expected) from None
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        raise StagingError("interrupted: the stack may be half up",
+                           hint="run `invoke staging.up` again; it repairs what is missing") from None
+    if process.returncode != 0:
+        error = StackUnhealthyError(f"`docker compose up` failed:\n{(output or '').strip()[-1500:]}")
+        raise _with_diagnostics(error, client, project, expected)
+    return health.wait_healthy(client, project, expected, timeout)
+
+
+def _with_diagnostics(error: StagingError, client, project: str, expected: list[str]) -> StagingError:
+    states = health.service_states(client, project)
+    culprits = [s for s in expected if s in states and states[s].broken] or \
+               [s for s in expected if s in states and not states[s].ready]
+    details = "\n".join(health.diagnostics(client, project, s) for s in culprits[:2])
+    return StackUnhealthyError(f"{error}\n{details}".rstrip(),
+                               hint="fix the service above, then `invoke staging.up` again")

@@ -1,0 +1,23 @@
+"""One console for everything the tooling prints."""
+from rich.console import Console
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    console.print(f"[cyan]•[/] {message}")
+
+
+def success(message: str) -> None:
+    console.print(f"[green]✔[/] {message}")
+
+
+def warning(message: str) -> None:
+    err_console.print(f"[yellow]![/] {message}")
+
+
+def failure(message: str, hint: str | None = None) -> None:
+    err_console.print(f"[red]✘ {message}[/]")
+    if hint:
+        err_console.print(f"  [dim]→ {hint}[/]")

@@ -1,0 +1,95 @@
+"""The app's environment: the runbook's staging profile, with local overrides.
+
+Precedence, lowest first: `.env.staging.example` (tracked, every variable) → `.env.staging`
+(untracked, the user's overrides) → the choices of `staging.up` (e.g. `--no-redis`).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv.parser import parse_stream
+
+from .errors import ConfigError, EnvFileError
+
+EXAMPLE_NAME = ".env.staging.example"
+OVERRIDE_NAME = ".env.staging"
+REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def read_env_file(path: Path) -> dict[str, tuple[str, int]]:
+    """Read KEY=VALUE lines into {key: (value, line)}; a malformed line is an error naming it."""
+    values: dict[str, tuple[str, int]] = {}
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            line = binding.original.line
+            if binding.error:
+                raise EnvFileError(path, line, f"cannot parse {binding.original.string.strip()!r}")
+            if binding.key is None:
+                continue
+            if binding.value is None:
+                raise EnvFileError(path, line, f"{binding.key} has no '=' and no value")
+            values[binding.key] = (binding.value, line)
+    return values
+
+
+def load_profile(root: Path, overrides: dict[str, str] | None = None,
+                 substitutions: dict[str, str] | None = None) -> dict[str, str]:
+    """Merge the example, `.env.staging` and the task's overrides into the app's environment."""
+    example_path = root / EXAMPLE_NAME
+    if not example_path.is_file():
+        raise ConfigError(f"{example_path} is missing", hint="restore it from git")
+    example = read_env_file(example_path)
+    merged = {key: value for key, (value, _) in example.items()}
+    override_path = root / OVERRIDE_NAME
+    if override_path.is_file():
+        for key, (value, line) in read_env_file(override_path).items():
+            if key not in example:
+                raise EnvFileError(override_path, line,
+                                   f"unknown variable {key} (the known ones are in {EXAMPLE_NAME})")
+            merged[key] = value
+    merged.update(overrides or {})
+    return {key: _substitute(key, value, substitutions or {}) for key, value in merged.items()}
+
+
+def _substitute(key: str, value: str, substitutions: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in substitutions:
+            raise ConfigError(f"{key} refers to ${{{name}}}, which the replica does not provide",
+                              hint=f"known: {', '.join(sorted(substitutions)) or 'none'}")
+        return substitutions[name]
+
+    return REFERENCE.sub(replace, value)
+
+
+def database_credentials(profile: dict[str, str]) -> dict[str, str]:
+    """Take the replica database's user, password and name from the profile's DATABASE_URL."""
+    url = urlsplit(profile.get("DATABASE_URL", ""))
+    name = url.path.lstrip("/")
+    if url.scheme not in ("postgresql", "postgres") or not (url.username and url.password and name):
+        raise ConfigError("DATABASE_URL must look like postgresql://user:password@db:5432/name",
+                          hint=f"fix it in {OVERRIDE_NAME}")
+    return {"DB_USER": url.username, "DB_PASSWORD": url.password, "DB_NAME": name}
+
+
+def redis_enabled(profile: dict[str, str]) -> bool:
+    """Tell whether the profile asks for Redis (an empty REDIS_URL disables it)."""
+    return bool(profile.get("REDIS_URL", "").strip())
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    """Write values as an env file compose reads (no interpolation of its own)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}={_quote(value)}" for key, value in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _quote(value: str) -> str:
+    # Single quotes: compose takes the content literally (no ${} expansion, no escapes).
+    if re.fullmatch(r"[A-Za-z0-9_./:@+,=-]*", value):
+        return value
+    if "'" in value:
+        raise ConfigError(f"a value containing a single quote cannot be passed to compose: {value!r}")
+    return f"'{value}'"

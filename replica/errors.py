@@ -1,0 +1,60 @@
+"""The errors the tooling raises where a problem is known; tasks report them once, at the edge."""
+
+
+class StagingError(Exception):
+    """A failure the user can act on: a message, a next step, and an exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+class ConfigError(StagingError):
+    """A setting, env file or flag is wrong."""
+
+    exit_code = 2
+
+
+class EnvFileError(ConfigError):
+    """A line of an env profile file cannot be used."""
+
+    def __init__(self, path, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+
+
+class PortBusyError(ConfigError):
+    """A port the replica wants to publish is taken by something else."""
+
+
+class UnknownServiceError(ConfigError):
+    """A service name that the stack does not have."""
+
+
+class EngineError(StagingError):
+    """No usable container engine, or it failed."""
+
+    exit_code = 3
+
+
+class ComposeError(EngineError):
+    """`docker compose` failed."""
+
+
+class ImageBuildError(EngineError):
+    """A base or service image could not be built."""
+
+
+class StackUnhealthyError(StagingError):
+    """A service of the stack exited or turned unhealthy."""
+
+    exit_code = 4
+
+
+class StackNotUpError(StagingError):
+    """The command needs a running stack and there is none."""
+
+    exit_code = 4

@@ -1,0 +1,78 @@
+"""Host ports of a replica: pinned by the user, remembered per replica, else preferred or free.
+
+Every port is published on 127.0.0.1 only. A replica keeps its ports across runs (in
+.staging/<name>/ports.json) so URLs stay stable; a second replica gets other, free ones.
+"""
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from .errors import PortBusyError
+from .settings import PREFERRED_PORTS, Settings, port_variable
+
+STATE_FILE = "ports.json"
+
+
+def resolve_ports(settings: Settings, services: list[str], own_ports: set[int]) -> dict[str, int]:
+    """Choose a host port per service; `own_ports` are those this replica already publishes."""
+    remembered = _read_state(settings.state_dir / STATE_FILE)
+    chosen: dict[str, int] = {}
+    for service in services:
+        if service in settings.pinned_ports:
+            port = settings.pinned_ports[service]
+            if port not in own_ports and not is_free(port):
+                raise PortBusyError(
+                    f"port {port} for {service} is already in use on 127.0.0.1",
+                    hint=f"free it, or choose another with {port_variable(service)}=<port>")
+        else:
+            port = _unpinned_port(service, remembered.get(service), own_ports,
+                                  taken=set(chosen.values()))
+        chosen[service] = port
+    _write_state(settings.state_dir / STATE_FILE, {**remembered, **chosen})
+    return chosen
+
+
+def _unpinned_port(service: str, remembered: int | None, own_ports: set[int], taken: set[int]) -> int:
+    for candidate in (remembered, PREFERRED_PORTS[service]):
+        if candidate and candidate not in taken and (candidate in own_ports or is_free(candidate)):
+            return candidate
+    return free_port()
+
+
+def is_free(port: int) -> bool:
+    """Tell whether nothing listens on 127.0.0.1:port (and it could be bound now)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port() -> int:
+    """Return a port the kernel says is free on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def remembered_ports(settings: Settings) -> dict[str, int]:
+    """Return the ports this replica was last brought up with."""
+    return _read_state(settings.state_dir / STATE_FILE)
+
+
+def _read_state(path: Path) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {key: int(value) for key, value in data.items() if str(value).isdigit()}
+
+
+def _write_state(path: Path, ports: dict[str, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ports, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,100 @@
+"""Tasks that run the stack: engine, up, down, status, logs, restart, psql, redis-cli, shell."""
+from __future__ import annotations
+
+import json
+
+from invoke import task
+from invoke.exceptions import Exit
+
+from .. import console, engine as engine_module
+from ..commands import down as down_module, service as service_commands, status as status_module
+from ..commands import up as up_module
+from .reporting import reported, settings_for
+
+NAME_HELP = "replica name: its own compose project, volumes and ports (env STAGING_NAME)"
+
+
+@task(help={})
+@reported
+def engine(c):
+    """Find a running container engine and Compose v2; install them only when there is none."""
+    found = engine_module.ensure_engine(settings_for(None).provision_engine)
+    console.success(f"engine {found.server_version}, compose {found.compose_version}"
+                    + (" (provisioned now)" if found.provisioned else ""))
+
+
+@task(help={"name": NAME_HELP, "no_redis": "run without Redis, as the runbook allows",
+            "timeout": "seconds to wait for every service to be healthy"})
+@reported
+def up(c, name=None, no_redis=False, timeout=300):
+    """Bring the staging replica up and wait until every service is healthy."""
+    overrides = {"REDIS_URL": ""} if no_redis else {}
+    up_module.up(settings_for(name), overrides, timeout=float(timeout))
+
+
+@task(help={"name": NAME_HELP, "volumes": "also remove the data volumes (database contents)"})
+@reported
+def down(c, name=None, volumes=False):
+    """Stop and remove the replica's containers; --volumes drops its data too. Asks nothing."""
+    down_module.down(settings_for(name), volumes=volumes)
+
+
+@task(help={"name": NAME_HELP, "json": "print JSON for scripts"})
+@reported
+def status(c, name=None, json_=False):
+    """Show each service's state, health and URL."""
+    report = status_module.status(settings_for(name))
+    if json_:
+        print(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+    table = Table(title=f"replica {report['replica']} ({report['project']})", title_justify="left")
+    for column in ("service", "state", "health", "url"):
+        table.add_column(column)
+    for svc, info in report["services"].items():
+        table.add_row(svc, info["state"], info["health"], info["url"] or "")
+    console.console.print(table if report["services"] else "nothing is running for this replica")
+
+
+@task(help={"name": NAME_HELP, "follow": "keep printing new lines", "tail": "lines of history"})
+@reported
+def logs(c, service=None, name=None, follow=False, tail=200):
+    """Print the logs of one service (app, db, redis, mock-openai, error-sink, migrate) or all."""
+    _exit_with(service_commands.logs(settings_for(name), service, follow, int(tail)))
+
+
+@task(help={"name": NAME_HELP})
+@reported
+def restart(c, service=None, name=None):
+    """Restart one service (or all) and wait until it is healthy again."""
+    service_commands.restart(settings_for(name), service)
+
+
+@task(help={"name": NAME_HELP})
+@reported
+def psql(c, name=None):
+    """Open psql on the replica's database."""
+    settings = settings_for(name)
+    _exit_with(service_commands.exec_in(settings, "db", *service_commands.psql_command(settings)))
+
+
+@task(name="redis-cli", help={"name": NAME_HELP})
+@reported
+def redis_cli(c, name=None):
+    """Open redis-cli on the replica's Redis."""
+    _exit_with(service_commands.exec_in(settings_for(name), "redis", "redis-cli"))
+
+
+@task(help={"name": NAME_HELP, "service": "where to open the shell (default: app)"})
+@reported
+def shell(c, service="app", name=None):
+    """Open a shell inside a service's container (the app by default)."""
+    _exit_with(service_commands.exec_in(settings_for(name), service, "bash"))
+
+
+def _exit_with(code: int) -> None:
+    if code:
+        raise Exit(code=code)
+
+
+TASKS = [engine, up, down, status, logs, restart, psql, redis_cli, shell]
