@@ -1,0 +1,57 @@
+"""Helpers shared by the JSON API views: body parsing, ints, pagination."""
+from __future__ import annotations
+
+from flask import request
+
+from .errors import ApiError
+
+MAX_PER_PAGE = 100
+
+
+def json_body() -> dict:
+    """Return the request's JSON object or raise a 4xx that says what is wrong."""
+    if not request.is_json:
+        raise ApiError(415, "send a JSON body with Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "request body is not valid JSON")
+    if not isinstance(data, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return data
+
+
+def text_field(data: dict, name: str, *, required: bool = True, max_len: int = 200,
+               min_len: int = 1) -> str | None:
+    """Read a string field, stripped, within length bounds."""
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip() and not required):
+        if required:
+            raise ApiError(400, f"'{name}' is required")
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string")
+    value = value.strip()
+    if not min_len <= len(value) <= max_len:
+        raise ApiError(400, f"'{name}' must be {min_len} to {max_len} characters")
+    return value
+
+
+def int_arg(name: str, default: int, *, low: int, high: int) -> int:
+    """Read an integer query argument within bounds."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be an integer") from None
+    if not low <= value <= high:
+        raise ApiError(400, f"'{name}' must be between {low} and {high}")
+    return value
+
+
+def pagination() -> tuple[int, int]:
+    """Return (page, per_page) from ?page=&per_page=."""
+    page = int_arg("page", 1, low=1, high=1_000_000)
+    per_page = int_arg("per_page", 20, low=1, high=MAX_PER_PAGE)
+    return page, per_page

@@ -1,0 +1,202 @@
+"""Live transcription over Socket.IO: join a meeting, send audio, receive segments."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+from datetime import datetime, timezone
+
+import openai
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_socketio import emit, join_room, leave_room
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .ai import get_client
+from .extensions import db, socketio
+from .green import eventlet_active
+from .models import Meeting, TranscriptSegment
+
+log = logging.getLogger(__name__)
+MAX_AUDIO_BYTES = 512 * 1024
+MAX_SEQ = 2**31 - 1
+
+
+class EventError(Exception):
+    """A Socket.IO event the client must fix; sent back as an `error` event."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.code, self.message, self.retryable = code, message, retryable
+
+
+def init_socketio(app: Flask, settings) -> None:
+    """Bind Socket.IO: WebSocket only (no sticky sessions), a queue across workers."""
+    kwargs = {"async_mode": app.config.get("SOCKETIO_ASYNC_MODE")
+              or ("eventlet" if eventlet_active() else "threading"),
+              "transports": ["websocket"], "max_http_buffer_size": MAX_AUDIO_BYTES * 2,
+              "cors_allowed_origins": allowed_origins(settings),
+              "logger": settings.enable_verbose_logging, "engineio_logger": False}
+    fanout = app.config.get("MINA_FANOUT") or ("redis" if settings.redis_url else "postgres")
+    if fanout == "redis":
+        kwargs["message_queue"] = settings.redis_url
+    elif fanout == "postgres":
+        from .fanout import PostgresManager
+        kwargs["client_manager"] = PostgresManager(settings.database_url)
+    app.extensions["mina.fanout"] = fanout
+    socketio.init_app(app, **kwargs)
+
+
+def allowed_origins(settings):
+    """Same-origin always, plus FRONTEND_URL when set."""
+    extra = {settings.frontend_url.rstrip("/")} if settings.frontend_url else set()
+
+    def check(origin, environ):
+        same = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin is None or origin == same or origin in extra
+    return check
+
+
+def room_for(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def owned_meeting(data) -> Meeting:
+    """Return the caller's meeting named by data['meeting_id'] or raise EventError."""
+    if not isinstance(data, dict):
+        raise EventError("bad_event", "event data must be an object")
+    meeting_id = data.get("meeting_id")
+    if isinstance(meeting_id, bool) or not isinstance(meeting_id, int) or meeting_id < 1:
+        raise EventError("bad_event", "'meeting_id' must be a positive integer")
+    meeting = db.session.scalar(select(Meeting).where(
+        Meeting.id == meeting_id, Meeting.owner_id == current_user.id))
+    if meeting is None:
+        raise EventError("not_found", f"meeting {meeting_id} not found")
+    return meeting
+
+
+def parse_chunk(data: dict) -> tuple[int, bytes]:
+    """Validate an audio_chunk event and return (seq, audio bytes)."""
+    seq, audio = data.get("seq"), data.get("audio")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise EventError("bad_event", "'seq' must be a non-negative integer")
+    if isinstance(audio, str):
+        if len(audio) > MAX_AUDIO_BYTES * 4 // 3 + 4:
+            raise EventError("too_large", f"audio chunk is over {MAX_AUDIO_BYTES} bytes")
+        try:
+            audio = base64.b64decode(audio, validate=True)
+        except (binascii.Error, ValueError):
+            raise EventError("bad_event", "'audio' is not valid base64") from None
+    if not isinstance(audio, (bytes, bytearray)) or not audio:
+        raise EventError("bad_event", "'audio' must be non-empty bytes or base64 text")
+    if len(audio) > MAX_AUDIO_BYTES:
+        raise EventError("too_large", f"audio chunk is over {MAX_AUDIO_BYTES} bytes")
+    for key in ("start_ms", "end_ms"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 0 <= value <= MAX_SEQ):
+            raise EventError("bad_event", f"'{key}' must be a non-negative integer")
+    return seq, bytes(audio)
+
+
+def transcribe(audio: bytes, seq: int) -> str:
+    """Send one chunk to the transcription API and return its text."""
+    try:
+        result = get_client().audio.transcriptions.create(
+            model="whisper-1", file=(f"chunk-{seq}.webm", audio, "audio/webm"))
+    except openai.OpenAIError as exc:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(exc)
+        retryable = not isinstance(exc, openai.APIStatusError) or exc.status_code >= 429
+        raise EventError("transcription_failed",
+                         f"transcription failed ({type(exc).__name__}); resend the chunk",
+                         retryable=retryable) from exc
+    return (getattr(result, "text", None) or "").strip()
+
+
+def store_segment(meeting: Meeting, seq: int, text: str, data: dict) -> TranscriptSegment:
+    """Insert the segment; a seq already stored is an error and is never overwritten."""
+    speaker = data.get("speaker") if isinstance(data.get("speaker"), str) else None
+    segment = TranscriptSegment(
+        meeting_id=meeting.id, seq=seq, text=text, start_ms=data.get("start_ms"),
+        end_ms=data.get("end_ms"),
+        speaker=(speaker or current_user.display_name or current_user.username)[:100])
+    if meeting.status == "scheduled":
+        meeting.status, meeting.started_at = "live", datetime.now(timezone.utc)
+    db.session.add(segment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EventError("duplicate_seq", f"segment {seq} is already stored") from None
+    return segment
+
+
+def send_error(err: EventError, event: str) -> dict:
+    log.info("socket.io %s rejected for sid %s: %s", event, request.sid, err.message)
+    body = {"event": event, "code": err.code, "message": err.message,
+            "retryable": err.retryable}
+    emit("error", body)
+    return {"ok": False, **body}
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    if not current_user.is_authenticated:
+        log.info("socket.io connect refused: not logged in")
+        raise ConnectionRefusedError("login required")
+    emit("welcome", {"worker_pid": os.getpid(), "user_id": current_user.id})
+
+
+@socketio.on("join")
+def on_join(data=None):
+    try:
+        meeting = owned_meeting(data)
+    except EventError as err:
+        return send_error(err, "join")
+    join_room(room_for(meeting.id))
+    db.session.rollback()
+    return {"ok": True, "meeting_id": meeting.id, "worker_pid": os.getpid(),
+            "fanout": current_app.extensions["mina.fanout"]}
+
+
+@socketio.on("leave")
+def on_leave(data=None):
+    try:
+        meeting = owned_meeting(data)
+    except EventError as err:
+        return send_error(err, "leave")
+    leave_room(room_for(meeting.id))
+    return {"ok": True, "meeting_id": meeting.id}
+
+
+@socketio.on("audio_chunk")
+def on_audio_chunk(data=None):
+    try:
+        meeting = owned_meeting(data)
+        seq, audio = parse_chunk(data)
+        exists = db.session.scalar(select(TranscriptSegment.id).where(
+            TranscriptSegment.meeting_id == meeting.id, TranscriptSegment.seq == seq))
+        if exists is not None:
+            raise EventError("duplicate_seq", f"segment {seq} is already stored")
+        db.session.commit()  # no transaction held open across the transcription call
+        text = transcribe(audio, seq)
+        segment = store_segment(db.session.merge(meeting), seq, text, data)
+    except EventError as err:
+        db.session.rollback()
+        return send_error(err, "audio_chunk")
+    payload = {**segment.to_dict(), "worker_pid": os.getpid()}
+    socketio.emit("segment", payload, to=room_for(meeting.id))
+    return {"ok": True, "seq": seq, "segment_id": segment.id}
+
+
+@socketio.on_error_default
+def on_unexpected(exc):
+    db.session.rollback()
+    log.exception("socket.io handler failed: %s", exc)
+    emit("error", {"code": "server_error", "message": "the server could not handle that event",
+                   "retryable": True})
+    return {"ok": False, "code": "server_error"}

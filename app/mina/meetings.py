@@ -1,0 +1,83 @@
+"""Meetings over the JSON API: create, list, show, delete, transcript segments."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from .api import int_arg, json_body, pagination, text_field
+from .errors import ApiError
+from .extensions import db
+from .models import Meeting, TranscriptSegment
+
+bp = Blueprint("meetings", __name__, url_prefix="/api/meetings")
+
+
+def get_meeting(meeting_id: int, owner_id: int | None = None) -> Meeting:
+    """Return the meeting if it belongs to the user; 404 otherwise, never a 403 that leaks."""
+    owner_id = current_user.id if owner_id is None else owner_id
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, Meeting.owner_id == owner_id))
+    if meeting is None:
+        raise ApiError(404, f"meeting {meeting_id} not found")
+    return meeting
+
+
+def list_meetings(owner_id: int, page: int, per_page: int) -> tuple[list[Meeting], int]:
+    """Return one page of the owner's meetings, newest first, and the total count."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Meeting).where(Meeting.owner_id == owner_id))
+    rows = db.session.scalars(
+        select(Meeting).where(Meeting.owner_id == owner_id)
+        .order_by(Meeting.created_at.desc(), Meeting.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), total or 0
+
+
+@bp.get("")
+@login_required
+def index():
+    page, per_page = pagination()
+    rows, total = list_meetings(current_user.id, page, per_page)
+    return jsonify({"items": [m.to_dict() for m in rows], "page": page,
+                    "per_page": per_page, "total": total,
+                    "pages": (total + per_page - 1) // per_page})
+
+
+@bp.post("")
+@login_required
+def create():
+    data = json_body()
+    meeting = Meeting(owner_id=current_user.id, title=text_field(data, "title"),
+                      description=text_field(data, "description", required=False,
+                                             max_len=5000))
+    db.session.add(meeting)
+    db.session.commit()
+    return jsonify(meeting.to_dict()), 201
+
+
+@bp.get("/<int:meeting_id>")
+@login_required
+def show(meeting_id: int):
+    return jsonify(get_meeting(meeting_id).to_dict())
+
+
+@bp.delete("/<int:meeting_id>")
+@login_required
+def delete(meeting_id: int):
+    db.session.delete(get_meeting(meeting_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/<int:meeting_id>/segments")
+@login_required
+def segments(meeting_id: int):
+    get_meeting(meeting_id)
+    after = int_arg("after_seq", -1, low=-1, high=2**31 - 1)
+    limit = int_arg("limit", 500, low=1, high=1000)
+    rows = db.session.scalars(
+        select(TranscriptSegment)
+        .where(TranscriptSegment.meeting_id == meeting_id, TranscriptSegment.seq > after)
+        .order_by(TranscriptSegment.seq).limit(limit)).all()
+    return jsonify({"meeting_id": meeting_id, "items": [s.to_dict() for s in rows]})
