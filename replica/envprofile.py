@@ -23,9 +23,11 @@ def read_env_file(path: Path) -> dict[str, tuple[str, int]]:
     values: dict[str, tuple[str, int]] = {}
     with path.open(encoding="utf-8") as stream:
         for binding in parse_stream(stream):
-            line = binding.original.line
+            text = binding.original.string
+            # a binding's text starts with the blank lines before it: count them in
+            line = binding.original.line + text[:len(text) - len(text.lstrip())].count("\n")
             if binding.error:
-                raise EnvFileError(path, line, f"cannot parse {binding.original.string.strip()!r}")
+                raise EnvFileError(path, line, f"cannot parse {text.strip()!r}")
             if binding.key is None:
                 continue
             if binding.value is None:

@@ -1,10 +1,10 @@
 """The invoke namespace users type: `invoke staging.<task>` (tasks.py at the root loads this)."""
 from invoke import Collection
 
-from . import stack_tasks
+from . import stack_tasks, test_tasks
 
 staging = Collection("staging")
 for task in stack_tasks.TASKS:
     staging.add_task(task)
 
-namespace = Collection(staging)
+namespace = Collection(staging, test_tasks.test)

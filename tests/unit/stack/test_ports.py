@@ -1,0 +1,53 @@
+import socket
+from dataclasses import replace
+
+import pytest
+
+from replica.errors import PortBusyError
+from replica.ports import free_port, is_free, remembered_ports, resolve_ports
+from replica.settings import from_environment
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return replace(from_environment({}), root=tmp_path)
+
+
+@pytest.fixture
+def busy_port():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_a_busy_pinned_port_names_the_port_and_the_setting(settings, busy_port):
+    settings = replace(settings, pinned_ports={"app": busy_port})
+    with pytest.raises(PortBusyError) as error:
+        resolve_ports(settings, ["app"], own_ports=set())
+    assert str(busy_port) in str(error.value)
+    assert "STAGING_APP_PORT" in error.value.hint
+
+
+def test_a_port_the_replica_already_publishes_is_not_busy_for_it(settings, busy_port):
+    settings = replace(settings, pinned_ports={"app": busy_port})
+    assert resolve_ports(settings, ["app"], own_ports={busy_port}) == {"app": busy_port}
+
+
+def test_ports_are_remembered_per_replica(settings):
+    first = resolve_ports(settings, ["app", "db"], own_ports=set())
+    assert remembered_ports(settings) == first
+    assert resolve_ports(settings, ["app", "db"], own_ports=set()) == first
+
+
+def test_a_taken_preferred_port_is_replaced_by_a_free_one(settings, busy_port, monkeypatch):
+    monkeypatch.setitem(__import__("replica.ports").ports.PREFERRED_PORTS, "db", busy_port)
+    chosen = resolve_ports(settings, ["db"], own_ports=set())["db"]
+    assert chosen != busy_port and is_free(chosen)
+
+
+def test_two_services_never_share_a_port(settings, monkeypatch):
+    port = free_port()
+    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": port, "db": port})
+    chosen = resolve_ports(settings, ["app", "db"], own_ports=set())
+    assert chosen["app"] != chosen["db"]
