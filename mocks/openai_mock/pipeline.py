@@ -106,7 +106,7 @@ def endpoint(app_state, handler: Handler, body_kind: str | None) -> Callable[[Re
         started = time.perf_counter()
         request_id = f"req_{_PREFIX}{next(_ids):012x}"
         body: object = None
-        fault_token = None
+        fault_token, extra_headers = None, {}
         try:
             check_auth(request, settings.api_keys)
             if body_kind == "json":
@@ -118,13 +118,13 @@ def endpoint(app_state, handler: Handler, body_kind: str | None) -> Callable[[Re
             fault_token = fault.token if fault else None
             response = await _run(fault, request, handler, body)
         except APIError as error:
-            response = json_response(error.body(), error.status, error.headers)
+            response, extra_headers = json_response(error.body(), error.status), error.headers
         except Exception:  # the mock answers every request; a bug becomes a logged 500, never a trace
             log.exception("mock-openai failed on %s %s", request.method, request.url.path)
             error = ServerError(500)
             response = json_response(error.body(), 500)
         model = body.get("model") if isinstance(body, dict) and isinstance(body.get("model"), str) else None
-        response.headers.update(_headers(request_id, started, model))
+        response.headers.update({**_headers(request_id, started, model), **extra_headers})
         journal.record(_entry(request, body, response, request_id, fault_token, started))
         return response
 
