@@ -1,0 +1,83 @@
+"""The stack as a user sees it: up, status, loopback-only ports, staging's gunicorn, down."""
+import pytest
+import requests
+
+from replica import health
+from replica.commands import down, service, status, up
+from replica.errors import StackUnhealthyError, UnknownServiceError
+
+pytestmark = pytest.mark.stack
+
+
+def test_status_lists_every_service_healthy_on_loopback(replica):
+    report = status.status(replica.settings)
+    assert report["up"] is True
+    assert set(report["services"]) == {"app", "db", "redis", "mock-openai", "error-sink"}
+    for name, info in report["services"].items():
+        assert info["health"] == "healthy", name
+        assert "127.0.0.1:" in info["url"], name
+
+
+def test_ports_are_published_on_127_0_0_1_only(replica):
+    client = health.engine_client()
+    containers = client.containers.list(
+        filters={"label": f"{health.PROJECT_LABEL}={replica.settings.project}"})
+    bindings = [b for c in containers for bs in (c.attrs["NetworkSettings"]["Ports"] or {}).values()
+                if bs for b in bs]
+    assert bindings and {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+
+
+def test_the_app_runs_staging_gunicorn_with_two_eventlet_workers(replica):
+    client = health.engine_client()
+    (app,) = client.containers.list(filters={"label": [
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=app"]})
+    processes = [p for p in app.top(ps_args="-eo pid,ppid,args")["Processes"] if "gunicorn" in p[2]]
+    master = [p for p in processes if p[1] not in {q[0] for q in processes}]
+    workers = [p for p in processes if p[1] == master[0][0]]
+    assert len(master) == 1 and len(workers) == 2
+    assert "--worker-class eventlet" in master[0][2] and "--workers 2" in master[0][2]
+
+
+def test_the_app_is_ready_with_database_and_redis(replica):
+    ready = requests.get(replica.url("app") + "/health/ready", timeout=5)
+    assert ready.status_code == 200
+    body = ready.json()
+    assert "database" in body and "redis" in body
+
+
+def test_up_again_is_a_no_op(replica, capsys):
+    up.up(replica.settings)
+    assert "already up" in capsys.readouterr().out
+
+
+def test_an_unknown_service_lists_the_real_ones(replica):
+    with pytest.raises(UnknownServiceError) as error:
+        service.logs(replica.settings, "postgres", follow=False, tail=5)
+    assert "db" in error.value.hint
+
+
+def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_settings):
+    other = replica_settings("test-side")
+    try:
+        stack = up.up(other, overrides={"REDIS_URL": ""})
+        assert "redis" not in stack.services
+        assert set(stack.ports.values()).isdisjoint(replica.ports.values())
+        ready = requests.get(stack.url("app") + "/health/ready", timeout=5).json()
+        assert "disabled" in str(ready["redis"]).lower()
+        assert status.status(replica.settings)["up"] is True
+    finally:
+        removed = down.down(other, volumes=True)
+    assert removed["containers"] and removed["volumes"]
+    assert status.status(other)["up"] is False
+
+
+def test_a_failing_app_stops_the_wait_and_shows_its_logs(replica_settings):
+    broken = replica_settings("test-broken")
+    try:
+        with pytest.raises(StackUnhealthyError) as error:
+            up.up(broken, overrides={"FLASK_ENV": "production"}, timeout=120)
+        message = str(error.value)
+        assert "migrate" in message or "app" in message
+        assert "FLASK_ENV" in message  # the app's own start-up error, from its log lines
+    finally:
+        down.down(broken, volumes=True)
