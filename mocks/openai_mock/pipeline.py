@@ -124,6 +124,8 @@ def endpoint(app_state, handler: Handler, body_kind: str | None) -> Callable[[Re
             error = ServerError(500)
             response = json_response(error.body(), 500)
         model = body.get("model") if isinstance(body, dict) and isinstance(body.get("model"), str) else None
+        if model and not (model.isascii() and model.isprintable()):
+            model = None  # a header must stay latin-1; the bogus name is in the journal anyway
         response.headers.update({**_headers(request_id, started, model), **extra_headers})
         journal.record(_entry(request, body, response, request_id, fault_token, started))
         return response
