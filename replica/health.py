@@ -68,15 +68,19 @@ def _state_of(service: str, container_id: str, attrs: dict) -> ServiceState:
 
 
 def wait_healthy(client, project: str, services: list[str], timeout: float,
-                 on_change=None, stop_when=None) -> dict[str, ServiceState]:
-    """Poll until every service is ready; fail at once when one exits or turns unhealthy."""
+                 on_change=None, stop_when=None, fail_fast: bool = True) -> dict[str, ServiceState]:
+    """Poll until every service is ready; fail at once when one exits or turns unhealthy.
+
+    fail_fast=False while `docker compose up` still runs: it stops and recreates containers on
+    its way, and reports a dependency that fails by itself.
+    """
     deadline = time.monotonic() + timeout
     while True:
         states = service_states(client, project)
         if on_change:
             on_change(states)
         broken = [states[s] for s in services if s in states and states[s].broken]
-        if broken:
+        if broken and fail_fast:
             raise StackUnhealthyError(_describe(broken[0]))
         if all(s in states and states[s].ready for s in services):
             return states

@@ -34,8 +34,9 @@ def render_table(stack: stack_module.Stack, states: dict[str, ServiceState]) -> 
     """Render services as a table: service, state, health, URL."""
     table = Table(title=f"replica {stack.settings.name} ({stack.settings.project})",
                   title_justify="left")
-    for column in ("service", "state", "health", "url"):
-        table.add_column(column)
+    for column in ("service", "state", "health"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("url", overflow="fold")
     for service in [*stack.services, "migrate"]:
         state = states.get(service)
         health_text = state.health if state else "—"

@@ -79,8 +79,12 @@ def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
         with Live(render_table(stack, {}), console=console.console, transient=True) as live:
             health.wait_healthy(client, project, expected, timeout,
                                 on_change=lambda states: live.update(render_table(stack, states)),
-                                stop_when=lambda: process.poll() not in (None, 0))
-        output = process.communicate()[0]
+                                stop_when=lambda: process.poll() is not None, fail_fast=False)
+            output = process.communicate()[0]
+            if process.returncode == 0:
+                states = health.wait_healthy(
+                    client, project, expected, timeout,
+                    on_change=lambda states: live.update(render_table(stack, states)))
     except StackUnhealthyError as error:
         process.terminate()
         raise _with_diagnostics(error, client, project, expected) from None
@@ -92,7 +96,7 @@ def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
     if process.returncode != 0:
         error = StackUnhealthyError(f"`docker compose up` failed:\n{(output or '').strip()[-1500:]}")
         raise _with_diagnostics(error, client, project, expected)
-    return health.wait_healthy(client, project, expected, timeout)
+    return states
 
 
 def _with_diagnostics(error: StagingError, client, project: str, expected: list[str]) -> StagingError:

@@ -1,0 +1,1 @@
+"""Staging data: fixtures loaded with COPY, template resets, snapshots, and the dump sanitizer."""

@@ -1,0 +1,56 @@
+"""Errors of the data tooling, each with the next step for the user."""
+from __future__ import annotations
+
+from ..errors import ConfigError, StagingError
+
+
+class DataError(StagingError):
+    """A database operation on the replica's data failed."""
+
+    exit_code = 5
+
+
+class RemoteDatabaseError(ConfigError):
+    """A destructive task was pointed at a database that is not this machine's replica."""
+
+
+class PolicyError(ConfigError):
+    """The sanitizer policy file cannot be used as written."""
+
+
+class UnclassifiedColumnError(PolicyError):
+    """A column in the dump has no rule in the policy (the sanitizer fails closed)."""
+
+    def __init__(self, table: str, column: str, policy_path: str = "the policy"):
+        super().__init__(
+            f"column {table}.{column} is not classified in {policy_path}",
+            hint=f"add `{column}: keep|fake <kind>|hash|null|drop` under `{table}:` in "
+                 f"{policy_path}; nothing was written")
+        self.table = table
+        self.column = column
+
+
+class DumpError(DataError):
+    """An input dump cannot be read."""
+
+
+class DumpFormatError(DumpError):
+    """The input is not a pg_dump plain-text or custom-format dump."""
+
+
+class TruncatedDumpError(DumpError):
+    """The dump ends early or a row is malformed."""
+
+
+class DumpVersionError(DumpError):
+    """The dump comes from a newer PostgreSQL than the replica runs."""
+
+
+class SnapshotError(DataError):
+    """A snapshot name is unusable or unknown."""
+
+    exit_code = 2
+
+
+class FixtureError(ConfigError):
+    """A fixture scale or seed cannot be used."""

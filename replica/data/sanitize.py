@@ -1,0 +1,163 @@
+"""Stream a pg_dump plain-text dump through the policy: constant memory, fail closed.
+
+    with open("prod.sql", "rb") as src, open("safe.sql", "wb") as dst:
+        Sanitizer(policy.load("db/sanitize.yml"), salt).run(src, dst)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+from . import dumpformat as fmt, inserts
+from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError
+from .fakes import Fakes
+from .policy import Policy, qualify
+from .rows import copy_rewriter, insert_rewriter
+
+BATCH = 2048  # rows written per call: fewer syscalls, bounded memory
+BANNER_WITHIN = 10  # lines in which pg_dump's banner must appear
+
+
+@dataclass
+class Stats:
+    """What a run saw: lines read, rows rewritten per table, bytes in and out."""
+
+    lines: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+class Sanitizer:
+    """Rewrite one dump at a time by a policy and a secret salt."""
+
+    def __init__(self, policy: Policy, salt: bytes, max_major: int = 18):
+        self.policy = policy
+        self.fakes = Fakes(salt)
+        self.max_major = max_major
+        self.columns: dict[str, list[str]] = {}  # from CREATE TABLE, for INSERTs without a list
+        self._copy_cache: dict[tuple, object] = {}
+
+    def run(self, src: BinaryIO, dst: BinaryIO) -> Stats:
+        """Sanitize src into dst; raise a DumpError or PolicyError on anything unexpected."""
+        stats, lines = Stats(), _numbered(src)
+        banner = complete = False
+        for n, line in lines:
+            stats.lines = n
+            if line.startswith(b"COPY "):
+                self._copy_block(line, n, lines, dst, stats)
+                continue
+            if line.startswith(b"CREATE ") and fmt.CREATE_TABLE.match(line.rstrip(b"\r\n")):
+                dst.write(self._create_table(line, lines))
+                continue
+            if line.startswith(fmt.INSERT_START):
+                dst.write(self._insert(line, n, lines, stats))
+                continue
+            if line.startswith(b"--"):
+                banner = banner or line.startswith(fmt.DUMP_BANNER)
+                complete = complete or line.startswith(fmt.DUMP_COMPLETE)
+                self._check_version(line)
+            if not banner and n >= BANNER_WITHIN:
+                raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
+                                      "database dump' banner at the top)",
+                                      hint="pass a file written by pg_dump (plain or -Fc)")
+            dst.write(line)
+        if not banner:
+            raise DumpFormatError("the input is not a pg_dump dump (it is empty or has no banner)")
+        if not complete:
+            raise TruncatedDumpError(
+                f"the dump ends at line {stats.lines} without pg_dump's closing "
+                "'-- PostgreSQL database dump complete': it is truncated",
+                hint="take the dump again; nothing was written")
+        return stats
+
+    def _check_version(self, line: bytes) -> None:
+        found = fmt.version_of(line)
+        if found and found[1] > self.max_major:
+            who, major = found
+            raise DumpVersionError(
+                f"the dump was made by {who} {major}, newer than the replica's PostgreSQL "
+                f"{self.max_major}",
+                hint=f"dump again with pg_dump {self.max_major} (e.g. `invoke staging.shell "
+                     f"--service db` has one), using --no-sync if needed")
+
+    def _copy_block(self, header: bytes, n: int, lines: Iterator, dst: BinaryIO,
+                    stats: Stats) -> None:
+        match = fmt.COPY_HEADER.match(header)
+        if not match:
+            raise TruncatedDumpError(f"line {n}: cannot read this COPY header")
+        table = qualify(fmt.unquote(match.group(1).decode()))
+        columns = [fmt.unquote(c) for c in fmt.identifiers(match.group(2).decode())]
+        rules = self.policy.rules_for(table, columns)
+        kept = [c for c, r in zip(columns, rules) if r.action != "drop"]
+        dst.write(b"COPY %s (%s) FROM stdin;\n" % (
+            match.group(1), ", ".join(inserts.quote_ident(c) for c in kept).encode()))
+        rewrite = copy_rewriter(table, rules, self.fakes)
+        batch, count, start = [], 0, n
+        for n, line in lines:
+            if line in fmt.COPY_END:
+                dst.writelines(batch)
+                dst.write(line)
+                stats.rows[table] = stats.rows.get(table, 0) + count
+                stats.lines = n
+                return
+            batch.append(line if rewrite is None else rewrite(line, n))
+            count += 1
+            if len(batch) >= BATCH:
+                dst.writelines(batch)
+                batch.clear()
+        raise TruncatedDumpError(f"the dump ends inside the data of {table} (COPY at line {start} "
+                                 "has no closing \\.): it is truncated",
+                                 hint="take the dump again; nothing was written")
+
+    def _create_table(self, first: bytes, lines: Iterator) -> bytes:
+        table = qualify(fmt.unquote(fmt.CREATE_TABLE.match(first.rstrip(b"\r\n")).group(1).decode()))
+        body, closing = [], None
+        for _, line in lines:
+            if line.startswith(b")"):
+                closing = line
+                break
+            body.append(line)
+        if closing is None:
+            raise TruncatedDumpError(f"the dump ends inside CREATE TABLE {table}")
+        named = [(fmt.column_name(line), line) for line in body]
+        columns = [name for name, _ in named if name]
+        rules = dict(zip(columns, self.policy.rules_for(table, columns)))
+        for name, line in named:
+            if name and rules[name].action == "null" and b" NOT NULL" in line:
+                raise PolicyError(f"{self.policy.source}: {table}.{name} is NOT NULL, so it "
+                                  "cannot be `null`", hint="classify it `fake <kind>` or `hash`")
+        self.columns[table] = columns
+        kept = [line for name, line in named if not name or rules[name].action != "drop"]
+        if kept and kept[-1].rstrip().endswith(b","):
+            kept[-1] = kept[-1].rstrip()[:-1] + b"\n"
+        return first + b"".join(kept) + closing
+
+    def _insert(self, first: bytes, n: int, lines: Iterator, stats: Stats) -> bytes:
+        parts, quotes = [first], first.count(b"'")
+        while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
+            nxt = next(lines, None)
+            if nxt is None:
+                raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}: "
+                                         "it is truncated")
+            parts.append(nxt[1])
+            quotes += nxt[1].count(b"'")
+        stmt = inserts.parse(b"".join(parts).decode("utf-8", "surrogateescape"), n)
+        table = qualify(fmt.unquote(stmt.table))
+        columns = stmt.columns or self.columns.get(table)
+        if columns is None:
+            raise DumpFormatError(f"line {n}: INSERT into {table} names no columns and the dump "
+                                  "has no CREATE TABLE for it", hint="dump with --column-inserts")
+        rules = self.policy.rules_for(table, columns)
+        rewrite = insert_rewriter(table, rules, self.fakes)
+        for row in stmt.rows:
+            if len(row) != len(columns):
+                raise TruncatedDumpError(f"line {n}: an INSERT row of {table} has {len(row)} "
+                                         f"values, expected {len(columns)}")
+        stmt.rows = [rewrite(row) for row in stmt.rows]
+        if stmt.columns:
+            stmt.columns = [c for c, r in zip(columns, rules) if r.action != "drop"]
+        stats.rows[table] = stats.rows.get(table, 0) + len(stmt.rows)
+        return stmt.render().encode("utf-8", "surrogateescape")
+
+
+def _numbered(src: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    return enumerate(src, 1)

@@ -1,0 +1,106 @@
+"""The runbook's validation checklist: items, their results, evidence and time; a table and a verdict."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from rich.table import Table
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+MARKS = {PASSED: "[green]✔ passed[/]", FAILED: "[red]✘ failed[/]", SKIPPED: "[yellow]– skipped[/]"}
+
+# The runbook's "Validation Checklist", in its order; keys name items in code and in report.json.
+RUNBOOK_ITEMS = {
+    "starts": "Application starts without errors",
+    "migrations": "Database migrations applied successfully",
+    "api": "All API endpoints returning expected responses",
+    "websocket": "WebSocket connections working",
+    "transcription": "Real-time transcription functional",
+    "summary": "AI summary generation working",
+    "auth": "Authentication flow working",
+    "sentry": "No errors in Sentry (staging environment)",
+    "performance": "Performance within SLO targets",
+    "accessibility": "Accessibility tests passing",
+}
+
+
+class ItemFailed(Exception):
+    """Raised inside a check: the item failed, and the message is its evidence."""
+
+
+@dataclass
+class Item:
+    key: str
+    title: str
+    result: str = SKIPPED
+    evidence: str = "not run"
+    seconds: float = 0.0
+
+
+@dataclass
+class Checklist:
+    """Items in runbook order, plus the gate's own steps (up, reset) before them."""
+
+    items: list[Item] = field(default_factory=list)
+
+    def item(self, key: str, title: str | None = None) -> Item:
+        """Return the item named key, adding it (runbook title by default) if new."""
+        for found in self.items:
+            if found.key == key:
+                return found
+        new = Item(key, title or RUNBOOK_ITEMS.get(key, key))
+        self.items.append(new)
+        return new
+
+    def record(self, key: str, result: str, evidence: str, seconds: float = 0.0) -> Item:
+        """Set an item's result; a failure is never overwritten by a later pass."""
+        item = self.item(key)
+        if item.result == FAILED and result != FAILED:
+            return item
+        item.result, item.evidence, item.seconds = result, evidence, round(seconds, 2)
+        return item
+
+    def run(self, key: str, check, title: str | None = None) -> Item:
+        """Time check(); its return value is the evidence, ItemFailed (or any StagingError) fails it."""
+        self.item(key, title)
+        started = time.monotonic()
+        try:
+            evidence = check()
+        except ItemFailed as failure:
+            return self.record(key, FAILED, str(failure), time.monotonic() - started)
+        return self.record(key, PASSED, str(evidence or "ok"), time.monotonic() - started)
+
+    @property
+    def failed(self) -> list[Item]:
+        return [i for i in self.items if i.result == FAILED]
+
+    @property
+    def passed(self) -> bool:
+        """Green only when nothing failed and every runbook item actually ran."""
+        ran = {i.key for i in self.items if i.result == PASSED}
+        return not self.failed and all(key in ran for key in RUNBOOK_ITEMS)
+
+    def verdict(self) -> str:
+        """One sentence: what to do next."""
+        if self.failed:
+            names = ", ".join(i.title for i in self.failed)
+            return f"NOT READY: {len(self.failed)} item(s) failed: {names}. Fix them before pushing."
+        if not self.passed:
+            missing = [RUNBOOK_ITEMS[k] for k in RUNBOOK_ITEMS
+                       if self.item(k).result != PASSED]
+            return f"INCOMPLETE: not checked: {', '.join(missing)}."
+        return "READY: every runbook item passed; staging would be green."
+
+    def table(self, title: str = "staging validation") -> Table:
+        """Render the checklist as a rich table: item, result, evidence, time."""
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for column, kwargs in (("item", {}), ("result", {"no_wrap": True}),
+                               ("evidence", {"overflow": "fold"}), ("time", {"justify": "right"})):
+            table.add_column(column, **kwargs)
+        for item in self.items:
+            table.add_row(item.title, MARKS[item.result], item.evidence, f"{item.seconds:.1f} s")
+        return table
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "verdict": self.verdict(),
+                "items": [asdict(i) for i in self.items]}

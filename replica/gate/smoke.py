@@ -1,0 +1,62 @@
+"""Run the smoke suite as a subprocess (as CI and the runbook do) and map its tests to checklist items."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .checklist import FAILED, PASSED, SKIPPED, Checklist
+
+SUITE = "tests/e2e/test_01_smoke_tests.py"
+TIMEOUT_S = 300
+
+
+def command(base_url: str, sink_url: str | None, run_dir: Path) -> list[str]:
+    """Build the pytest command line for the smoke suite."""
+    cmd = [sys.executable, "-m", "pytest", "-p", "tests.e2e.plugin", SUITE, "-q", "-rfEs",
+           "-p", "no:cacheprovider", "--base-url", base_url,
+           "--gate-report", str(run_dir / "smoke.json"), "--junitxml", str(run_dir / "smoke-junit.xml")]
+    return cmd + (["--sink-url", sink_url] if sink_url else [])
+
+
+def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path) -> tuple[int, Path]:
+    """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path."""
+    log_path = run_dir / "smoke.log"
+    with log_path.open("w") as log:
+        try:
+            code = subprocess.run(command(base_url, sink_url, run_dir), cwd=root, stdout=log,
+                                  stderr=subprocess.STDOUT, timeout=TIMEOUT_S).returncode
+        except subprocess.TimeoutExpired:
+            log.write(f"\nsmoke suite still running after {TIMEOUT_S} s; stopped\n")
+            code = -1
+    return code, log_path
+
+
+def record(checklist: Checklist, keys: list[str], exit_code: int, run_dir: Path, log_path: Path) -> None:
+    """Turn smoke.json into results for `keys`; no report at all fails every key with pytest's tail."""
+    report = run_dir / "smoke.json"
+    tests = json.loads(report.read_text())["tests"] if report.is_file() else []
+    if not tests:
+        tail = " | ".join(log_path.read_text(errors="replace").strip().splitlines()[-3:])
+        for key in keys:
+            checklist.record(key, FAILED, f"smoke suite ran no test (pytest exit {exit_code}): {tail}")
+        return
+    for key in keys:
+        mine = [t for t in tests if key in t["checklist"]]
+        checklist.record(key, *_verdict(mine), sum(t["seconds"] for t in mine))
+
+
+def _verdict(tests: list[dict]) -> tuple[str, str]:
+    if not tests:
+        return FAILED, "no smoke test covers this item"
+    failed = [t for t in tests if t["outcome"] == "failed"]
+    if failed:
+        first = failed[0]
+        name = first["test"].split("::")[-1]
+        return FAILED, f"{len(failed)}/{len(tests)} failed: {name}: {first['message']}"
+    skipped = [t for t in tests if t["outcome"] == "skipped"]
+    if len(skipped) == len(tests):
+        return SKIPPED, f"skipped: {skipped[0]['message']}"
+    names = ", ".join(t["test"].split("::")[-1] for t in tests)
+    return PASSED, f"{len(tests) - len(skipped)}/{len(tests)} passed ({names})"
