@@ -1,0 +1,52 @@
+"""Load a fixture set into a migrated database with COPY, in one transaction."""
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from .databases import connect
+from .errors import DataError
+from .fixtures import COLUMNS, FixtureSet
+
+CHUNK = 1 << 20
+
+
+def load(url: str, fixture_set: FixtureSet) -> dict[str, int]:
+    """Replace the rows of the fixture tables with the set's CSV files; return rows loaded."""
+    with connect(url, autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = off")
+        _require_schema(cur, url)
+        cur.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+            sql.SQL(", ").join(sql.Identifier(t) for t in COLUMNS)))
+        loaded = {table: copy_file(cur, table, path) for table, path, _ in fixture_set.tables}
+        for table in COLUMNS:
+            cur.execute(sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 0) + 1, false) "
+                "FROM {i}").format(t=sql.Literal(table), i=sql.Identifier(table)))
+        cur.execute(sql.SQL("ANALYZE {}").format(
+            sql.SQL(", ").join(sql.Identifier(t) for t in COLUMNS)))
+    return loaded
+
+
+def copy_file(cur: psycopg.Cursor, table: str, path) -> int:
+    """Stream one CSV file (with a header line) into a table; return the rows copied."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER true)").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS[table]))
+    try:
+        with open(path, "rb") as src, cur.copy(statement) as copy:
+            while chunk := src.read(CHUNK):
+                copy.write(chunk)
+    except psycopg.Error as error:
+        raise DataError(f"loading {path} into {table} failed: "
+                        f"{(error.diag.message_primary or str(error)).strip()}",
+                        hint="the fixture cache may be stale: delete .staging/fixtures and seed "
+                             "again") from None
+    return cur.rowcount
+
+
+def _require_schema(cur: psycopg.Cursor, url: str) -> None:
+    missing = [t for t in COLUMNS
+               if cur.execute("SELECT to_regclass(%s)", [f"public.{t}"]).fetchone()[0] is None]
+    if missing:
+        raise DataError(f"the database has no table {', '.join(missing)}: it is not migrated",
+                        hint="run `invoke staging.db.migrate` first")
