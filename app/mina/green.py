@@ -17,6 +17,20 @@ def eventlet_active() -> bool:
     return bool(patcher and patcher.is_monkey_patched("socket"))
 
 
+def hide_trio_under_eventlet() -> None:
+    """Make `import trio` fail cleanly under eventlet.
+
+    httpcore2 (under the openai SDK) imports trio when it is installed; trio's import
+    crashes on eventlet's GreenSocket (no sendmsg) with AttributeError, which httpcore2
+    does not catch. Trio cannot run inside an eventlet worker anyway.
+    """
+    if eventlet_active() and "trio" not in sys.modules:
+        sys.modules["trio"] = None  # type: ignore[assignment]  (import raises ImportError)
+
+
+hide_trio_under_eventlet()
+
+
 def ensure_cooperative_psycopg() -> str:
     """Switch psycopg to a select()-based wait (green under eventlet) if it chose wait_c."""
     from psycopg import waiting

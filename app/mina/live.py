@@ -147,7 +147,7 @@ def send_error(err: EventError, event: str) -> dict:
 def on_connect(auth=None):
     if not current_user.is_authenticated:
         log.info("socket.io connect refused: not logged in")
-        raise ConnectionRefusedError("login required")
+        return False  # refused: the client gets connect_error (raising would hit on_error)
     emit("welcome", {"worker_pid": os.getpid(), "user_id": current_user.id})
 
 
