@@ -1,0 +1,67 @@
+// The JSON API as a user drives it: register once per VU, log in, meetings, summary.
+import http from 'k6/http';
+import { check, fail } from 'k6';
+import { BASE_URL } from './config.js';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const PASSWORD = 'k6-Staging-pass-1';
+
+function call(method, path, body, endpoint, expected) {
+  const params = { headers: JSON_HEADERS, tags: { endpoint } };
+  if (expected) params.responseCallback = http.expectedStatuses(...expected);
+  return http.request(method, `${BASE_URL}${path}`, body === undefined ? null : JSON.stringify(body), params);
+}
+
+function ok(res, name, status) {
+  return check(res, { [`${name} ${status}`]: (r) => r.status === status });
+}
+
+export function health() {
+  ok(call('GET', '/health', undefined, 'health'), 'health', 200);
+  const ready = call('GET', '/health/ready', undefined, 'ready');
+  check(ready, { 'ready 200 ok': (r) => r.status === 200 && r.json('status') === 'ok' });
+}
+
+// Register a fresh account (the app logs it in), log out, and log in again by username.
+export function registerAndLogin() {
+  const tag = `${__VU}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+  const user = { email: `k6-${tag}@example.com`, username: `k6_${tag}`.slice(0, 40), password: PASSWORD };
+  if (!ok(call('POST', '/api/auth/register', user, 'register'), 'register', 201)) {
+    fail(`register failed for ${user.email}`);
+  }
+  ok(call('POST', '/api/auth/logout', {}, 'logout'), 'logout', 200);
+  const login = call('POST', '/api/auth/login', { login: user.username, password: PASSWORD }, 'login');
+  if (!ok(login, 'login', 200)) fail(`login failed for ${user.username}`);
+  return user;
+}
+
+export function cookieHeader() {
+  const jar = http.cookieJar().cookiesForURL(BASE_URL);
+  return Object.keys(jar).map((name) => `${name}=${jar[name][0]}`).join('; ');
+}
+
+export function createMeeting(title) {
+  const res = call('POST', '/api/meetings', { title, description: 'k6 scenario' }, 'meetings_create');
+  ok(res, 'create meeting', 201);
+  return res.status === 201 ? res.json('id') : null;
+}
+
+export function browseMeetings(id) {
+  const list = call('GET', '/api/meetings?page=1&per_page=10', undefined, 'meetings_list');
+  check(list, { 'list meetings 200': (r) => r.status === 200 && Array.isArray(r.json('items')) });
+  ok(call('GET', `/api/meetings/${id}`, undefined, 'meetings_show'), 'show meeting', 200);
+}
+
+export function segments(id, expected) {
+  const res = call('GET', `/api/meetings/${id}/segments`, undefined, 'segments');
+  check(res, { 'segments stored': (r) => r.status === 200 && r.json('items').length === expected });
+}
+
+export function summarise(id) {
+  const res = call('POST', `/api/meetings/${id}/summary`, {}, 'summary');
+  check(res, { 'summary 201': (r) => r.status === 201 && (r.json('content') || '').length > 0 });
+}
+
+export function deleteMeeting(id) {
+  ok(call('DELETE', `/api/meetings/${id}`, undefined, 'meetings_delete'), 'delete meeting', 204);
+}

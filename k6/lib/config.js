@@ -1,0 +1,37 @@
+// One place that turns k6/slo.json and the environment into a suite's options.
+const SLO = JSON.parse(open('../slo.json'));
+
+export const BASE_URL = loopbackOnly(__ENV.BASE_URL || 'http://127.0.0.1:5000');
+export const WS_URL = BASE_URL.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
+
+// Load only ever goes to this machine: refuse any other host before a single request.
+export function loopbackOnly(url) {
+  const match = /^https?:\/\/(\[::1\]|localhost|127(?:\.\d{1,3}){3})(:\d+)?(\/|$)/.exec(url);
+  if (!match) {
+    throw new Error(`BASE_URL ${url} is not a loopback address (127.0.0.0/8, localhost, [::1])`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+// Build the options of one suite: its executor from slo.json, the shared thresholds.
+export function optionsFor(suite) {
+  const plan = SLO.suites[suite];
+  if (!plan) throw new Error(`no suite '${suite}' in k6/slo.json`);
+  const scenario = { executor: plan.executor, gracefulStop: '10s', exec: 'default' };
+  if (plan.executor === 'constant-vus') {
+    scenario.vus = plan.vus;
+    scenario.duration = plan.duration;
+  } else {
+    scenario.startVUs = 0;
+    scenario.gracefulRampDown = '10s';
+    scenario.stages = plan.stages.map(([duration, target]) => ({ duration, target }));
+  }
+  return {
+    scenarios: { [suite]: scenario },
+    thresholds: SLO.thresholds,
+    noCookiesReset: true,
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+    setupTimeout: '20s',
+    teardownTimeout: '20s',
+  };
+}

@@ -1,0 +1,116 @@
+"""What a user drives in the smoke suite: the JSON API, a live Socket.IO participant, a browser."""
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+
+import requests
+import socketio
+
+TIMEOUT_S = 10
+PASSWORD = "smoke-Staging-pass-1"
+AUDIO = base64.b64encode(b"smoke test audio " * 64).decode()
+
+
+class Api:
+    """A logged-in (or not) user of the JSON API, with its own cookie jar."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, body: dict | None = None, **params) -> requests.Response:
+        return self.http.request(method, f"{self.base_url}{path}", json=body, params=params or None,
+                                 timeout=TIMEOUT_S)
+
+    def register(self) -> dict:
+        """Register a fresh test account (reserved example.com domain) and return its fields."""
+        tag = uuid.uuid4().hex[:12]
+        user = {"email": f"smoke-{tag}@example.com", "username": f"smoke_{tag}",
+                "password": PASSWORD}
+        response = self.call("POST", "/api/auth/register", user)
+        assert response.status_code == 201, f"register: {response.status_code} {response.text[:300]}"
+        return user
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+    def create_meeting(self, title: str) -> dict:
+        response = self.call("POST", "/api/meetings", {"title": title})
+        assert response.status_code == 201, f"create meeting: {response.status_code} {response.text[:300]}"
+        return response.json()
+
+
+class Participant:
+    """One Socket.IO client (WebSocket transport only) in a meeting, collecting segment events."""
+
+    def __init__(self, base_url: str, cookie: str):
+        self.client = socketio.Client(reconnection=False)
+        self.worker_pid: int | None = None
+        self.segments: dict[int, dict] = {}
+        self.errors: list[dict] = []
+        self._changed = threading.Condition()
+        self.client.on("welcome", self._on_welcome)
+        self.client.on("segment", self._on_segment)
+        self.client.on("error", lambda data: self.errors.append(data))
+        self.client.connect(base_url, headers={"Cookie": cookie}, transports=["websocket"],
+                            wait_timeout=TIMEOUT_S)
+
+    def _on_welcome(self, data):
+        self.worker_pid = data.get("worker_pid")
+
+    def _on_segment(self, data):
+        with self._changed:
+            self.segments[data["seq"]] = data
+            self._changed.notify_all()
+
+    def join(self, meeting_id: int) -> dict:
+        ack = self.client.call("join", {"meeting_id": meeting_id}, timeout=TIMEOUT_S)
+        assert ack and ack.get("ok"), f"join refused: {ack}"
+        self.worker_pid = ack.get("worker_pid", self.worker_pid)
+        return ack
+
+    def send_chunk(self, meeting_id: int, seq: int) -> dict:
+        ack = self.client.call("audio_chunk", {"meeting_id": meeting_id, "seq": seq, "audio": AUDIO},
+                               timeout=TIMEOUT_S * 2)
+        assert ack and ack.get("ok"), f"audio_chunk {seq} refused: {ack}; errors: {self.errors}"
+        return ack
+
+    def wait_for(self, seqs: set[int], timeout: float = TIMEOUT_S) -> set[int]:
+        """Wait until a segment for every seq arrived; return the seqs still missing."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not seqs <= self.segments.keys() and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+        return seqs - self.segments.keys()
+
+    def close(self):
+        self.client.disconnect()
+
+
+def participants_on_two_workers(base_url: str, cookie: str, attempts: int = 16) -> list[Participant]:
+    """Connect until two participants sit on different workers (bounded); close the extras."""
+    kept: list[Participant] = []
+    for _ in range(attempts):
+        participant = Participant(base_url, cookie)
+        _wait_welcome(participant)
+        if not kept or participant.worker_pid != kept[0].worker_pid:
+            kept.append(participant)
+        else:
+            participant.close()
+        if len(kept) == 2:
+            return kept
+    pids = {p.worker_pid for p in kept}
+    for participant in kept:
+        participant.close()
+    raise AssertionError(f"{attempts} WebSocket connections all landed on worker(s) {pids}; "
+                         "expected gunicorn's 2 workers to share them")
+
+
+def _wait_welcome(participant: Participant, timeout: float = TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while participant.worker_pid is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert participant.worker_pid is not None, "no welcome event (worker_pid) after connecting"

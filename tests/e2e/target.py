@@ -1,0 +1,66 @@
+"""Resolve what the smoke suite targets: an explicit --base-url, or the running local replica."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+PROBE_TIMEOUT_S = 5
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    sink_url: str | None  # None: no error sink to read (the real staging reports to Sentry)
+    source: str  # "--base-url" or "replica <name>"
+
+
+def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
+    """Return the Target, or a sentence saying why the suite cannot run (a skip reason)."""
+    if base_url:
+        base_url = base_url.rstrip("/")
+        replica_sink = _replica_sink_for(base_url)
+        target = Target(base_url, sink_url or replica_sink, "--base-url")
+    else:
+        from replica import stack as stack_module
+        from replica.settings import from_environment
+
+        settings = from_environment()
+        stack = stack_module.load(settings)
+        if stack is None or "app" not in stack.ports:
+            return (f"no --base-url and replica {settings.name!r} was never brought up here: "
+                    "run `invoke staging.up` or pass --base-url=URL")
+        app_url = stack.url("app")
+        if not _answers(app_url):
+            return (f"no --base-url and replica {settings.name!r} is not answering at {app_url}: "
+                    "run `invoke staging.up` or pass --base-url=URL")
+        sink = sink_url or (stack.url("error-sink") if "error-sink" in stack.ports else None)
+        target = Target(app_url, sink, f"replica {settings.name}")
+    return target
+
+
+def unreachable_reason(base_url: str) -> str | None:
+    """Return why base_url's /health cannot be reached, or None when it answers."""
+    try:
+        requests.get(f"{base_url}/health", timeout=PROBE_TIMEOUT_S)
+    except requests.RequestException as error:
+        return f"cannot reach {base_url}/health: {type(error).__name__}: {error}"
+    return None
+
+
+def _answers(url: str) -> bool:
+    return unreachable_reason(url) is None
+
+
+def _replica_sink_for(base_url: str) -> str | None:
+    """When --base-url is this machine's replica, find its error sink too."""
+    try:
+        from replica import stack as stack_module
+        from replica.settings import from_environment
+
+        stack = stack_module.load(from_environment())
+    except Exception:  # no replica tooling state: an external target
+        return None
+    if stack and "app" in stack.ports and stack.url("app") == base_url and "error-sink" in stack.ports:
+        return stack.url("error-sink")
+    return None

@@ -1,0 +1,153 @@
+"""Staging smoke suite: the runbook's validation checklist against --base-url (or the local replica).
+
+    pytest tests/e2e/test_01_smoke_tests.py -v --base-url=http://127.0.0.1:5000
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.e2e.browser import Browser, describe, missing_browser
+from tests.e2e.clients import Api, Participant, participants_on_two_workers
+from tests.e2e.target import unreachable_reason
+
+
+@pytest.fixture(scope="session")
+def base_url(target) -> str:
+    reason = unreachable_reason(target.base_url)
+    if reason:
+        pytest.fail(f"{reason} (source: {target.source}); is the app up?", pytrace=False)
+    return target.base_url
+
+
+@pytest.fixture
+def user(base_url) -> Api:
+    api = Api(base_url)
+    api.register()
+    return api
+
+
+@pytest.mark.checklist("starts", "migrations")
+def test_app_is_live_and_ready(base_url):
+    assert requests.get(f"{base_url}/health", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{base_url}/health/ready", timeout=10)
+    body = ready.json()
+    assert ready.status_code == 200, f"/health/ready {ready.status_code}: {body}"
+    assert body["database"]["status"] == "ok"
+    assert body["migrations"]["status"] == "ok", f"migrations not at head: {body['migrations']}"
+    assert body["redis"]["status"] in ("ok", "disabled")
+    assert isinstance(body["worker_pid"], int)
+    assert requests.get(f"{base_url}/version", timeout=10).json()["git_sha"]
+
+
+@pytest.mark.checklist("auth")
+def test_register_log_out_and_log_in(base_url):
+    api = Api(base_url)
+    user = api.register()
+    assert api.call("GET", "/api/auth/me").json()["user"]["username"] == user["username"]
+    assert api.call("POST", "/api/auth/logout", {}).status_code == 200
+    assert api.call("GET", "/api/auth/me").status_code == 401
+    wrong = api.call("POST", "/api/auth/login", {"email": user["email"], "password": "not-it-at-all"})
+    assert wrong.status_code == 401
+    login = api.call("POST", "/api/auth/login", {"email": user["email"], "password": user["password"]})
+    assert login.status_code == 200, login.text[:300]
+    assert api.call("GET", "/api/auth/me").json()["user"]["email"] == user["email"]
+
+
+@pytest.mark.checklist("api")
+def test_create_list_show_and_delete_meetings(user):
+    first, second = user.create_meeting("Smoke planning"), user.create_meeting("Smoke retro")
+    page = user.call("GET", "/api/meetings", page=1, per_page=1).json()
+    assert page["total"] == 2 and page["pages"] == 2 and page["items"][0]["id"] == second["id"]
+    assert user.call("GET", f"/api/meetings/{first['id']}").json()["title"] == "Smoke planning"
+    assert user.call("GET", f"/api/meetings/{first['id']}/segments").json()["items"] == []
+    assert user.call("DELETE", f"/api/meetings/{first['id']}").status_code == 204
+    assert user.call("GET", f"/api/meetings/{first['id']}").status_code == 404
+    assert Api(user.base_url).call("GET", "/api/meetings").status_code == 401
+
+
+@pytest.mark.checklist("websocket", "transcription")
+def test_live_transcription_reaches_participants_on_both_workers(user):
+    meeting = user.create_meeting("Smoke live")
+    first, second = participants_on_two_workers(user.base_url, user.cookie_header())
+    try:
+        assert first.worker_pid != second.worker_pid
+        first.join(meeting["id"])
+        second.join(meeting["id"])
+        first.send_chunk(meeting["id"], 0)
+        second.send_chunk(meeting["id"], 1)
+        for participant in (first, second):
+            missing = participant.wait_for({0, 1})
+            assert not missing, f"worker {participant.worker_pid} never got segments {missing}"
+        assert first.segments[0]["text"] == second.segments[0]["text"] != ""
+        assert {first.segments[0]["worker_pid"], first.segments[1]["worker_pid"]} == \
+            {first.worker_pid, second.worker_pid}
+    finally:
+        first.close()
+        second.close()
+    stored = user.call("GET", f"/api/meetings/{meeting['id']}/segments").json()["items"]
+    assert [s["seq"] for s in stored] == [0, 1]
+
+
+@pytest.mark.checklist("summary")
+def test_ai_summary_of_a_transcribed_meeting(user):
+    meeting = user.create_meeting("Smoke summary")
+    participant = Participant(user.base_url, user.cookie_header())
+    try:
+        participant.join(meeting["id"])
+        participant.send_chunk(meeting["id"], 0)
+    finally:
+        participant.close()
+    created = user.call("POST", f"/api/meetings/{meeting['id']}/summary", {})
+    assert created.status_code == 201, f"summary: {created.status_code} {created.text[:300]}"
+    assert created.json()["content"].strip()
+    latest = user.call("GET", f"/api/meetings/{meeting['id']}/summary").json()
+    assert latest["content"] == created.json()["content"]
+
+
+SENTRY_SETTLE_S = 1.5
+PAGES = ["/", "/login", "/register", "/meetings", "/meetings/{id}"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = missing_browser()
+    if reason:
+        pytest.fail(f"cannot check accessibility: {reason}", pytrace=False)
+    opened = Browser()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def page_owner(base_url) -> tuple[Api, dict]:
+    api = Api(base_url)
+    api.register()
+    return api, api.create_meeting("Smoke accessibility")
+
+
+@pytest.mark.checklist("accessibility")
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_accessibility_violations(path, base_url, browser, page_owner):
+    api, meeting = page_owner
+    browser.clear_cookies()
+    if path not in ("/login", "/register"):
+        browser.log_in_with(base_url, api.http.cookies)
+    violations = browser.violations(base_url + path.format(id=meeting["id"]))
+    assert not violations, f"{path}: {describe(violations)}"
+
+
+@pytest.mark.checklist("sentry")
+def test_no_errors_captured_during_the_run(target, base_url, run_started_at):
+    if not target.sink_url:
+        pytest.skip("no error sink to read for this target (pass --sink-url)")
+    from mocks import control
+
+    time.sleep(SENTRY_SETTLE_S)  # the SDK sends from a background thread
+    events = [e for e in control.sink_events(target.sink_url, min_level="error")
+              if (e.get("received_at") or 0) >= run_started_at]
+    assert not events, "errors captured: " + "; ".join(
+        f"{e.get('exception_type') or ''} {e.get('exception_value') or e.get('message')}"
+        for e in events[:5])
