@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from . import models, text
 from .errors import BadRequest, missing
-from .http import TextReply, Upload, json_response
+from .http import EventStream, TextReply, Upload, json_response
 
 FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 EXTENSIONS = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm")
@@ -105,6 +105,8 @@ async def transcribe(request: Request, body: dict) -> Response:
     words = text.words_from_bytes(upload.data, count)
     segments = _segments(words, seconds)
     transcript = " ".join(seg["text"].strip() for seg in segments)
+    if body.get("stream") == "true" and model != "whisper-1":
+        return _stream(transcript)
     if fmt == "text":
         return TextReply(transcript + "\n")
     if fmt in ("srt", "vtt"):
@@ -119,3 +121,14 @@ async def transcribe(request: Request, body: dict) -> Response:
         verbose["words"] = [{"word": w, "start": round(i * per_word, 2), "end": round((i + 1) * per_word, 2)}
                             for i, w in enumerate(words)]
     return json_response(verbose)
+
+
+def _stream(transcript: str) -> EventStream:
+    """Stream a transcript as `transcript.text.delta` events and a final `transcript.text.done`."""
+    words = transcript.split(" ")
+    deltas = [w + " " for w in words[:-1]] + words[-1:]
+    events = [EventStream.event({"type": "transcript.text.delta", "delta": d, "logprobs": []}) for d in deltas]
+    tokens = text.count_tokens(transcript)
+    usage = {"type": "tokens", "input_tokens": tokens, "output_tokens": tokens, "total_tokens": 2 * tokens}
+    events.append(EventStream.event({"type": "transcript.text.done", "text": transcript, "usage": usage}))
+    return EventStream(events, {"stream": True, "content": transcript, "events": len(events)})

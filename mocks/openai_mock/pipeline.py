@@ -127,6 +127,8 @@ def endpoint(app_state, handler: Handler, body_kind: str | None) -> Callable[[Re
         if model and not (model.isascii() and model.isprintable()):
             model = None  # a header must stay latin-1; the bogus name is in the journal anyway
         response.headers.update({**_headers(request_id, started, model), **extra_headers})
+        if body_kind == "form" and isinstance(body, dict):
+            body = describe_form(body)
         journal.record(_entry(request, body, response, request_id, fault_token, started))
         return response
 
@@ -137,8 +139,6 @@ def _entry(request: Request, body: object, response: Response, request_id: str,
            fault: str | None, started: float) -> dict:
     """Describe one exchange for the journal."""
     headers = {k: v for k, v in request.headers.items() if k != "authorization"}
-    if isinstance(body, dict) and any(hasattr(v, "data") for v in body.values()):
-        body = describe_form(body)
     return {
         "request_id": request_id,
         "time": time.time(),

@@ -110,3 +110,23 @@ def test_arbitrary_json_never_breaks_the_mock(openai_url, path, body):
     assert response.status_code in (200, 400, 404)
     if response.status_code != 200:
         assert set(response.json()["error"]) == ERROR_KEYS
+
+
+form_fields = st.dictionaries(
+    st.sampled_from(["model", "response_format", "language", "prompt", "temperature", "stream",
+                     "timestamp_granularities[]", "file"]),
+    st.sampled_from(["whisper-1", "gpt-4o-transcribe", "json", "srt", "verbose_json", "true", ""]) | st.text(max_size=20),
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=form_fields, name=st.text(max_size=20) | st.sampled_from(["a.wav", "b.mp3", "c.webm"]),
+       data=st.binary(max_size=2048), with_file=st.booleans())
+def test_arbitrary_uploads_never_break_the_mock(openai_url, fields, name, data, with_file):
+    files = {"file": (name or "x", data)} if with_file else {"dummy": ("d.bin", b"")}
+    response = requests.post(f"{openai_url}/v1/audio/transcriptions", data=fields, files=files, headers=AUTH,
+                             timeout=10)
+    assert response.status_code in (200, 400, 404)
+    if response.status_code != 200:
+        assert set(response.json()["error"]) == ERROR_KEYS

@@ -6,6 +6,8 @@ import json
 import pytest
 import requests
 import sentry_sdk
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mocks import control
 
@@ -98,3 +100,17 @@ def test_events_are_bounded_and_clearable(sink_url):
     events = control.sink_events(sink_url)
     assert len(events) == 50 and events[0]["message"] == "m10"
     assert control.clear_sink_events(sink_url) == 50 and control.sink_events(sink_url) == []
+
+envelope_lines = st.lists(st.sampled_from([b'{"event_id":"e"}', b'{"type":"event"}', b'{"type":"event","length":3}',
+                                           b'{"level":"error"}', b"{}", b"[]", b"null", b"\xff"]) | st.binary(max_size=40),
+                          max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=envelope_lines, endpoint=st.sampled_from(["envelope", "store"]),
+       encoding=st.sampled_from(["", "gzip", "br", "deflate"]))
+def test_arbitrary_bodies_never_break_the_sink(sink_url, lines, endpoint, encoding):
+    response = requests.post(f"{sink_url}/api/1/{endpoint}/", data=b"\n".join(lines),
+                             headers={"Content-Encoding": encoding} if encoding else {}, timeout=10)
+    assert response.status_code in (200, 400)
+    assert isinstance(response.json(), dict)

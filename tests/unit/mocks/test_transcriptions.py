@@ -87,3 +87,10 @@ def test_an_upload_over_the_cap_is_a_413(start_mock):
         with pytest.raises(openai.APIStatusError) as caught:
             transcribe(small, wav(10.0))
     assert caught.value.status_code == 413 and caught.value.code == "request_too_large"
+
+
+def test_gpt4o_transcribe_streams_deltas_then_the_full_text(client):
+    events = list(transcribe(client, model="gpt-4o-mini-transcribe", stream=True))
+    deltas = "".join(e.delta for e in events if e.type == "transcript.text.delta")
+    assert events[-1].type == "transcript.text.done" and deltas == events[-1].text
+    assert events[-1].text == transcribe(client, model="gpt-4o-mini-transcribe").text
