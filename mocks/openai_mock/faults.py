@@ -2,7 +2,8 @@
 
 A fault token is `<kind>[:<value>]`:
   ok               answer normally (a step in a sequence or cycle)
-  <status>[:s]     answer with that HTTP error; 429/5xx carry retry-after of `s` seconds (default 0.2)
+  <status>[:s]     answer with that HTTP error; 429/5xx carry retry-after of `s` seconds (default 0.2);
+                   a `+noretry` suffix adds `x-should-retry: false`, which the SDK obeys
   slow[:ms]        wait `ms` milliseconds (default 1500), then answer normally
   timeout[:s]      hold the request `s` seconds (default 60) and then answer 504
   cut[:n]          drop the connection after `n` stream events (default: half), or mid-body
@@ -42,12 +43,16 @@ class Fault:
     seconds: float | None = None
     events: int | None = None
     token: str = ""
+    no_retry: bool = False
 
 
 def parse(token: str, param: str = "fault") -> Fault:
     """Parse a fault token such as `429:0.05`, `slow:250` or `cut:3`."""
     text = token.strip().lower()
-    kind, _, value = text.partition(":")
+    spec, plus, flag = text.partition("+")
+    if plus and flag != "noretry":
+        raise FaultError(f"Invalid fault {token!r}: the only suffix is '+noretry'.", param=param)
+    kind, _, value = spec.partition(":")
     try:
         number = float(value) if value else None
     except ValueError:
@@ -57,7 +62,9 @@ def parse(token: str, param: str = "fault") -> Fault:
     if kind == "ok" and number is None:
         return Fault("ok", token=text)
     if kind.isdigit() and 400 <= int(kind) <= 599:
-        return Fault("status", status=int(kind), seconds=number, token=text)
+        return Fault("status", status=int(kind), seconds=number, token=text, no_retry=bool(plus))
+    if plus:
+        raise FaultError(f"Invalid fault {token!r}: '+noretry' only goes with a status.", param=param)
     if kind == "slow":
         return Fault("slow", seconds=(1500 if number is None else number) / 1000, token=text)
     if kind == "timeout":

@@ -78,7 +78,10 @@ async def _run(fault: faults.Fault | None, request: Request, handler: Handler, b
     if fault is None:
         return await handler(request, body)
     if fault.kind == "status":
-        raise status_error(fault.status, fault.seconds)
+        error = status_error(fault.status, fault.seconds)
+        if fault.no_retry:
+            error.headers["x-should-retry"] = "false"
+        raise error
     if fault.kind == "slow":
         await asyncio.sleep(fault.seconds or 0)
     elif fault.kind == "timeout":

@@ -131,3 +131,17 @@ def test_the_startup_profile_applies_from_the_first_request(start_mock):
 def test_an_unknown_startup_profile_fails_fast():
     with pytest.raises(SettingsError, match="not a profile"):
         create_app(Settings(profile="nope"))
+
+
+def test_noretry_makes_the_sdk_give_up_at_once(client, openai_url):
+    control.set_openai_faults(openai_url, sequence=["503+noretry", "503"])
+    with pytest.raises(openai.InternalServerError) as caught:
+        chat(client)
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert len(control.openai_journal(openai_url)) == 1
+
+
+@pytest.mark.parametrize("token", ["slow+noretry", "429+again", "cut:x", "ok:3", "600", "slow:-1"])
+def test_malformed_tokens_are_refused(openai_url, token):
+    with pytest.raises(control.MockRequestError):
+        control.set_openai_faults(openai_url, sequence=[token])
