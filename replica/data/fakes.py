@@ -26,6 +26,7 @@ LAST_NAMES = (
     "Larsen Lefevre Lindqvist Mbeki Meyer Molina Moreau Nakamura Novak Okafor Olsen Park Patel Petrov "
     "Quinn Ramos Rossi Sato Schmidt Silva Singh Sorensen Tanaka Torres Varga Vogel Wagner Weber "
     "Yamamoto Zhang Zimmer").split()
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"] + ["ren", "lin", "sar", "tov"]
 WORDS = (
     "agenda action align backlog budget call client customer dashboard deadline decision demo "
     "deploy design draft estimate feature feedback follow forecast goal handoff hiring idea "
@@ -61,14 +62,22 @@ class Fakes:
             raise ValueError("the sanitizer salt must be at least 16 bytes")
         self.salt = hashlib.blake2b(salt, digest_size=32).digest()
         self.cache_size = cache_size
+        self._keyed: dict[tuple[str, int], object] = {}
 
     def digest(self, kind: str, raw: bytes, size: int = 16) -> bytes:
         """Return the keyed digest of raw, separated per kind of value."""
-        return hashlib.blake2b(raw, key=self.salt, person=kind.encode()[:16],
-                               digest_size=size).digest()
+        keyed = self._keyed.get((kind, size))
+        if keyed is None:  # copying a keyed state is cheaper than keying each time
+            keyed = self._keyed[kind, size] = hashlib.blake2b(
+                key=self.salt, person=kind.encode()[:16], digest_size=size)
+        h = keyed.copy()
+        h.update(raw)
+        return h.digest()
 
     def maker(self, kind: str) -> Callable[[bytes], bytes]:
         """Return a function turning one decoded value into its fake (cached when values repeat)."""
+        if kind == "text":
+            return self._text_maker()
         make = getattr(self, f"_{kind}")
         if kind in UNCACHED:
             return make
@@ -99,13 +108,26 @@ class Fakes:
         return f"{first.lower()}_{tag}".encode()
 
     def _name(self, raw: bytes) -> bytes:
-        first, last, _ = self._pick("name", raw)
+        d = self.digest("name", raw)
+        # Invented names (2 + 3 syllables): they read like names but are not anyone's, so a leak
+        # check never mistakes a fake for a real value of the input.
+        first = "".join(SYLLABLES[b % len(SYLLABLES)] for b in d[:2]).capitalize()
+        last = "".join(SYLLABLES[b % len(SYLLABLES)] for b in d[2:5]).capitalize()
         return f"{first} {last}".encode()
 
     def _text(self, raw: bytes) -> bytes:
-        d = int.from_bytes(self.digest("text", raw, 8), "little")
-        start = STARTS[d % len(STARTS)]
-        return CORPUS[start:start + min(max(len(raw), MIN_TEXT), MAX_TEXT)].rstrip() or b"note"
+        return self._text_maker()(raw)
+
+    def _text_maker(self) -> Callable[[bytes], bytes]:
+        keyed = hashlib.blake2b(key=self.salt, person=b"text", digest_size=8)
+        starts, count, corpus, from_bytes = STARTS, len(STARTS), CORPUS, int.from_bytes
+
+        def text(raw: bytes) -> bytes:  # the hot path of most dumps: kept to a few C calls
+            h = keyed.copy()
+            h.update(raw)
+            start = starts[from_bytes(h.digest(), "little") % count]
+            return corpus[start:start + min(max(len(raw), MIN_TEXT), MAX_TEXT)]
+        return text
 
     def _password(self, raw: bytes) -> bytes:
         return STAGING_PASSWORD_HASH.encode()

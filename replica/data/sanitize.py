@@ -6,16 +6,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
-from . import dumpformat as fmt, inserts
+from . import dumpformat as fmt, inserts, source
+from .parallel import Workers
+from .source import LineSource
 from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError
 from .fakes import Fakes
 from .policy import Policy, qualify
 from .rows import copy_rewriter, insert_rewriter
 
-BATCH = 2048  # rows written per call: fewer syscalls, bounded memory
 BANNER_WITHIN = 10  # lines in which pg_dump's banner must appear
+PARALLEL_FROM = 32 << 20  # input bytes from which rows are rewritten by a process pool
 
 
 @dataclass
@@ -29,21 +31,30 @@ class Stats:
 class Sanitizer:
     """Rewrite one dump at a time by a policy and a secret salt."""
 
-    def __init__(self, policy: Policy, salt: bytes, max_major: int = 18):
+    def __init__(self, policy: Policy, salt: bytes, max_major: int = 18, workers: int = 0):
         self.policy = policy
+        self.salt = salt
         self.fakes = Fakes(salt)
         self.max_major = max_major
+        self.workers = workers
         self.columns: dict[str, list[str]] = {}  # from CREATE TABLE, for INSERTs without a list
-        self._copy_cache: dict[tuple, object] = {}
 
     def run(self, src: BinaryIO, dst: BinaryIO) -> Stats:
         """Sanitize src into dst; raise a DumpError or PolicyError on anything unexpected."""
-        stats, lines = Stats(), _numbered(src)
+        pool = Workers(self.policy, self.salt, self.workers) if self.workers > 1 else None
+        try:
+            return self._run(LineSource(src), dst, pool)
+        finally:
+            if pool:
+                pool.close()
+
+    def _run(self, lines: LineSource, dst: BinaryIO, pool: Workers | None) -> Stats:
+        stats = Stats()
         banner = complete = False
-        for n, line in lines:
-            stats.lines = n
+        for line in lines:
+            n = stats.lines = lines.line_no
             if line.startswith(b"COPY "):
-                self._copy_block(line, n, lines, dst, stats)
+                self._copy_block(line, n, lines, dst, stats, pool)
                 continue
             if line.startswith(b"CREATE ") and fmt.CREATE_TABLE.match(line.rstrip(b"\r\n")):
                 dst.write(self._create_table(line, lines))
@@ -79,8 +90,8 @@ class Sanitizer:
                 hint=f"dump again with pg_dump {self.max_major} (e.g. `invoke staging.shell "
                      f"--service db` has one), using --no-sync if needed")
 
-    def _copy_block(self, header: bytes, n: int, lines: Iterator, dst: BinaryIO,
-                    stats: Stats) -> None:
+    def _copy_block(self, header: bytes, n: int, lines: LineSource, dst: BinaryIO,
+                    stats: Stats, pool: Workers | None) -> None:
         match = fmt.COPY_HEADER.match(header)
         if not match:
             raise TruncatedDumpError(f"line {n}: cannot read this COPY header")
@@ -91,27 +102,35 @@ class Sanitizer:
         dst.write(b"COPY %s (%s) FROM stdin;\n" % (
             match.group(1), ", ".join(inserts.quote_ident(c) for c in kept).encode()))
         rewrite = copy_rewriter(table, rules, self.fakes)
-        batch, count, start = [], 0, n
-        for n, line in lines:
-            if line in fmt.COPY_END:
-                dst.writelines(batch)
-                dst.write(line)
+        count = 0
+        while data := lines.chunk():
+            rows, marker, rest = source.split_block(data)
+            first = lines.line_no + 1
+            lines.count(rows)
+            count += rows.count(b"\n")
+            if rewrite is None:
+                dst.write(rows)
+            elif pool is not None:
+                pool.submit(dst, table, columns, rows, first)
+            else:
+                dst.write(rewrite(rows, first))
+            if marker is not None:
+                if pool is not None:
+                    pool.drain(dst)
+                dst.write(marker)
+                lines.count(marker)
+                lines.unread(rest)
                 stats.rows[table] = stats.rows.get(table, 0) + count
-                stats.lines = n
+                stats.lines = lines.line_no
                 return
-            batch.append(line if rewrite is None else rewrite(line, n))
-            count += 1
-            if len(batch) >= BATCH:
-                dst.writelines(batch)
-                batch.clear()
-        raise TruncatedDumpError(f"the dump ends inside the data of {table} (COPY at line {start} "
+        raise TruncatedDumpError(f"the dump ends inside the data of {table} (COPY at line {n} "
                                  "has no closing \\.): it is truncated",
                                  hint="take the dump again; nothing was written")
 
-    def _create_table(self, first: bytes, lines: Iterator) -> bytes:
+    def _create_table(self, first: bytes, lines: LineSource) -> bytes:
         table = qualify(fmt.unquote(fmt.CREATE_TABLE.match(first.rstrip(b"\r\n")).group(1).decode()))
         body, closing = [], None
-        for _, line in lines:
+        for line in lines:
             if line.startswith(b")"):
                 closing = line
                 break
@@ -131,15 +150,15 @@ class Sanitizer:
             kept[-1] = kept[-1].rstrip()[:-1] + b"\n"
         return first + b"".join(kept) + closing
 
-    def _insert(self, first: bytes, n: int, lines: Iterator, stats: Stats) -> bytes:
+    def _insert(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
         parts, quotes = [first], first.count(b"'")
         while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
             nxt = next(lines, None)
             if nxt is None:
                 raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}: "
                                          "it is truncated")
-            parts.append(nxt[1])
-            quotes += nxt[1].count(b"'")
+            parts.append(nxt)
+            quotes += nxt.count(b"'")
         stmt = inserts.parse(b"".join(parts).decode("utf-8", "surrogateescape"), n)
         table = qualify(fmt.unquote(stmt.table))
         columns = stmt.columns or self.columns.get(table)
@@ -159,5 +178,30 @@ class Sanitizer:
         return stmt.render().encode("utf-8", "surrogateescape")
 
 
-def _numbered(src: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    return enumerate(src, 1)
+def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: int = 18,
+                  workers: int | None = None) -> Stats:
+    """Sanitize a dump file (plain, gzip, custom or directory) into a plain SQL file, atomically."""
+    import os
+    from pathlib import Path
+
+    from .dumps import open_plain
+
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if workers is None:
+            workers = default_workers(Path(source_path))
+        with open_plain(source_path, max_major) as src, open(partial, "wb", buffering=1 << 20) as dst:
+            stats = Sanitizer(policy, salt, max_major, workers).run(src, dst)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed run leaves nothing half-sanitized behind
+    return stats
+
+
+def default_workers(path) -> int:
+    """Use every core for big inputs; a small dump is done before a pool would start."""
+    import os
+
+    size = path.stat().st_size if path.is_file() else PARALLEL_FROM
+    return min(os.cpu_count() or 1, 8) if size >= PARALLEL_FROM else 0

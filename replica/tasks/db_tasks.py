@@ -1,0 +1,195 @@
+"""`staging.db.*`: migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks.
+
+Heavy imports (psycopg, Faker) happen inside the tasks, so `invoke --list` stays fast.
+"""
+from __future__ import annotations
+
+import json as json_module
+import time
+
+from invoke import Collection, task
+from invoke.exceptions import Exit
+
+from .. import console, stack as stack_module
+from ..errors import StackNotUpError
+from ..data import target as data_target
+from .reporting import reported, settings_for
+
+NAME = "replica name (env STAGING_NAME)"
+URL = "database URL to act on instead of the replica's (refused if not local: see --force-remote)"
+FORCE = "allow a database URL that is not on this machine (e.g. a neon.tech host)"
+STRATEGY = "CREATE DATABASE strategy: FILE_COPY (fastest here) or WAL_LOG"
+
+
+@task(help={"name": NAME})
+@reported
+def migrate(c, name=None):
+    """Run `flask db upgrade` inside the app container, as the runbook does."""
+    settings = settings_for(name)
+    stack = stack_module.load(settings)
+    if stack is None:
+        raise StackNotUpError(f"replica {settings.name!r} is not up", hint="run `invoke staging.up`")
+    done = stack.compose.run("exec", "-T", "app", "flask", "--app", "main", "db", "upgrade")
+    console.success("migrations applied" + (f"\n{done.stderr.strip()}" if done.stderr.strip() else ""))
+
+
+@task(help={"name": NAME, "scale": "small, default, prod, or a number of users",
+            "seed": "Faker/random seed (same seed, same data)", "url": URL,
+            "force_remote": FORCE, "strategy": STRATEGY})
+@reported
+def seed(c, name=None, scale="default", seed=None, url=None, force_remote=False,
+         strategy="FILE_COPY"):
+    """Load deterministic fixtures with COPY, keep them as the reset template, and reset to them."""
+    from ..data import fixtures, reset as reset_module
+
+    settings = settings_for(name)
+    db_url = data_target.database_url(settings, url, "seed (replace all data of)", force_remote)
+    started = time.perf_counter()
+    fixture_set = fixtures.ensure(data_target.fixtures_dir(settings), scale,
+                                  int(seed) if seed is not None else fixtures.DEFAULT_SEED)
+    result = reset_module.seed(db_url, fixture_set, strategy)
+    rows = ", ".join(f"{n} {t}" for t, n in fixture_set.rows.items())
+    console.success(f"seeded {result.database} with {rows} in {time.perf_counter() - started:.1f} s "
+                    f"(template {result.template}; fixtures {fixture_set.path})")
+
+
+@task(help={"name": NAME, "url": URL, "force_remote": FORCE, "strategy": STRATEGY,
+            "verify": "also print row counts and a content hash of each table"})
+@reported
+def reset(c, name=None, url=None, force_remote=False, strategy="FILE_COPY", verify=False):
+    """Return the database to the loaded fixtures (app sessions are disconnected; they reconnect)."""
+    from ..data import reset as reset_module
+
+    settings = settings_for(name)
+    db_url = data_target.database_url(settings, url, "reset", force_remote)
+    result = reset_module.reset(db_url, strategy)
+    console.success(f"reset {result.database} from {result.template} in {result.seconds:.2f} s")
+    if verify:
+        for table, (count, digest) in reset_module.fingerprint(db_url).items():
+            console.info(f"{table}: {count} rows, md5 {digest}")
+
+
+@task(help={"snapshot": "snapshot name (letters, digits, - and _)", "name": NAME, "url": URL,
+            "force_remote": FORCE, "replace": "overwrite a snapshot of the same name"})
+@reported
+def snapshot(c, snapshot, name=None, url=None, force_remote=False, replace=False):
+    """Save the database as a named snapshot (sessions are briefly disconnected)."""
+    from ..data import snapshots
+
+    settings = settings_for(name)
+    snapshots.validate(snapshot)
+    db_url = data_target.database_url(settings, url, "snapshot", force_remote)
+    taken = snapshots.take(db_url, snapshot, replace=replace)
+    console.success(f"snapshot {taken.name!r} saved ({_size(taken.size)})")
+
+
+@task(help={"snapshot": "snapshot name", "name": NAME, "url": URL, "force_remote": FORCE})
+@reported
+def restore(c, snapshot, name=None, url=None, force_remote=False):
+    """Replace the database with a snapshot; if anything fails the current one is kept."""
+    from ..data import snapshots
+
+    settings = settings_for(name)
+    snapshots.validate(snapshot)
+    db_url = data_target.database_url(settings, url, "restore over", force_remote)
+    seconds = snapshots.restore(db_url, snapshot)
+    console.success(f"restored snapshot {snapshot!r} in {seconds:.2f} s")
+
+
+@task(name="snapshots", help={"name": NAME, "url": URL, "json": "print JSON for scripts"})
+@reported
+def snapshots_(c, name=None, url=None, json_=False):
+    """List snapshots with their size and age."""
+    from ..data import snapshots
+
+    settings = settings_for(name)
+    db_url = data_target.database_url(settings, url, "list snapshots of", force_remote=True)
+    found = snapshots.listing(db_url)
+    if json_:
+        print(json_module.dumps([{"name": s.name, "bytes": s.size, "age_seconds": s.age(),
+                                  "created_at": s.created_at.isoformat() if s.created_at else None}
+                                 for s in found], indent=2))
+        return
+    from rich.table import Table
+    table = Table(title="snapshots", title_justify="left")
+    for column in ("name", "size", "age"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(s.name, _size(s.size), _age(s.age()))
+    console.console.print(table if found else "no snapshots yet: `invoke staging.db.snapshot NAME`")
+
+
+@task(name="load-dump", help={"file": "pg_dump output: plain SQL (.sql, .sql.gz) or -Fc/-Fd archive",
+                              "name": NAME, "url": URL, "force_remote": FORCE})
+@reported
+def load_dump(c, file, name=None, url=None, force_remote=False):
+    """Replace the database with a dump (restored aside first: a bad dump changes nothing)."""
+    from ..data import dumps
+
+    settings = settings_for(name)
+    db_url = data_target.database_url(settings, url, "load a dump over", force_remote)
+    seconds = dumps.load_dump(db_url, file, int(settings.pg_major))
+    console.success(f"loaded {file} in {seconds:.1f} s")
+
+
+@task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)", "output": "sanitized SQL to write",
+            "policy": "policy file (default db/sanitize.yml)", "name": NAME,
+            "workers": "processes rewriting rows (default: all cores for inputs over 32 MB)"})
+@reported
+def sanitize(c, source, output, policy=None, name=None, workers=None):
+    """Write a sanitized copy of a dump by the policy; unclassified columns are an error."""
+    from ..data import policy as policy_module, salt, sanitize as sanitize_module
+
+    settings = settings_for(name)
+    rules = policy_module.load(data_target.policy_path(settings, policy))
+    started = time.perf_counter()
+    stats = sanitize_module.sanitize_file(source, output, rules, salt.load_salt(settings.root / ".staging"),
+                                          int(settings.pg_major),
+                                          int(workers) if workers is not None else None)
+    rows = sum(stats.rows.values())
+    console.success(f"sanitized {rows} rows of {len(stats.rows)} tables into {output} "
+                    f"in {time.perf_counter() - started:.1f} s")
+
+
+@task(help={"source": "the original dump", "sanitized": "the sanitized dump to check",
+            "policy": "policy file (default db/sanitize.yml)", "name": NAME})
+@reported
+def leakcheck(c, source, sanitized, policy=None, name=None):
+    """Fail if any value of the original's sensitive columns appears in the sanitized dump."""
+    from ..data import dumps, leakcheck as leakcheck_module, policy as policy_module
+
+    settings = settings_for(name)
+    rules = policy_module.load(data_target.policy_path(settings, policy))
+    major = int(settings.pg_major)
+    with dumps.open_plain(source, major) as original, dumps.open_plain(sanitized, major) as output:
+        report = leakcheck_module.check(original, output, rules)
+    if report.total_leaks:
+        for leak in report.leaks:
+            console.failure(f"line {leak.line}: {leak.table}.{leak.column} holds a value of "
+                            f"{leak.source} from the original")
+        console.failure(f"{report.total_leaks} leaked values (of {report.scanned} scanned)",
+                        "classify those columns fake/hash/null/drop in the policy and sanitize again")
+        raise Exit(code=6)
+    console.success(f"no leaks: {report.scanned} values checked against "
+                    f"{report.sensitive} sensitive values of the original")
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    for unit, span in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= span:
+            return f"{seconds / span:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+collection = Collection("db", migrate, seed, reset, snapshot, restore, snapshots_, load_dump,
+                        sanitize, leakcheck)
