@@ -1,7 +1,7 @@
 """The app's environment: the runbook's staging profile, with local overrides.
 
 Precedence, lowest first: `.env.staging.example` (tracked, every variable) → `.env.staging`
-(untracked, the user's overrides) → the choices of `staging.up` (e.g. `--no-redis`).
+(untracked, the user's overrides) → fault profiles (e.g. `redis-off`) → `staging.up --env KEY=VALUE`.
 """
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ def load_profile(root: Path, overrides: dict[str, str] | None = None,
                 raise EnvFileError(override_path, line,
                                    f"unknown variable {key} (the known ones are in {EXAMPLE_NAME})")
             merged[key] = value
+    for key in overrides or {}:
+        if key not in example:
+            raise ConfigError(f"unknown variable {key}", hint=f"the known ones are in {EXAMPLE_NAME}")
     merged.update(overrides or {})
     return {key: _substitute(key, value, substitutions or {}) for key, value in merged.items()}
 

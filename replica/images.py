@@ -14,10 +14,10 @@ from pathlib import Path
 
 from . import console
 from .errors import ImageBuildError
-from .settings import DEBIAN_SUITE, EMBEDDED_POSTGRES_VERSION, OFFICIAL_BASE_IMAGE, Settings
+from .settings import DEBIAN_SUITE, EMBEDDED_POSTGRES_VERSION, POOLER_SUITE, Settings
 
 # The offline base: what `debootstrap` installs. Changing this recipe renames (and so rebuilds) it.
-BASE_RECIPE = f"debootstrap --variant=minbase {DEBIAN_SUITE}; apt lists and caches removed; v1"
+BASE_RECIPE = "debootstrap --variant=minbase {suite}; apt lists and caches removed; v1"
 LOCAL_BASE_REPOSITORY = "mina-staging/debian"
 
 # What each service image's build reads, relative to the repository root.
@@ -27,33 +27,37 @@ BUILD_INPUTS = {
     "MOCKS_IMAGE": ("mocks", ["docker/python/Dockerfile", "mocks"]),
     "APP_IMAGE": ("app", ["docker/python/Dockerfile", "app", "db/migrations"]),
 }
+# Built on Debian trixie, and only when the `pooled` profile asks for it.
+POOLER_INPUTS = {"PGBOUNCER_IMAGE": ("pgbouncer", ["docker/pgbouncer"])}
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 
-def local_base_tag() -> str:
-    return f"{LOCAL_BASE_REPOSITORY}:{DEBIAN_SUITE}-{_digest(BASE_RECIPE.encode())[:12]}"
+def local_base_tag(suite: str = DEBIAN_SUITE) -> str:
+    recipe = BASE_RECIPE.format(suite=suite)
+    return f"{LOCAL_BASE_REPOSITORY}:{suite}-{_digest(recipe.encode())[:12]}"
 
 
-def ensure_base_image(settings: Settings) -> str:
+def ensure_base_image(settings: Settings, suite: str = DEBIAN_SUITE) -> str:
     """Return the base image to build on: the user's, the official one, or one built offline."""
-    if settings.base_image:
+    if settings.base_image and suite == DEBIAN_SUITE:
         return settings.base_image
-    for candidate in (OFFICIAL_BASE_IMAGE, local_base_tag()):
+    official = f"debian:{suite}-slim"
+    for candidate in (official, local_base_tag(suite)):
         if image_id(candidate):
             return candidate
-    if _pull(OFFICIAL_BASE_IMAGE):
-        return OFFICIAL_BASE_IMAGE
-    console.info(f"no registry reachable: building {local_base_tag()} with debootstrap (once)")
-    build_offline_base(local_base_tag())
-    return local_base_tag()
+    if _pull(official):
+        return official
+    console.info(f"no registry reachable: building {local_base_tag(suite)} with debootstrap (once)")
+    build_offline_base(local_base_tag(suite), suite)
+    return local_base_tag(suite)
 
 
-def build_offline_base(tag: str) -> None:
+def build_offline_base(tag: str, suite: str = DEBIAN_SUITE) -> None:
     """Build a Debian base image from Debian's packages alone (debootstrap + docker import)."""
     debootstrap = shutil.which("debootstrap") or _install_debootstrap()
     with tempfile.TemporaryDirectory(prefix="mina-staging-rootfs-", dir="/var/tmp") as tmp:
         rootfs = Path(tmp) / "rootfs"
-        _check([debootstrap, "--variant=minbase", DEBIAN_SUITE, str(rootfs)], "debootstrap")
+        _check([debootstrap, "--variant=minbase", suite, str(rootfs)], "debootstrap")
         for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for path in (rootfs / leftover).glob("*"):
                 if path.is_file():
@@ -66,11 +70,12 @@ def build_offline_base(tag: str) -> None:
             raise ImageBuildError(f"docker import of the base image failed: {done.stderr.strip()}")
 
 
-def service_image_tags(settings: Settings, base_image: str) -> dict[str, str]:
+def service_image_tags(settings: Settings, base_image: str,
+                       inputs_by_variable: dict | None = None) -> dict[str, str]:
     """Return {COMPOSE_VARIABLE: tag} for each service image, named by the hash of its inputs."""
     base_id = image_id(base_image) or base_image
     tags = {}
-    for variable, (short, inputs) in BUILD_INPUTS.items():
+    for variable, (short, inputs) in (inputs_by_variable or BUILD_INPUTS).items():
         digest = hashlib.sha256()
         digest.update(f"{base_id}|{settings.pg_major}|{EMBEDDED_POSTGRES_VERSION}".encode())
         for path in _files(settings.root, inputs):
@@ -125,6 +130,12 @@ def _install_debootstrap() -> str:
         raise ImageBuildError("no registry is reachable and debootstrap is missing",
                               hint="install debootstrap, or set STAGING_BASE_IMAGE to a Debian "
                                    f"{DEBIAN_SUITE} image you have")
+
+
+def pooler_image_tag(settings: Settings) -> dict[str, str]:
+    """Return the PgBouncer image tag, building its trixie base first if needed."""
+    base = ensure_base_image(settings, POOLER_SUITE)
+    return {"POOLER_BASE_IMAGE": base, **service_image_tags(settings, base, POOLER_INPUTS)}
     _check(["apt-get", "install", "-y", "-qq", "debootstrap"], "apt-get install debootstrap")
     return shutil.which("debootstrap") or "debootstrap"
 

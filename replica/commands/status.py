@@ -17,7 +17,8 @@ def status(settings: Settings) -> dict:
     states = health.service_states(health.engine_client(), settings.project)
     stack = stack_module.load(settings)
     services = stack.services if stack else [s for s in states if s != "migrate"]
-    report = {"replica": settings.name, "project": settings.project, "services": {}}
+    report = {"replica": settings.name, "project": settings.project, "services": {},
+              "profiles": list(stack.profiles) if stack else []}
     for service in services:
         state = states.get(service)
         report["services"][service] = {

@@ -7,24 +7,25 @@ import time
 
 from rich.live import Live
 
-from .. import console, engine, health, images, stack as stack_module
+from .. import console, engine, health, images, profiles as profiles_module, stack as stack_module
 from ..errors import StackUnhealthyError, StagingError
 from ..settings import Settings
 from .status import render_table
 
 FINGERPRINT_FILE = "applied.sha256"
 IMAGE_SERVICES = {"DB_IMAGE": "db", "REDIS_IMAGE": "redis", "MOCKS_IMAGE": "mock-openai",
-                  "APP_IMAGE": "app"}
+                  "APP_IMAGE": "app", "PGBOUNCER_IMAGE": "pgbouncer"}
 
 
-def up(settings: Settings, overrides: dict[str, str] | None = None, mock_profile: str = "",
+def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str] = (),
        timeout: float = 300) -> stack_module.Stack:
-    """Bring the replica up (idempotent) and return the stack that runs."""
+    """Bring the replica up with exactly these profiles (idempotent); return the running stack."""
+    chosen = profiles_module.resolve(list(profiles))
     engine.ensure_engine(settings.provision_engine)
     client = health.engine_client()
     before = health.service_states(client, settings.project)
     own_ports = {port for state in before.values() for port in state.published}
-    stack = stack_module.prepare(settings, overrides or {}, own_ports, mock_profile)
+    stack = stack_module.prepare(settings, own_ports, chosen, env)
     expected = [*stack.services, "migrate"]
     fingerprint = _fingerprint(stack)
     if _already_up(settings, before, expected, fingerprint):
@@ -35,7 +36,8 @@ def up(settings: Settings, overrides: dict[str, str] | None = None, mock_profile
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
-    console.success(f"replica {settings.name!r} is up (project {settings.project})")
+    console.success(f"replica {settings.name!r} is up (project {settings.project})"
+                    + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
     console.console.print(render_table(stack, states))
     return stack
 

@@ -6,7 +6,9 @@ import json
 from invoke import task
 from invoke.exceptions import Exit
 
-from .. import console, engine as engine_module
+from .. import console, engine as engine_module, profiles as profiles_module
+from .. import stack as stack_module
+from ..errors import ConfigError, StackNotUpError
 from ..commands import down as down_module, service as service_commands, status as status_module
 from ..commands import up as up_module
 from .reporting import reported, settings_for
@@ -23,13 +25,43 @@ def engine(c):
                     + (" (provisioned now)" if found.provisioned else ""))
 
 
-@task(help={"name": NAME_HELP, "no_redis": "run without Redis, as the runbook allows",
+@task(iterable=["profile", "env"],
+      help={"name": NAME_HELP, "no_redis": "run without Redis (the redis-off profile)",
+            "profile": "a fault profile to switch on (repeatable; `invoke staging.profiles` lists them)",
+            "env": "KEY=VALUE for the app's environment, over .env.staging (repeatable)",
             "timeout": "seconds to wait for every service to be healthy"})
 @reported
-def up(c, name=None, no_redis=False, timeout=300):
-    """Bring the staging replica up and wait until every service is healthy."""
-    overrides = {"REDIS_URL": ""} if no_redis else {}
-    up_module.up(settings_for(name), overrides, timeout=float(timeout))
+def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
+    """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
+    chosen = list(profile or []) + (["redis-off"] if no_redis else [])
+    up_module.up(settings_for(name), parse_assignments(env or []), chosen, float(timeout))
+
+
+@task(help={"name": NAME_HELP})
+@reported
+def fault(c, profile, state="on", name=None):
+    """Switch one fault profile on or off on the running replica (others stay as they are)."""
+    settings = settings_for(name)
+    running = stack_module.load(settings)
+    if running is None:
+        raise StackNotUpError(f"replica {settings.name!r} is not up",
+                              hint=f"bring it up with the profile: invoke staging.up --profile {profile}")
+    if state not in ("on", "off"):
+        raise ConfigError(f"state must be on or off, not {state!r}")
+    current = [p for p in running.profiles if p != profile]
+    up_module.up(settings, profiles=current + ([profile] if state == "on" else []))
+
+
+@task
+def profiles(c):
+    """List the fault profiles, what each reproduces, and an example."""
+    from rich.table import Table
+    table = Table(title="fault profiles (invoke staging.up --profile NAME)", title_justify="left")
+    for column in ("profile", "reproduces", "example"):
+        table.add_column(column)
+    for item in profiles_module.catalogue().values():
+        table.add_row(item.name, item.summary, item.example)
+    console.console.print(table)
 
 
 @task(help={"name": NAME_HELP, "volumes": "also remove the data volumes (database contents)"})
@@ -54,6 +86,8 @@ def status(c, name=None, json_=False):
     for svc, info in report["services"].items():
         table.add_row(svc, info["state"], info["health"], info["url"] or "")
     console.console.print(table if report["services"] else "nothing is running for this replica")
+    if report.get("profiles"):
+        console.info(f"fault profiles on: {', '.join(report['profiles'])}")
 
 
 @task(help={"name": NAME_HELP, "follow": "keep printing new lines", "tail": "lines of history"})
@@ -92,9 +126,20 @@ def shell(c, service="app", name=None):
     _exit_with(service_commands.exec_in(settings_for(name), service, "bash"))
 
 
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    """Turn ["KEY=VALUE", ...] into a dict; a pair without '=' is an error naming it."""
+    parsed = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--env {pair!r} is not KEY=VALUE")
+        parsed[key] = value
+    return parsed
+
+
 def _exit_with(code: int) -> None:
     if code:
         raise Exit(code=code)
 
 
-TASKS = [engine, up, down, status, logs, restart, psql, redis_cli, shell]
+TASKS = [engine, up, down, status, logs, restart, psql, redis_cli, shell, fault, profiles]

@@ -59,7 +59,7 @@ def test_an_unknown_service_lists_the_real_ones(replica):
 def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_settings):
     other = replica_settings("test-side")
     try:
-        stack = up.up(other, overrides={"REDIS_URL": ""})
+        stack = up.up(other, profiles=["redis-off"])
         assert "redis" not in stack.services
         assert set(stack.ports.values()).isdisjoint(replica.ports.values())
         ready = requests.get(stack.url("app") + "/health/ready", timeout=5).json()
@@ -75,7 +75,7 @@ def test_a_failing_app_stops_the_wait_and_shows_its_logs(replica_settings):
     broken = replica_settings("test-broken")
     try:
         with pytest.raises(StackUnhealthyError) as error:
-            up.up(broken, overrides={"FLASK_ENV": "production"}, timeout=120)
+            up.up(broken, env={"FLASK_ENV": "production"}, timeout=120)
         message = str(error.value)
         assert "migrate" in message or "app" in message
         assert "FLASK_ENV" in message  # the app's own start-up error, from its log lines

@@ -1,0 +1,98 @@
+"""Fault profiles: the differences that make staging fail where a laptop doesn't, one switch each.
+
+A profile changes the app's environment, compose variables and which optional services run; `up`
+applies exactly the profiles it is given, so turning one off restores the previous stack exactly.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    summary: str
+    example: str
+    group: str | None = None                      # two profiles of one group conflict
+    app_env: dict[str, str] = field(default_factory=dict)
+    compose_env: dict[str, str] = field(default_factory=dict)
+    compose_profiles: tuple[str, ...] = ()        # optional services it turns on
+
+
+def _knob(variable: str, default: str) -> str:
+    """A profile's figure, overridable from the environment (e.g. STAGING_DB_LATENCY_MS=200)."""
+    return os.environ.get(variable, default)
+
+
+def catalogue() -> dict[str, Profile]:
+    """Return every profile by name (figures read from the environment now)."""
+    profiles = [
+        Profile("redis-off", "Redis disabled, as the runbook allows for staging",
+                "invoke staging.up --profile redis-off", app_env={"REDIS_URL": ""}),
+        Profile("openai-ratelimit", "the mock OpenAI answers 429 with retry-after",
+                "invoke staging.up --profile openai-ratelimit", group="openai",
+                compose_env={"MOCK_OPENAI_PROFILE": "ratelimit"}),
+        Profile("openai-slow", "the mock OpenAI answers after a long delay",
+                "invoke staging.up --profile openai-slow", group="openai",
+                compose_env={"MOCK_OPENAI_PROFILE": "slow"}),
+        Profile("openai-down", "the mock OpenAI answers 503 to everything",
+                "invoke staging.up --profile openai-down", group="openai",
+                compose_env={"MOCK_OPENAI_PROFILE": "down"}),
+        Profile("db-slow", "every database round trip gets slower (a proxy: no netem here)",
+                "STAGING_DB_LATENCY_MS=100 invoke staging.up --profile db-slow",
+                compose_env={"DB_PROXY_LATENCY_MS": _knob("STAGING_DB_LATENCY_MS", "50")},
+                compose_profiles=("dbproxy",)),
+        Profile("cold-start", "the database refuses connections for a moment after idling, as "
+                "Neon's scale-to-zero does",
+                "STAGING_COLD_START_IDLE_S=30 invoke staging.up --profile cold-start",
+                compose_env={"DB_PROXY_COLD_START_MS": _knob("STAGING_COLD_START_MS", "500"),
+                             "DB_PROXY_IDLE_S": _knob("STAGING_COLD_START_IDLE_S", "300")},
+                compose_profiles=("dbproxy",)),
+        Profile("tls", "the app connects with sslmode=require, as Neon demands",
+                "invoke staging.up --profile tls", compose_env={"DB_PROXY_TLS": "require"},
+                compose_profiles=("dbproxy",)),
+        Profile("pooled", "PgBouncer in transaction mode between app and database, like Neon's "
+                "pooled endpoint", "invoke staging.up --profile pooled",
+                compose_profiles=("pooled",)),
+        Profile("small", "CPU and memory limits like staging's instance",
+                "invoke staging.up --profile small",
+                compose_env={"APP_CPUS": _knob("STAGING_SMALL_CPUS", "0.5"),
+                             "APP_MEM_LIMIT": _knob("STAGING_SMALL_MEMORY", "1g")}),
+        Profile("prod-scale", "fixtures at production size", "invoke staging.up --profile prod-scale"),
+    ]
+    return {profile.name: profile for profile in profiles}
+
+
+def resolve(names: list[str]) -> list[Profile]:
+    """Return the named profiles, refusing unknown names and conflicting pairs."""
+    known = catalogue()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"unknown profile {', '.join(unknown)}",
+                          hint=f"choose from: {', '.join(known)}")
+    chosen = [known[name] for name in dict.fromkeys(names)]
+    groups: dict[str, str] = {}
+    for profile in chosen:
+        if profile.group and profile.group in groups:
+            raise ConfigError(f"profiles {groups[profile.group]} and {profile.name} conflict",
+                              hint="choose one of them")
+        if profile.group:
+            groups[profile.group] = profile.name
+    return chosen
+
+
+def database_route(database_url: str, profiles: list[Profile]) -> tuple[str, str]:
+    """Return (the app's DATABASE_URL, the proxy's upstream) for the active profiles."""
+    compose_profiles = {p for profile in profiles for p in profile.compose_profiles}
+    upstream = "pgbouncer:6432" if "pooled" in compose_profiles else "db:5432"
+    host = "db-proxy:5432" if "dbproxy" in compose_profiles else upstream
+    parts = urlsplit(database_url)
+    netloc = parts.netloc.rsplit("@", 1)[0] + "@" + host if "@" in parts.netloc else host
+    query = parts.query
+    if any(profile.name == "tls" for profile in profiles):
+        query = "&".join(filter(None, [query, "sslmode=require"]))
+    return urlunsplit(parts._replace(netloc=netloc, query=query)), upstream

@@ -1,0 +1,43 @@
+import pytest
+
+from replica.errors import ConfigError
+from replica.profiles import catalogue, database_route, resolve
+
+URL = "postgresql://u:p@db:5432/mina_staging"
+
+
+def test_unknown_profile_lists_the_known_ones():
+    with pytest.raises(ConfigError) as error:
+        resolve(["redis-of"])
+    assert "redis-of" in str(error.value) and "redis-off" in error.value.hint
+
+
+def test_two_openai_faults_conflict():
+    with pytest.raises(ConfigError, match="openai-slow and openai-down conflict"):
+        resolve(["openai-slow", "openai-down"])
+
+
+def test_database_faults_combine_and_repeat_harmlessly():
+    names = [p.name for p in resolve(["db-slow", "tls", "db-slow", "pooled"])]
+    assert names == ["db-slow", "tls", "pooled"]
+
+
+@pytest.mark.parametrize("names, url, upstream", [
+    ([], URL, "db:5432"),
+    (["db-slow"], "postgresql://u:p@db-proxy:5432/mina_staging", "db:5432"),
+    (["pooled"], "postgresql://u:p@pgbouncer:6432/mina_staging", "pgbouncer:6432"),
+    (["tls", "pooled"], "postgresql://u:p@db-proxy:5432/mina_staging?sslmode=require",
+     "pgbouncer:6432"),
+])
+def test_the_app_reaches_the_database_through_the_profiles(names, url, upstream):
+    assert database_route(URL, resolve(names)) == (url, upstream)
+
+
+def test_figures_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("STAGING_DB_LATENCY_MS", "250")
+    assert catalogue()["db-slow"].compose_env["DB_PROXY_LATENCY_MS"] == "250"
+
+
+def test_every_profile_has_an_example_that_uses_it():
+    for name, profile in catalogue().items():
+        assert f"--profile {name}" in profile.example
