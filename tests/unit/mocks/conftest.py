@@ -89,9 +89,3 @@ def sink_url(_sink_server):
     control.clear_sink_events(_sink_server)
     return _sink_server
 
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
