@@ -105,37 +105,43 @@ def endpoint(app_state, handler: Handler, body_kind: str | None) -> Callable[[Re
     """Wrap an API handler in the mock's request path (body_kind: "json", "form" or None)."""
     settings, plan, journal = app_state.settings, app_state.faults, app_state.journal
 
+    async def answer(request: Request, exchange: dict) -> Response:
+        check_auth(request, settings.api_keys)
+        if body_kind == "json":
+            exchange["body"] = await read_json(request, settings.max_json_bytes)
+        elif body_kind == "form":
+            exchange["body"] = await read_form(request, settings.max_upload_bytes)
+        header = request.headers.get("x-mock-fault")
+        fault = faults.parse(header, "X-Mock-Fault") if header else plan.next(request.url.path)
+        exchange["fault"] = fault.token if fault else None
+        return await _run(fault, request, handler, exchange["body"])
+
     async def run(request: Request) -> Response:
         started = time.perf_counter()
-        request_id = f"req_{_PREFIX}{next(_ids):012x}"
-        body: object = None
-        fault_token, extra_headers = None, {}
+        exchange: dict = {"body": None, "fault": None}
+        extra_headers: dict[str, str] = {}
         try:
-            check_auth(request, settings.api_keys)
-            if body_kind == "json":
-                body = await read_json(request, settings.max_json_bytes)
-            elif body_kind == "form":
-                body = await read_form(request, settings.max_upload_bytes)
-            header = request.headers.get("x-mock-fault")
-            fault = faults.parse(header, "X-Mock-Fault") if header else plan.next(request.url.path)
-            fault_token = fault.token if fault else None
-            response = await _run(fault, request, handler, body)
+            response = await answer(request, exchange)
         except APIError as error:
             response, extra_headers = json_response(error.body(), error.status), error.headers
         except Exception:  # the mock answers every request; a bug becomes a logged 500, never a trace
             log.exception("mock-openai failed on %s %s", request.method, request.url.path)
-            error = ServerError(500)
-            response = json_response(error.body(), 500)
-        model = body.get("model") if isinstance(body, dict) and isinstance(body.get("model"), str) else None
-        if model and not (model.isascii() and model.isprintable()):
-            model = None  # a header must stay latin-1; the bogus name is in the journal anyway
-        response.headers.update({**_headers(request_id, started, model), **extra_headers})
-        if body_kind == "form" and isinstance(body, dict):
-            body = describe_form(body)
-        journal.record(_entry(request, body, response, request_id, fault_token, started))
+            response = json_response(ServerError(500).body(), 500)
+        request_id = f"req_{_PREFIX}{next(_ids):012x}"
+        response.headers.update({**_headers(request_id, started, _model(exchange["body"])), **extra_headers})
+        body = describe_form(exchange["body"]) if body_kind == "form" and exchange["body"] else exchange["body"]
+        journal.record(_entry(request, body, response, request_id, exchange["fault"], started))
         return response
 
     return run
+
+
+def _model(body: object) -> str | None:
+    """Return the request's model name when it is safe to echo in a header."""
+    model = body.get("model") if isinstance(body, dict) else None
+    if isinstance(model, str) and model.isascii() and model.isprintable():
+        return model
+    return None  # a header must stay latin-1; an odd name is in the journal anyway
 
 
 def _entry(request: Request, body: object, response: Response, request_id: str,
