@@ -1,0 +1,28 @@
+"""Fixtures for the data unit tests: the repo's policy, a salt, a sanitize helper."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from replica.data import policy as policy_module
+from replica.data.sanitize import Sanitizer
+
+ROOT = Path(__file__).resolve().parents[3]
+SALT = b"unit-test-salt-0123456789"
+
+
+@pytest.fixture(scope="session")
+def policy():
+    return policy_module.load(ROOT / "db" / "sanitize.yml")
+
+
+@pytest.fixture(scope="session")
+def run(policy):
+    """Sanitize dump bytes with the repo policy (or another) and return the output bytes."""
+    def do(dump: bytes, salt: bytes = SALT, rules=None, workers: int = 0) -> bytes:
+        out = io.BytesIO()
+        Sanitizer(rules or policy, salt, workers=workers).run(io.BytesIO(dump), out)
+        return out.getvalue()
+    return do
