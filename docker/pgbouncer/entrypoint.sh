@@ -18,6 +18,9 @@ case "$DB_HOST" in
 esac
 
 is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
+# 0 turns prepared-statement tracking off: what PgBouncer before 1.21 (bookworm's 1.18) behaves like.
+prepared="${PGBOUNCER_MAX_PREPARED_STATEMENTS:-1000}"
+case "$prepared" in ''|*[!0-9]*) fail "PGBOUNCER_MAX_PREPARED_STATEMENTS must be 0 or more, got '$prepared'" ;; esac
 
 # Neon: 0.9 * the compute's max_connections (104 at 0.25 CU -> 93), per user/database pair.
 max_connections="${DB_MAX_CONNECTIONS:-104}"
@@ -25,7 +28,6 @@ is_count "$max_connections" || fail "DB_MAX_CONNECTIONS must be a positive integ
 pool_size="${PGBOUNCER_DEFAULT_POOL_SIZE:-$((max_connections * 9 / 10))}"
 for pair in "PGBOUNCER_DEFAULT_POOL_SIZE=$pool_size" \
             "PGBOUNCER_MAX_CLIENT_CONN=${PGBOUNCER_MAX_CLIENT_CONN:-10000}" \
-            "PGBOUNCER_MAX_PREPARED_STATEMENTS=${PGBOUNCER_MAX_PREPARED_STATEMENTS:-1000}" \
             "PGBOUNCER_QUERY_WAIT_TIMEOUT=${PGBOUNCER_QUERY_WAIT_TIMEOUT:-120}" \
             "PGBOUNCER_LISTEN_PORT=${PGBOUNCER_LISTEN_PORT:-6432}"; do
   is_count "${pair#*=}" || fail "${pair%%=*} must be a positive integer, got '${pair#*=}'"
@@ -55,13 +57,15 @@ auth_file = $conf/userlist.txt
 pool_mode = ${PGBOUNCER_POOL_MODE:-transaction}
 max_client_conn = ${PGBOUNCER_MAX_CLIENT_CONN:-10000}
 default_pool_size = $pool_size
-max_prepared_statements = ${PGBOUNCER_MAX_PREPARED_STATEMENTS:-1000}
+max_prepared_statements = $prepared
 query_wait_timeout = ${PGBOUNCER_QUERY_WAIT_TIMEOUT:-120}
 ignore_startup_parameters = extra_float_digits
 server_tls_sslmode = prefer
 log_connections = ${PGBOUNCER_LOG_CONNECTIONS:-0}
 log_disconnections = ${PGBOUNCER_LOG_CONNECTIONS:-0}
 stats_period = 60
+; Read-only SHOW commands on the admin console (database "pgbouncer") for status and parity checks.
+stats_users = $DB_USER
 INI
 
 echo "pgbouncer-entrypoint: ${PGBOUNCER_POOL_MODE:-transaction} pooling to $upstream_host:$upstream_port" \
