@@ -18,6 +18,7 @@ INSECURE = ("connection is insecure (try using `sslmode=require`)",
             "SSL is required by this server, as on Neon")
 WAKING = "the compute is starting up (Neon scale-to-zero); retry in a moment"
 SUSPENDED = "terminating connection due to administrator command"
+REQUESTS = (b"Q", b"S", b"F")  # simple query, Sync, function call: each gets one ReadyForQuery
 
 
 class Refused(Exception):
@@ -36,9 +37,18 @@ class Session:
         self.peer = "%s:%s" % writer.get_extra_info("peername")[:2]
         self.tls = False
         self.outcome = "probe"  # a TCP connect that closes before sending a byte
-        self.tracker = wire.TransactionTracker()
+        # Neon keeps a compute awake while a query runs or a transaction is open. Each simple query,
+        # Sync or function call is answered by one ReadyForQuery, which carries the transaction
+        # status; the startup packet is answered by one too, hence outstanding starts at 1.
+        self.client_scan, self.server_scan = wire.MessageScanner(), wire.MessageScanner()
+        self.outstanding, self.in_transaction = 1, False
         self.bytes_up = self.bytes_down = 0
         self.pumps: list[asyncio.Task] = []
+
+    @property
+    def busy(self) -> bool:
+        """Whether the session has a query running or a transaction open."""
+        return self.outstanding > 0 or self.in_transaction
 
     async def run(self) -> None:
         started = time.monotonic()
@@ -120,16 +130,20 @@ class Session:
         self.pumps = [asyncio.create_task(self.pump_up(up_writer)),
                       asyncio.create_task(self.pump_down(up_reader))]
         try:
-            await asyncio.wait(self.pumps, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(self.pumps, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.proxy.sessions.discard(self)
             for task in self.pumps:
                 task.cancel()
+        failures = [t.exception() for t in done if not t.cancelled() and t.exception()]
+        if failures:  # a reset on either side ends the session like a close
+            self.outcome = f"proxied, ended by {type(failures[0]).__name__}"
 
     async def pump_up(self, up_writer) -> None:
         while data := await self.reader.read(CHUNK):
             self.proxy.compute.touch()
             self.bytes_up += len(data)
+            self.outstanding += sum(kind in REQUESTS for kind, _ in self.client_scan.feed(data))
             up_writer.write(data)
             await up_writer.drain()
 
@@ -140,7 +154,10 @@ class Session:
         try:
             while data := await up_reader.read(CHUNK):
                 self.proxy.compute.touch()
-                self.tracker.feed(data)
+                for kind, status in self.server_scan.feed(data):
+                    if kind == b"Z":
+                        self.outstanding = max(0, self.outstanding - 1)
+                        self.in_transaction = status in (b"T", b"E")
                 self.bytes_down += len(data)
                 if sender is None:
                     await self.write(data)
@@ -218,7 +235,7 @@ class Proxy:
         tick = min(1.0, self.settings.idle_s / 5)
         while self.server.is_serving():
             await asyncio.sleep(tick)
-            busy = any(s.tracker.in_transaction for s in self.sessions)
+            busy = any(session.busy for session in self.sessions)
             if self.compute.should_suspend(busy):
                 self.compute.suspend()
                 log.info("compute suspended after %.1fs idle; closing %d session(s)",

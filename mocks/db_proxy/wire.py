@@ -56,32 +56,30 @@ def error_response(sqlstate: str, message: str, detail: str = "",
     return b"E" + struct.pack("!I", len(body) + 4) + body
 
 
-class TransactionTracker:
-    """Follow the server's messages to know whether the session is inside a transaction.
+class MessageScanner:
+    """Find message boundaries in one direction of a session's stream, after the startup packet.
 
-    Every ReadyForQuery ('Z') carries the status: 'I' idle, 'T' in a transaction, 'E' failed one.
-    Chunks may split messages anywhere, so the tracker keeps how much of the current one is left.
+    Every message there is a type byte and a 4-byte length; chunks may split them anywhere, so
+    the scanner keeps the unfinished header and how much of the current body is left to skip.
     """
 
     def __init__(self) -> None:
-        self.in_transaction = False
-        self._pending = b""  # the start of a message header cut by a chunk boundary
-        self._skip = 0       # bytes of the current message body still to pass over
+        self._pending = b""  # the start of a header cut by a chunk boundary
+        self._skip = 0       # bytes of the current message still to pass over
 
-    def feed(self, chunk: bytes) -> None:
-        """Account for one chunk of the server-to-client stream (after authentication starts)."""
-        data, pos = self._pending + chunk, 0
+    def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
+        """Return (type, first body byte or b"") for each message that starts in this chunk."""
+        data, pos, found = self._pending + chunk, 0, []
         self._pending = b""
         while pos < len(data):
             if self._skip:
                 step = min(self._skip, len(data) - pos)
-                self._skip -= step
-                pos += step
+                self._skip, pos = self._skip - step, pos + step
                 continue
-            if len(data) - pos < 6:  # type, length, and the status byte of a 'Z'
-                self._pending = data[pos:]
-                return
+            if len(data) - pos < 5 or (data[pos:pos + 1] == b"Z" and len(data) - pos < 6):
+                self._pending = data[pos:]  # a ReadyForQuery's status byte is needed too
+                break
             kind, length = data[pos:pos + 1], struct.unpack("!I", data[pos + 1:pos + 5])[0]
-            if kind == b"Z":
-                self.in_transaction = data[pos + 5:pos + 6] in (b"T", b"E")
+            found.append((kind, data[pos + 5:pos + 6] if length > 4 else b""))
             self._skip = length + 1
+        return found

@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mock-openai listening on http://{args.host}:{args.port} profile={settings.profile or 'healthy'}",
           flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=settings.access_log,
-                lifespan="off", timeout_keep_alive=30)
+                lifespan="off",
+                timeout_graceful_shutdown=5, timeout_keep_alive=30)
     return 0
 
 

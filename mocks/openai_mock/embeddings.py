@@ -73,5 +73,9 @@ async def create(request: Request, body: dict) -> Response:
         embedding = base64.b64encode(text.pack_float32(values)).decode() if encoding == "base64" else values
         data.append({"object": "embedding", "index": index, "embedding": embedding})
     tokens = sum(text.count_tokens(item) for item in inputs)
-    return json_response({"object": "list", "data": data, "model": model,
-                          "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+    reply = {"object": "list", "data": data, "model": model,
+             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+    # The journal keeps vector sizes, not vectors: 1000 entries of 3072 floats would cost ~70 MB.
+    brief = {**reply, "data": [{"index": d["index"], "dimensions": dimensions, "encoding_format": encoding}
+                               for d in data]}
+    return json_response(reply, journal=brief)

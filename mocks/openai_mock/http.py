@@ -29,14 +29,16 @@ class JSONReply(Response):
 
     media_type = "application/json"
 
-    def __init__(self, data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
-        self.data = data
+    def __init__(self, data: Any, status_code: int = 200, headers: dict[str, str] | None = None,
+                 journal: Any = None) -> None:
+        self.data = data if journal is None else journal
         super().__init__(_dumps(data).encode("utf-8"), status_code, headers)
 
 
-def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONReply:
-    """Return `data` as compact JSON."""
-    return JSONReply(data, status_code, headers)
+def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None,
+                  journal: Any = None) -> JSONReply:
+    """Return `data` as compact JSON; `journal` is a lighter stand-in to keep instead of `data`."""
+    return JSONReply(data, status_code, headers, journal)
 
 
 class TextReply(Response):

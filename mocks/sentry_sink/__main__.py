@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sentry-sink: {exc}", file=sys.stderr)
         return 2
     print(f"sentry-sink listening on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off",
+                timeout_graceful_shutdown=5)
     return 0
 
 

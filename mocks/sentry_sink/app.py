@@ -98,7 +98,8 @@ async def stats(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     """GET /health: liveness."""
-    return JSONResponse({"status": "ok", "service": "sentry-sink"})
+    return JSONResponse({"status": "ok", "service": "sentry-sink",
+                         "events": len(request.app.state.store.events({"type": "all"}))})
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

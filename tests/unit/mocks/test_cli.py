@@ -4,12 +4,14 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import openai
 import pytest
+import requests
 
 from mocks import control
 
@@ -75,3 +77,18 @@ def test_an_unknown_profile_exits_2_with_a_message():
 def test_an_unreachable_mock_is_a_clear_error():
     with pytest.raises(control.MockUnreachableError, match="Is the stack up"):
         control.openai_journal(f"http://127.0.0.1:{free_port()}")
+
+
+def test_sigterm_stops_the_mock_even_while_a_request_is_held():
+    def hold(url):
+        try:
+            requests.get(f"{url}/v1/models", timeout=30,
+                         headers={"Authorization": "Bearer sk-staging-local", "X-Mock-Fault": "timeout:120"})
+        except requests.RequestException:
+            pass  # the server going away is the point
+
+    with running("mocks.openai_mock") as url:
+        threading.Thread(target=hold, args=(url,), daemon=True).start()
+        time.sleep(0.5)
+        started = time.monotonic()
+    assert time.monotonic() - started < 9  # graceful shutdown gives held requests 5 s, not 120

@@ -63,3 +63,11 @@ def test_the_journal_is_bounded(start_mock):
 def test_a_bad_limit_is_a_400(openai_url):
     response = requests.get(f"{openai_url}/_mock/journal", params={"limit": "many"})
     assert response.status_code == 400 and response.json()["error"]["param"] == "limit"
+
+
+def test_embeddings_are_journaled_without_their_vectors(client, openai_url):
+    client.embeddings.create(model="text-embedding-3-large", input=["a", "b"], encoding_format="float")
+    [entry] = control.openai_journal(openai_url)
+    assert entry["response"]["data"] == [{"index": 0, "dimensions": 3072, "encoding_format": "float"},
+                                         {"index": 1, "dimensions": 3072, "encoding_format": "float"}]
+    assert entry["body"]["input"] == ["a", "b"]

@@ -29,7 +29,8 @@ def flushed_events(sink_url, **filters):
     return control.sink_events(sink_url, **filters)
 
 
-@pytest.mark.parametrize("compression", [{}, {"transport_compression_algo": "gzip"},
+@pytest.mark.parametrize("compression", [{}, {"transport_compression_algo": "br"},
+                                         {"transport_compression_algo": "gzip"},
                                          {"transport_compression_level": 0}])
 def test_a_captured_exception_arrives_with_its_environment(sentry, sink_url, compression):
     sentry(_experiments=compression)
