@@ -5,6 +5,9 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from rich.table import Table
+from rich.text import Text
+
+from ..errors import StagingError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 MARKS = {PASSED: "[green]✔ passed[/]", FAILED: "[red]✘ failed[/]", SKIPPED: "[yellow]– skipped[/]"}
@@ -26,6 +29,10 @@ RUNBOOK_ITEMS = {
 
 class ItemFailed(Exception):
     """Raised inside a check: the item failed, and the message is its evidence."""
+
+
+class ItemSkipped(Exception):
+    """Raised inside a check that cannot apply here: the message says why."""
 
 
 @dataclass
@@ -66,8 +73,13 @@ class Checklist:
         started = time.monotonic()
         try:
             evidence = check()
+        except ItemSkipped as reason:
+            return self.record(key, SKIPPED, str(reason), time.monotonic() - started)
         except ItemFailed as failure:
             return self.record(key, FAILED, str(failure), time.monotonic() - started)
+        except StagingError as error:
+            evidence = f"{error}" + (f" → {error.hint}" if error.hint else "")
+            return self.record(key, FAILED, evidence, time.monotonic() - started)
         return self.record(key, PASSED, str(evidence or "ok"), time.monotonic() - started)
 
     @property
@@ -86,8 +98,8 @@ class Checklist:
             names = ", ".join(i.title for i in self.failed)
             return f"NOT READY: {len(self.failed)} item(s) failed: {names}. Fix them before pushing."
         if not self.passed:
-            missing = [RUNBOOK_ITEMS[k] for k in RUNBOOK_ITEMS
-                       if self.item(k).result != PASSED]
+            results = {i.key: i.result for i in self.items}
+            missing = [title for key, title in RUNBOOK_ITEMS.items() if results.get(key) != PASSED]
             return f"INCOMPLETE: not checked: {', '.join(missing)}."
         return "READY: every runbook item passed; staging would be green."
 
@@ -98,7 +110,7 @@ class Checklist:
                                ("evidence", {"overflow": "fold"}), ("time", {"justify": "right"})):
             table.add_column(column, **kwargs)
         for item in self.items:
-            table.add_row(item.title, MARKS[item.result], item.evidence, f"{item.seconds:.1f} s")
+            table.add_row(Text(item.title), MARKS[item.result], Text(item.evidence), f"{item.seconds:.1f} s")
         return table
 
     def to_dict(self) -> dict:

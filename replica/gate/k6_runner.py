@@ -123,6 +123,17 @@ def failed_thresholds(summary: dict) -> list[str]:
     return sorted(crossed)
 
 
+REQUIRED_SAMPLES = ("iterations", "socketio_sessions_ok")
+
+
+def missing_samples(summary: dict, required=REQUIRED_SAMPLES) -> list[str]:
+    """Name required metrics with no samples: a threshold on an empty metric passes vacuously."""
+    metrics = summary.get("metrics", {})
+    def count(values: dict) -> float:
+        return values.get("count", values.get("passes", 0) + values.get("fails", 0))
+    return [name for name in required if not count(metrics.get(name, {}))]
+
+
 def command(binary: Path, script: Path, base_url: str, run_dir: Path) -> list[str]:
     """Build the k6 command line for one suite."""
     return [str(binary), "run", "--quiet", "--no-color", "--no-usage-report",

@@ -58,5 +58,4 @@ def _verdict(tests: list[dict]) -> tuple[str, str]:
     skipped = [t for t in tests if t["outcome"] == "skipped"]
     if len(skipped) == len(tests):
         return SKIPPED, f"skipped: {skipped[0]['message']}"
-    names = ", ".join(t["test"].split("::")[-1] for t in tests)
-    return PASSED, f"{len(tests) - len(skipped)}/{len(tests)} passed ({names})"
+    return PASSED, f"{len(tests) - len(skipped)}/{len(tests)} tests passed"

@@ -1,0 +1,44 @@
+"""Tasks of the pre-push gate: `staging.validate` and `hooks.install`."""
+from __future__ import annotations
+
+from invoke import task
+from invoke.exceptions import Exit
+
+from .. import console
+from ..gate import hooks as hooks_module, validate as validate_module
+from .reporting import reported, settings_for
+from .stack_tasks import NAME_HELP
+
+
+@task(help={"name": NAME_HELP, "full": "also run the longer k6 load and stress suites",
+            "reset": "reset the data to the fixtures first (--no-reset keeps it)",
+            "rebaseline": "record this run's k6 metrics as the new baselines",
+            "base_url": "check an app that is already running at this loopback URL (no up/reset/migrate)",
+            "sink_url": "with --base-url: the error sink to check"})
+@reported
+def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None):
+    """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green."""
+    settings = settings_for(name)
+    if base_url:
+        checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
+                                                    full=full, rebaseline=rebaseline)
+    else:
+        checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline)
+    if not checklist.passed:
+        raise Exit(code=1)
+
+
+@task(help={"force": "replace a pre-push hook that this tool did not write"})
+@reported
+def install(c, force=False):
+    """Install the git pre-push hook that runs `invoke staging.validate` (skip: git push --no-verify)."""
+    root = settings_for(None).root
+    path = hooks_module.install_pre_push(root, force=force)
+    console.success(f"pre-push hook installed at {path}")
+    console.info("every `git push` now runs `invoke staging.validate`; "
+                 "skip it only with `git push --no-verify`")
+    console.info(hooks_module.install_pre_commit(root))
+
+
+VALIDATE_TASKS = [validate]
+HOOK_TASKS = [install]

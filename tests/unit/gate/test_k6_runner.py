@@ -1,0 +1,98 @@
+"""The k6 runner: exit codes to outcomes, crossed thresholds, and real runs of the k6 binary."""
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from replica.gate import k6_runner
+from replica.gate.errors import K6NotFoundError, ResultsNotWritableError
+from replica.gate.k6_runner import Outcome, classify, failed_thresholds, missing_samples, run_suite
+
+
+@pytest.mark.parametrize("code, outcome", [
+    (0, Outcome.PASSED), (99, Outcome.THRESHOLDS_FAILED), (107, Outcome.SCRIPT_ERROR),
+    (108, Outcome.ABORTED), (105, Outcome.ABORTED), (104, Outcome.CONFIG_ERROR),
+    (100, Outcome.TIMEOUT), (103, Outcome.FAILED), (1, Outcome.FAILED), (-9, Outcome.ABORTED)])
+def test_exit_codes_map_to_outcomes(code, outcome):
+    assert classify(code)[0] is outcome
+
+
+def test_unknown_exit_code_is_named():
+    assert classify(42) == (Outcome.FAILED, "k6 exited with code 42")
+
+
+def test_crossed_thresholds_are_named_from_a_recorded_summary(summary):
+    assert failed_thresholds(summary("thresholds_failed")) == ["http_req_duration: p(95)<0.001"]
+    assert failed_thresholds(summary("smoke_passed")) == []
+
+
+def test_empty_metrics_are_flagged(summary):
+    assert missing_samples(summary("smoke_passed")) == []
+    assert missing_samples(summary("thresholds_failed")) == ["socketio_sessions_ok"]
+
+
+def test_k6_from_environment_wins(tmp_path):
+    fake = _script(tmp_path / "k6", "exit 0")
+    assert k6_runner.find_k6({"K6_BINARY": str(fake), "PATH": ""}) == fake
+    assert k6_runner.find_k6({"PATH": str(tmp_path)}) == fake
+
+
+def test_no_k6_anywhere_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(k6_runner.sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(K6NotFoundError, match="no k6 binary"):
+        k6_runner.find_k6({"PATH": str(tmp_path)})
+
+
+def test_fake_k6_crossing_thresholds_keeps_metrics_and_html(tmp_path, summary):
+    recorded = Path(__file__).parent / "fixtures" / "summary_thresholds_failed.json"
+    fake = _script(tmp_path / "k6", f'out=$(echo "$@" | sed -n "s/.*--summary-export \\([^ ]*\\).*/\\1/p")\n'
+                                     f'cp {recorded} "$out"\necho "some k6 output"\nexit 99')
+    result = run_suite("smoke", "http://127.0.0.1:9", tmp_path / "run", binary=fake)
+    assert result.outcome is Outcome.THRESHOLDS_FAILED and not result.ok
+    assert result.failed_thresholds == ["http_req_duration: p(95)<0.001"]
+    assert "p(95)&lt;0.001" in result.html_path.read_text()
+    assert "some k6 output" in (tmp_path / "run" / "k6.log").read_text()
+
+
+def test_a_hung_k6_is_stopped_at_its_budget(tmp_path):
+    fake = _script(tmp_path / "k6", "trap 'exit 105' INT\nsleep 30 & wait")
+    result = run_suite("smoke", "http://127.0.0.1:9", tmp_path / "run", binary=fake, timeout=0.5)
+    assert result.outcome is Outcome.TIMEOUT and result.seconds < 20
+
+
+def test_unwritable_results_directory_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ResultsNotWritableError, match="not writable"):
+        run_suite("smoke", "http://127.0.0.1:9", blocker / "run")
+
+
+def test_real_k6_script_error_is_a_script_error(tmp_path):
+    suites = _suites(tmp_path, "throw new Error('broken on purpose');\nexport default function () {}\n")
+    result = run_suite("broken", "http://127.0.0.1:9", tmp_path / "run", k6_dir=suites)
+    assert (result.exit_code, result.outcome) == (107, Outcome.SCRIPT_ERROR)
+    assert "broken on purpose" in result.describe()
+
+
+def test_real_k6_test_abort_is_an_abort(tmp_path):
+    suites = _suites(tmp_path, "import exec from 'k6/execution';\n"
+                               "export const options = { iterations: 1 };\n"
+                               "export default function () { exec.test.abort('stop'); }\n")
+    result = run_suite("broken", "http://127.0.0.1:9", tmp_path / "run", k6_dir=suites)
+    assert (result.exit_code, result.outcome) == (108, Outcome.ABORTED)
+    assert result.metrics_path.is_file()
+
+
+def _suites(tmp_path: Path, body: str) -> Path:
+    suites = tmp_path / "k6"
+    suites.mkdir()
+    (suites / "slo.json").write_text('{"suites": {"broken": {"max_seconds": 30}}}')
+    (suites / "broken.js").write_text(body)
+    return suites
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path

@@ -1,0 +1,49 @@
+"""The smoke suite's per-test results become checklist items; no report at all fails every item."""
+import json
+
+from replica.gate import smoke
+from replica.gate.checklist import FAILED, PASSED, SKIPPED, Checklist
+
+
+def write_report(tmp_path, tests):
+    (tmp_path / "smoke.json").write_text(json.dumps({"tests": tests}))
+    log = tmp_path / "smoke.log"
+    log.write_text("collected 0 items\nERROR: file or directory not found\n")
+    return log
+
+
+def result_of(name, keys, outcome="passed", message=""):
+    return {"test": f"tests/e2e/x.py::{name}", "checklist": keys, "outcome": outcome,
+            "seconds": 1.0, "message": message}
+
+
+def test_each_item_takes_the_results_of_its_tests(tmp_path):
+    log = write_report(tmp_path, [
+        result_of("test_ready", ["starts", "migrations"]),
+        result_of("test_page[/]", ["accessibility"]),
+        result_of("test_page[/login]", ["accessibility"], "failed", "label: critical"),
+        result_of("test_sink", ["sentry"], "skipped", "no error sink")])
+    checklist = Checklist()
+    smoke.record(checklist, ["starts", "accessibility", "sentry", "summary"], 1, tmp_path, log)
+    items = {i.key: i for i in checklist.items}
+    assert items["starts"].result == PASSED and items["starts"].evidence == "1/1 tests passed"
+    assert items["accessibility"].result == FAILED
+    assert "test_page[/login]: label: critical" in items["accessibility"].evidence
+    assert items["sentry"].result == SKIPPED and "no error sink" in items["sentry"].evidence
+    assert items["summary"].result == FAILED and "no smoke test" in items["summary"].evidence
+
+
+def test_a_suite_that_ran_nothing_fails_every_item_with_pytests_words(tmp_path):
+    log = write_report(tmp_path, [])
+    checklist = Checklist()
+    smoke.record(checklist, ["auth", "api"], 4, tmp_path, log)
+    assert all(i.result == FAILED for i in checklist.items)
+    assert "pytest exit 4" in checklist.items[0].evidence
+    assert "file or directory not found" in checklist.items[0].evidence
+
+
+def test_command_points_pytest_at_the_target_and_the_report(tmp_path):
+    cmd = smoke.command("http://127.0.0.1:5000", None, tmp_path)
+    assert cmd[cmd.index("--base-url") + 1] == "http://127.0.0.1:5000"
+    assert "--sink-url" not in cmd and str(tmp_path / "smoke.json") in cmd
+    assert "tests.e2e.plugin" in cmd
