@@ -104,7 +104,9 @@ def markdown(result: dict) -> str:
     ]
     lines = [
         "# mock-openai benchmark", "",
-        f"Measured {result['when']} on {result['machine']['cpus']} cores, Python {result['machine']['python']}, "
+        f"Measured {result['when']} on {result['machine']['cpus']} cores (load average "
+        f"{result['machine']['load_average_1m_at_end']} from other work sharing them), "
+        f"Python {result['machine']['python']}, "
         "by `.venv/bin/python bench/mock_openai.py` (raw keep-alive HTTP/1.1 client in the same machine; "
         "the mock is `python -m mocks.openai_mock` with its journal on). "
         f"Targets {'met' if result['meets_targets'] else 'NOT met'}.", "",
@@ -150,7 +152,8 @@ def main() -> None:
     rps = len(latencies) / elapsed
     result = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_1m_at_end": round(os.getloadavg()[0], 2)},
         "request": {"endpoint": "POST /v1/chat/completions", "stream": False, "body_bytes": len(BODY)},
         "throughput": {"connections": args.connections, "requests": len(latencies), "seconds": round(elapsed, 3),
                        "requests_per_second": round(rps, 1), **percentiles(latencies)},
