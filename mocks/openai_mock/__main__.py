@@ -30,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"mock-openai listening on http://{args.host}:{args.port} profile={settings.profile or 'healthy'}",
           flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=settings.access_log,
-                lifespan="off",
-                timeout_graceful_shutdown=5, timeout_keep_alive=30)
+    # uvicorn writes access lines at INFO, so the level follows the access-log switch.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if settings.access_log else "warning",
+                access_log=settings.access_log, lifespan="off", timeout_graceful_shutdown=5,
+                timeout_keep_alive=30)
     return 0
 
 
