@@ -68,7 +68,7 @@ class MessageScanner:
         self._skip = 0       # bytes of the current message still to pass over
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
-        """Return (type, first body byte or b"") for each message that starts in this chunk."""
+        """Return (type, status) for each message that starts here; status is b"" but for 'Z'."""
         data, pos, found = self._pending + chunk, 0, []
         self._pending = b""
         while pos < len(data):
@@ -80,6 +80,6 @@ class MessageScanner:
                 self._pending = data[pos:]  # a ReadyForQuery's status byte is needed too
                 break
             kind, length = data[pos:pos + 1], struct.unpack("!I", data[pos + 1:pos + 5])[0]
-            found.append((kind, data[pos + 5:pos + 6] if length > 4 else b""))
+            found.append((kind, data[pos + 5:pos + 6] if kind == b"Z" else b""))
             self._skip = length + 1
         return found

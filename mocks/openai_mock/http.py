@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -52,7 +51,7 @@ class TextReply(Response):
 
 
 class EventStream(Response):
-    """Server-sent events sent as they are produced; optionally cut mid-way like a dropped link."""
+    """Server-sent events, one body chunk per event; optionally cut mid-way like a dropped link."""
 
     media_type = "text/event-stream; charset=utf-8"
 

@@ -116,6 +116,8 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 def create_app(max_events: int | None = None) -> Starlette:
     """Return the sink app keeping at most `max_events` (env SENTRY_SINK_MAX_EVENTS, default 1000)."""
     size = max_events or int(os.environ.get("SENTRY_SINK_MAX_EVENTS", "1000"))
+    if size <= 0:
+        raise ValueError(f"the sink must keep at least one event, not {size}")
     routes = [
         Route("/api/{project_id:int}/envelope/", envelope, methods=["POST"]),
         Route("/api/{project_id:int}/store/", store_event, methods=["POST"]),
