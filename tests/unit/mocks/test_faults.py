@@ -1,5 +1,6 @@
 """Faults on purpose: scripted sequences, per-request headers, profiles; the SDK reacts as to the real API."""
 
+import json
 import time
 
 import openai
@@ -83,8 +84,16 @@ def test_a_body_cut_midway_is_a_connection_error(client):
 
 
 def test_malformed_json_does_not_parse(client):
-    with pytest.raises(ValueError):
+    with pytest.raises(json.JSONDecodeError):
         chat(client, extra_headers={"X-Mock-Fault": "malformed"})
+
+
+def test_a_malformed_event_breaks_the_stream_midway(client):
+    received = []
+    with pytest.raises(json.JSONDecodeError):
+        for chunk in chat(client, stream=True, extra_headers={"X-Mock-Fault": "malformed"}):
+            received.append(chunk)
+    assert received
 
 
 def test_the_flaky_profile_fails_every_third_request(client, openai_url):
