@@ -83,3 +83,10 @@ def test_without_cold_start_the_compute_never_sleeps(db_proxy):
             time.sleep(1.2)
             assert conn.execute("SELECT 1").fetchone() == (1,)
         psycopg.connect(proxy.url()).close()
+
+
+def test_a_long_query_keeps_the_compute_awake(db_proxy):
+    with db_proxy(**COLD) as proxy:
+        with psycopg.connect(proxy.url(), autocommit=True) as conn:
+            conn.execute("SELECT pg_sleep(2)")  # no bytes flow for longer than IDLE_S
+            assert conn.execute("SELECT 1").fetchone() == (1,)

@@ -53,3 +53,13 @@ def test_a_query_can_be_cancelled_through_the_tls_proxy(db_proxy):
             with pytest.raises(psycopg.errors.QueryCanceled):
                 conn.execute("SELECT pg_sleep(10)")
             timer.join()
+
+
+def test_bytes_sent_before_the_tls_handshake_are_refused(db_proxy):
+    """CVE-2021-23214's lesson: plaintext pipelined after SSLRequest must not enter the session."""
+    with db_proxy(DB_PROXY_TLS="require") as proxy:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as sock:
+            sock.sendall(struct.pack("!II", 8, 80877103) + struct.pack("!II", 8, 196608))
+            assert sock.recv(1) in (b"", b"S")
+            sock.settimeout(2)
+            assert sock.recv(100) == b""  # closed, nothing answered in plaintext
