@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 
 import docker
-from docker.errors import DockerException
+from docker.errors import DockerException, NotFound
 
 from .errors import EngineError, StackUnhealthyError
 
@@ -47,7 +47,13 @@ def engine_client() -> docker.DockerClient:
 def service_states(client: docker.DockerClient, project: str) -> dict[str, ServiceState]:
     """Return the state of each service container of a compose project."""
     states = {}
-    for container in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+    listed = client.containers.list(all=True, sparse=True,
+                                    filters={"label": f"{PROJECT_LABEL}={project}"})
+    for container in listed:
+        try:
+            container.reload()
+        except NotFound:
+            continue  # compose removed it between the listing and now (a recreate)
         attrs = container.attrs
         service = attrs["Config"]["Labels"].get(SERVICE_LABEL, container.name)
         states[service] = _state_of(service, container.id, attrs)

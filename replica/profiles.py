@@ -21,6 +21,7 @@ class Profile:
     app_env: dict[str, str] = field(default_factory=dict)
     compose_env: dict[str, str] = field(default_factory=dict)
     compose_profiles: tuple[str, ...] = ()        # optional services it turns on
+    seed_scale: str | None = None                 # fixtures to load once the stack is up
 
 
 def _knob(variable: str, default: str) -> str:
@@ -49,8 +50,11 @@ def catalogue() -> dict[str, Profile]:
         Profile("cold-start", "the database refuses connections for a moment after idling, as "
                 "Neon's scale-to-zero does",
                 "STAGING_COLD_START_IDLE_S=30 invoke staging.up --profile cold-start",
+                # the app's healthcheck probes liveness only: a readiness probe every second
+                # would query the database and keep the compute awake forever
                 compose_env={"DB_PROXY_COLD_START_MS": _knob("STAGING_COLD_START_MS", "500"),
-                             "DB_PROXY_IDLE_S": _knob("STAGING_COLD_START_IDLE_S", "300")},
+                             "DB_PROXY_IDLE_S": _knob("STAGING_COLD_START_IDLE_S", "300"),
+                             "APP_HEALTH_PATH": "/health"},
                 compose_profiles=("dbproxy",)),
         Profile("tls", "the app connects with sslmode=require, as Neon demands",
                 "invoke staging.up --profile tls", compose_env={"DB_PROXY_TLS": "require"},
@@ -62,7 +66,8 @@ def catalogue() -> dict[str, Profile]:
                 "invoke staging.up --profile small",
                 compose_env={"APP_CPUS": _knob("STAGING_SMALL_CPUS", "0.5"),
                              "APP_MEM_LIMIT": _knob("STAGING_SMALL_MEMORY", "1g")}),
-        Profile("prod-scale", "fixtures at production size", "invoke staging.up --profile prod-scale"),
+        Profile("prod-scale", "fixtures at production size (replaces the replica's data)",
+                "invoke staging.up --profile prod-scale", seed_scale="prod"),
     ]
     return {profile.name: profile for profile in profiles}
 

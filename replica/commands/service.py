@@ -4,10 +4,12 @@ from __future__ import annotations
 from .. import console, health, stack as stack_module
 from ..compose import Compose
 from ..errors import StackNotUpError, UnknownServiceError
-from ..settings import ONE_SHOT_SERVICES, SERVICES, Settings
+from ..settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
+
+ALL_SERVICES = (*SERVICES, *PROFILE_SERVICES.values(), *ONE_SHOT_SERVICES)
 
 
-def check_service(service: str | None, allowed=(*SERVICES, *ONE_SHOT_SERVICES)) -> None:
+def check_service(service: str | None, allowed=ALL_SERVICES) -> None:
     """Refuse a service name the stack does not have, listing the ones it has."""
     if service and service not in allowed:
         raise UnknownServiceError(f"unknown service {service!r}",
@@ -23,7 +25,7 @@ def logs(settings: Settings, service: str | None, follow: bool, tail: int) -> in
 
 def restart(settings: Settings, service: str | None, timeout: float = 120) -> None:
     """Restart one service (or all) and wait until it is healthy again."""
-    check_service(service, SERVICES)
+    check_service(service, (*SERVICES, *PROFILE_SERVICES.values()))
     stack = _running_stack(settings)
     targets = [service] if service else stack.services
     stack.compose.run("restart", *targets, timeout=timeout)

@@ -35,11 +35,24 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     _build_missing(stack)
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
+    _seed_for_profiles(stack, chosen)
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
     console.success(f"replica {settings.name!r} is up (project {settings.project})"
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
     console.console.print(render_table(stack, states))
     return stack
+
+
+def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
+    scales = [profile.seed_scale for profile in chosen if profile.seed_scale]
+    if not scales:
+        return
+    from ..data import fixtures, reset, target  # psycopg and Faker: only when a profile needs them
+    started = time.monotonic()
+    fixture_set = fixtures.ensure(target.fixtures_dir(stack.settings), scales[0])
+    reset.seed(stack.url("db"), fixture_set)
+    rows = ", ".join(f"{count} {table}" for table, count in fixture_set.rows.items())
+    console.success(f"loaded {scales[0]}-scale fixtures ({rows}) in {time.monotonic() - started:.0f} s")
 
 
 def _fingerprint(stack: stack_module.Stack) -> str:

@@ -37,7 +37,7 @@ def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
     up_module.up(settings_for(name), parse_assignments(env or []), chosen, float(timeout))
 
 
-@task(help={"name": NAME_HELP})
+@task(positional=["profile", "state"], help={"name": NAME_HELP})
 @reported
 def fault(c, profile, state="on", name=None):
     """Switch one fault profile on or off on the running replica (others stay as they are)."""
@@ -90,14 +90,15 @@ def status(c, name=None, json_=False):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
 
 
-@task(help={"name": NAME_HELP, "follow": "keep printing new lines", "tail": "lines of history"})
+@task(positional=["service"],
+      help={"name": NAME_HELP, "follow": "keep printing new lines", "tail": "lines of history"})
 @reported
 def logs(c, service=None, name=None, follow=False, tail=200):
     """Print the logs of one service (app, db, redis, mock-openai, error-sink, migrate) or all."""
     _exit_with(service_commands.logs(settings_for(name), service, follow, int(tail)))
 
 
-@task(help={"name": NAME_HELP})
+@task(positional=["service"], help={"name": NAME_HELP})
 @reported
 def restart(c, service=None, name=None):
     """Restart one service (or all) and wait until it is healthy again."""
