@@ -6,8 +6,12 @@ import { BASE_URL } from './config.js';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const PASSWORD = 'k6-Staging-pass-1';
 
+const AUTH = new Set(['register', 'login', 'logout']);
+
+// kind: auth (password hashing is deliberately slow), health, or api; slo.json sets one SLO per kind.
 function call(method, path, body, endpoint, expected) {
-  const params = { headers: JSON_HEADERS, tags: { endpoint } };
+  const kind = AUTH.has(endpoint) ? 'auth' : (endpoint === 'health' || endpoint === 'ready') ? 'health' : 'api';
+  const params = { headers: JSON_HEADERS, tags: { endpoint, kind } };
   if (expected) params.responseCallback = http.expectedStatuses(...expected);
   return http.request(method, `${BASE_URL}${path}`, body === undefined ? null : JSON.stringify(body), params);
 }

@@ -96,3 +96,18 @@ def _script(path: Path, body: str) -> Path:
     path.write_text(f"#!/bin/sh\n{body}\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
+
+
+def test_a_busy_machine_run_names_each_crossed_slo(summary):
+    assert failed_thresholds(summary("smoke_busy")) == [
+        "http_req_duration{kind:api}: p(95)<800", "http_req_duration{kind:health}: p(95)<250",
+        "socketio_segment_latency: p(95)<1500"]
+
+
+def test_every_slo_in_slo_json_reaches_the_summary(summary):
+    import json
+    from replica.settings import ROOT
+    slo = json.loads((ROOT / "k6" / "slo.json").read_text())["thresholds"]
+    recorded = summary("smoke_busy")["metrics"]
+    for metric, expressions in slo.items():
+        assert set(recorded[metric]["thresholds"]) == set(expressions), metric
