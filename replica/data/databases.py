@@ -5,6 +5,7 @@ replacement exists, so a failure leaves the user's data as it was.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -98,10 +99,9 @@ def rename(conn: psycopg.Connection, old: str, new: str) -> None:
                                                                  sql.Identifier(new)))
 
 
-def swap_in(conn: psycopg.Connection, replacement: str, live: str) -> None:
-    """Make replacement the live database; the old one is dropped only once the swap is done."""
-    retired = f"{live}_retired"[:63]
-    drop(conn, retired)
+def swap_in(conn: psycopg.Connection, replacement: str, live: str, keep_retired: bool = False) -> str:
+    """Make replacement the live database; return the retired old one's name (dropped unless kept)."""
+    retired = f"{live}_retired_{time.time_ns() % 10**12}"[:63]
     if exists(conn, live):
         with quiesced(conn, live):
             rename(conn, live, retired)
@@ -112,7 +112,9 @@ def swap_in(conn: psycopg.Connection, replacement: str, live: str) -> None:
             rename(conn, retired, live)  # put the user's database back
             allow_connections(conn, live, True)
         raise DataError(f"cannot swap {replacement} in as {live}: {_message(error)}") from None
-    drop(conn, retired)
+    if not keep_retired:
+        drop(conn, retired)
+    return retired
 
 
 def make_template(conn: psycopg.Connection, name: str, comment: str) -> None:

@@ -54,15 +54,20 @@ def open_plain(path: str | Path, max_major: int = 18) -> Iterator[BinaryIO]:
 def _pg_restore_stream(path: Path, max_major: int) -> Iterator[BinaryIO]:
     proc = subprocess.Popen([pgtools.find("pg_restore", max_major), "-f", "-", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+    failure = None
     try:
         yield proc.stdout
         proc.stdout.read()  # drain, so pg_restore can finish
+    except Exception as error:  # pg_restore's own complaint, if any, is the real cause
+        failure = error
     finally:
         proc.stdout.close()
         err = proc.stderr.read().decode(errors="replace").strip()
         code = proc.wait()
-    if code != 0:
-        raise archive_error(path, err, max_major)
+    if code != 0 and err:
+        raise archive_error(path, err, max_major) from None
+    if failure is not None:
+        raise failure
 
 
 def archive_error(path: Path, stderr: str, max_major: int) -> Exception:

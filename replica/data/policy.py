@@ -75,7 +75,8 @@ def parse_rule(text: object, where: str) -> Rule:
                               hint=f"write `fake <kind>` with kind one of {', '.join(sorted(KINDS))}")
         return Rule("fake", rest[0])
     if rest:
-        raise PolicyError(f"{where}: {text!r}: `{action}` takes no argument")
+        raise PolicyError(f"{where}: {text!r}: `{action}` takes no argument",
+                          hint=f"write just `{action}`")
     return Rule(action)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from psycopg import sql
 
-from . import databases as dbs
+from . import databases as dbs, spare
 from .errors import DataError
 from .fixtures import COLUMNS, FixtureSet
 from .load import load
@@ -42,6 +42,7 @@ def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> Rese
     try:
         load(dbs.with_database(url, build), fixture_set)
         with dbs.admin(url) as conn:
+            spare.discard(conn, live)
             dbs.drop(conn, template)
             dbs.rename(conn, build, template)
             dbs.make_template(conn, template, json.dumps({
@@ -55,8 +56,12 @@ def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> Rese
     return reset(url, strategy)
 
 
-def reset(url: str, strategy: str = "FILE_COPY") -> ResetResult:
-    """Replace the live database with a fresh copy of its fixtures template."""
+def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> ResetResult:
+    """Replace the live database with a fresh copy of its fixtures template.
+
+    A spare copy made in the background since the last reset is swapped in when ready; the next
+    spare is then prepared in the background (background=False does everything here and now).
+    """
     started = time.perf_counter()
     live = dbs.database_of(url)
     template, fresh = template_name(live), f"{live}_resetting"
@@ -64,16 +69,22 @@ def reset(url: str, strategy: str = "FILE_COPY") -> ResetResult:
         if not dbs.exists(conn, template):
             raise DataError(f"there are no loaded fixtures for {live} (no database {template})",
                             hint="run `invoke staging.db.seed` once; later resets reuse it")
-        replace_from(conn, template, fresh, live, strategy)
-    return ResetResult(live, template, time.perf_counter() - started)
+        retired = spare.take(conn, live, template) if background else None
+        if retired is None:
+            retired = replace_from(conn, template, fresh, live, strategy, keep_retired=background)
+    seconds = time.perf_counter() - started
+    if background:
+        spare.prepare_in_background(url)
+    return ResetResult(live, template, seconds)
 
 
-def replace_from(conn, source: str, fresh: str, live: str, strategy: str) -> None:
+def replace_from(conn, source: str, fresh: str, live: str, strategy: str,
+                 keep_retired: bool = False) -> str:
     """Clone source as fresh and swap it in as live; on failure live is untouched."""
     dbs.drop(conn, fresh)
     dbs.clone(conn, source, fresh, strategy)
     try:
-        dbs.swap_in(conn, fresh, live)
+        return dbs.swap_in(conn, fresh, live, keep_retired)
     except BaseException:
         dbs.drop(conn, fresh)
         raise
