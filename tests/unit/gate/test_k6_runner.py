@@ -111,3 +111,28 @@ def test_every_slo_in_slo_json_reaches_the_summary(summary):
     recorded = summary("smoke_busy")["metrics"]
     for metric, expressions in slo.items():
         assert set(recorded[metric]["thresholds"]) == set(expressions), metric
+
+
+def test_ctrl_c_stops_k6_and_keeps_partial_results(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "k6-got-sigint"
+    fake = _script(tmp_path / "k6", f"trap 'touch {marker}; exit 105' INT\nsleep 30 & wait")
+    code = ("import sys; from pathlib import Path; from replica.gate.k6_runner import run_suite\n"
+            "try:\n"
+            f"    run_suite('smoke', 'http://127.0.0.1:9', Path({str(tmp_path / 'run')!r}),"
+            f" binary=Path({str(fake)!r}))\n"
+            "except KeyboardInterrupt:\n"
+            "    sys.exit(130)\n")
+    runner = subprocess.Popen([sys.executable, "-c", code], cwd=str(k6_runner.ROOT))
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "run" / "k6.log").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    runner.send_signal(signal.SIGINT)
+    assert runner.wait(timeout=30) == 130
+    assert marker.exists()  # k6 itself was asked to stop (it writes its summary on SIGINT)
+    assert "interrupted" in (tmp_path / "run" / "report.html").read_text()
