@@ -109,10 +109,15 @@ class Checklist:
         for column, kwargs in (("item", {}), ("result", {"no_wrap": True}),
                                ("evidence", {"overflow": "fold"}), ("time", {"justify": "right"})):
             table.add_column(column, **kwargs)
-        for item in self.items:
+        for item in self.ordered():
             table.add_row(Text(item.title), MARKS[item.result], Text(item.evidence), f"{item.seconds:.1f} s")
         return table
 
+    def ordered(self) -> list[Item]:
+        """The gate's own steps as they ran, then the runbook's items in the runbook's order."""
+        rank = {key: n for n, key in enumerate(RUNBOOK_ITEMS)}
+        return sorted(self.items, key=lambda i: (i.key in rank, rank.get(i.key, 0)))
+
     def to_dict(self) -> dict:
         return {"passed": self.passed, "verdict": self.verdict(),
-                "items": [asdict(i) for i in self.items]}
+                "items": [asdict(i) for i in self.ordered()]}

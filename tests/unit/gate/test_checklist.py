@@ -73,3 +73,11 @@ def _raise(error):
     def check():
         raise error
     return check
+
+
+def test_gate_steps_come_first_then_the_runbook_order():
+    checklist = Checklist()
+    checklist.record("auth", PASSED, "ok")
+    checklist.record("stack", PASSED, "up")
+    checklist.record("starts", PASSED, "ok")
+    assert [i.key for i in checklist.ordered()] == ["stack", "starts", "auth"]
