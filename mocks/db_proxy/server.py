@@ -13,6 +13,7 @@ from .settings import Settings
 
 log = logging.getLogger("db_proxy")
 CHUNK = 64 * 1024
+STARTUP_TIMEOUT_S = 60  # PostgreSQL's authentication_timeout: a silent client is dropped
 MAX_NEGOTIATIONS = 3  # SSLRequest and GSSENCRequest may each precede the startup message once
 INSECURE = ("connection is insecure (try using `sslmode=require`)",
             "SSL is required by this server, as on Neon")
@@ -54,7 +55,7 @@ class Session:
         started = time.monotonic()
         upstream = None
         try:
-            packet = await self.negotiate()
+            packet = await asyncio.wait_for(self.negotiate(), STARTUP_TIMEOUT_S)
             if packet is not None:
                 upstream = await self.open_upstream(packet)
                 if upstream is not None:
@@ -62,7 +63,8 @@ class Session:
         except Refused as refusal:
             self.outcome = refusal.outcome
             await self.send_and_close(refusal.packet)
-        except (wire.ProtocolError, ssl.SSLError, ConnectionError, asyncio.IncompleteReadError) as exc:
+        except (wire.ProtocolError, ssl.SSLError, OSError, asyncio.IncompleteReadError,
+                asyncio.TimeoutError) as exc:
             self.outcome = f"error ({type(exc).__name__}: {exc})"
         finally:
             if upstream is not None:
@@ -192,8 +194,8 @@ class Session:
     async def send_and_close(self, packet: bytes) -> None:
         try:
             await self.write(packet)
-        except (ConnectionError, ssl.SSLError):
-            pass
+        except (OSError, ssl.SSLError):
+            pass  # the client is gone: nothing more to tell it
 
 
 class Proxy:
