@@ -88,10 +88,12 @@ def clone(conn: psycopg.Connection, source: str, target: str, strategy: str = "F
 
 def drop(conn: psycopg.Connection, name: str) -> None:
     """Drop a database if it exists, templates included, disconnecting its sessions."""
-    if not exists(conn, name):
+    row = conn.execute("SELECT datistemplate FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if row is None:
         return
-    conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
-    conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    if row[0]:
+        conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def rename(conn: psycopg.Connection, old: str, new: str) -> None:

@@ -32,6 +32,7 @@ class Report:
     scanned: int = 0
     leaks: list[Leak] = field(default_factory=list)
     total_leaks: int = 0
+    by_column: dict[str, int] = field(default_factory=dict)
 
 
 def _key(value: bytes) -> bytes:
@@ -62,6 +63,8 @@ def check(source: BinaryIO, output: BinaryIO, policy: Policy) -> Report:
             report.scanned += 1
             if value is not None and len(value) >= MIN_LENGTH and (origin := secret.get(_key(value))):
                 report.total_leaks += 1
+                where = f"{table}.{column}"
+                report.by_column[where] = report.by_column.get(where, 0) + 1
                 if len(report.leaks) < SHOWN:
                     report.leaks.append(Leak(table, column, line, origin))
     return report

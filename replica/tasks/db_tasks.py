@@ -167,6 +167,8 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
         for leak in report.leaks:
             console.failure(f"line {leak.line}: {leak.table}.{leak.column} holds a value of "
                             f"{leak.source} from the original")
+        for where, count in sorted(report.by_column.items()):
+            console.warning(f"{where}: {count} leaked values")
         console.failure(f"{report.total_leaks} leaked values (of {report.scanned} scanned)",
                         "classify those columns fake/hash/null/drop in the policy and sanitize again")
         raise Exit(code=6)

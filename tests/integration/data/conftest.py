@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import zlib
 
 import pytest
 
@@ -47,6 +48,6 @@ def live_url(postgres_server, migrated_template) -> str:
     url = postgres_server.create_database(name, template=migrated_template)
     yield url
     with dbs.admin(url) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext('teardown'))")
+        conn.execute("SELECT pg_advisory_lock(%s)", [zlib.crc32(name.encode())])  # = spare builder
         for other, _, _ in dbs.listing(conn, name):
             dbs.drop(conn, other)
