@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if config is not None:  # extra Flask keys (TESTING, WTF_CSRF_ENABLED, ...)
         app.config.update({k: v for k, v in config.items() if k not in SETTING_NAMES})
     app.debug = settings.debug
+    app.json.compact = True  # DEBUG=True would pretty-print via the slow pure-Python encoder
     app.extensions["mina.psycopg_wait"] = green.ensure_cooperative_psycopg()
     configure_logging(settings)
     init_sentry(settings)
@@ -43,7 +44,8 @@ def flask_config(settings: Settings) -> dict:
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_timeout": 10,
+            "pool_pre_ping": False, "pool_recycle": 240, "pool_size": 10, "max_overflow": 20,
+            "pool_timeout": 10,
             "connect_args": {"connect_timeout": 5, "application_name": "mina"}},
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,9 +1,12 @@
 """Helpers shared by the JSON API views: body parsing, ints, pagination."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import request
 
 from .errors import ApiError
+from .extensions import db
 
 MAX_PER_PAGE = 100
 
@@ -55,3 +58,15 @@ def pagination() -> tuple[int, int]:
     page = int_arg("page", 1, low=1, high=1_000_000)
     per_page = int_arg("per_page", 20, low=1, high=MAX_PER_PAGE)
     return page, per_page
+
+
+def read_only(view):
+    """Run a pure read in autocommit: no BEGIN/ROLLBACK round trips, prepared plans kept.
+
+    Put it above @login_required so the session user's query is covered too.
+    """
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+    return wrapper

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,12 +23,43 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 TEST_DOMAINS = ("example.com", "example.org", "example.net", ".test", ".invalid")
 
 
+USER_CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class SessionUser(UserMixin):
+    """The logged-in user as the session needs it: no ORM object, cacheable per worker."""
+
+    id: int
+    email: str
+    username: str
+    display_name: str | None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "email": self.email, "username": self.username,
+                "display_name": self.display_name}
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> SessionUser | None:
+    """Load the session's user, cached for a few seconds per worker (saves a query per request)."""
     try:
-        return db.session.get(User, int(user_id))
+        uid = int(user_id)
     except ValueError:
         return None
+    cache = current_app.extensions.setdefault("mina.user_cache", {})
+    ttl = current_app.config.get("USER_CACHE_SECONDS", USER_CACHE_SECONDS)
+    hit = cache.get(uid)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    row = db.session.execute(select(User.id, User.email, User.username, User.display_name)
+                             .where(User.id == uid)).first()
+    user = SessionUser(*row) if row else None
+    if user is None:
+        cache.pop(uid, None)
+    elif ttl > 0:
+        cache[uid] = (time.monotonic() + ttl, user)
+    return user
 
 
 def is_test_email(email: str) -> bool:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from .api import int_arg, json_body, pagination, text_field
+from .api import int_arg, json_body, pagination, read_only, text_field
 from .errors import ApiError
 from .extensions import db
-from .models import Meeting, TranscriptSegment
+from .models import Meeting, TranscriptSegment, meeting_json
 
 bp = Blueprint("meetings", __name__, url_prefix="/api/meetings")
 
@@ -23,23 +23,48 @@ def get_meeting(meeting_id: int, owner_id: int | None = None) -> Meeting:
     return meeting
 
 
-def list_meetings(owner_id: int, page: int, per_page: int) -> tuple[list[Meeting], int]:
-    """Return one page of the owner's meetings, newest first, and the total count."""
+# Read statements built once: SQLAlchemy memoizes their cache keys, psycopg prepares them.
+SHOW_ROW = select(*Meeting.__table__.c).where(
+    Meeting.id == bindparam("meeting_id"), Meeting.owner_id == bindparam("owner_id"))
+LIST_PAGE = (select(*Meeting.__table__.c, func.count().over().label("total"))
+             .where(Meeting.owner_id == bindparam("owner_id"))
+             .order_by(Meeting.created_at.desc(), Meeting.id.desc())
+             .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def find_meeting_row(meeting_id: int):
+    """Read-only twin of get_meeting: a plain row (no ORM object), 404 if not the user's."""
+    row = db.session.execute(
+        SHOW_ROW, {"meeting_id": meeting_id, "owner_id": current_user.id}).first()
+    if row is None:
+        raise ApiError(404, f"meeting {meeting_id} not found")
+    return row
+
+
+def list_meetings(owner_id: int, page: int, per_page: int) -> tuple[list, int]:
+    """Return one page of the owner's meetings, newest first, and the total count.
+
+    One round trip: the total rides along as a window count; only a page past the end
+    needs a separate count.
+    """
+    rows = db.session.execute(LIST_PAGE, {"owner_id": owner_id, "limit": per_page,
+                                          "offset": (page - 1) * per_page}).all()
+    if rows:
+        return rows, rows[0].total
+    if page == 1:
+        return [], 0
     total = db.session.scalar(
         select(func.count()).select_from(Meeting).where(Meeting.owner_id == owner_id))
-    rows = db.session.scalars(
-        select(Meeting).where(Meeting.owner_id == owner_id)
-        .order_by(Meeting.created_at.desc(), Meeting.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), total or 0
+    return [], total or 0
 
 
 @bp.get("")
+@read_only
 @login_required
 def index():
     page, per_page = pagination()
     rows, total = list_meetings(current_user.id, page, per_page)
-    return jsonify({"items": [m.to_dict() for m in rows], "page": page,
+    return jsonify({"items": [meeting_json(m) for m in rows], "page": page,
                     "per_page": per_page, "total": total,
                     "pages": (total + per_page - 1) // per_page})
 
@@ -57,9 +82,10 @@ def create():
 
 
 @bp.get("/<int:meeting_id>")
+@read_only
 @login_required
 def show(meeting_id: int):
-    return jsonify(get_meeting(meeting_id).to_dict())
+    return jsonify(meeting_json(find_meeting_row(meeting_id)))
 
 
 @bp.delete("/<int:meeting_id>")
@@ -71,9 +97,10 @@ def delete(meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/segments")
+@read_only
 @login_required
 def segments(meeting_id: int):
-    get_meeting(meeting_id)
+    find_meeting_row(meeting_id)
     after = int_arg("after_seq", -1, low=-1, high=2**31 - 1)
     limit = int_arg("limit", 500, low=1, high=1000)
     rows = db.session.scalars(

@@ -56,10 +56,15 @@ class Meeting(db.Model):
                             order_by="TranscriptSegment.seq", lazy="dynamic")
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "owner_id": self.owner_id, "title": self.title,
-                "description": self.description, "status": self.status,
-                "started_at": _iso(self.started_at), "ended_at": _iso(self.ended_at),
-                "created_at": _iso(self.created_at)}
+        return meeting_json(self)
+
+
+def meeting_json(m) -> dict:
+    """Serialise a Meeting object or a row of meetings' columns."""
+    return {"id": m.id, "owner_id": m.owner_id, "title": m.title,
+            "description": m.description, "status": m.status,
+            "started_at": _iso(m.started_at), "ended_at": _iso(m.ended_at),
+            "created_at": _iso(m.created_at)}
 
 
 class TranscriptSegment(db.Model):

@@ -7,6 +7,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from .ai import get_client, to_api_error
+from .api import read_only
 from .errors import ApiError
 from .extensions import db
 from .meetings import get_meeting
@@ -63,6 +64,7 @@ def create(meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/summary")
+@read_only
 @login_required
 def latest(meeting_id: int):
     get_meeting(meeting_id)
