@@ -1,7 +1,7 @@
 """The invoke namespace users type: `invoke staging.<task>` (tasks.py at the root loads this)."""
 from invoke import Collection
 
-from . import bundle_tasks, db_tasks, parity_tasks, stack_tasks, test_tasks
+from . import bundle_tasks, db_tasks, mock_tasks, parity_tasks, stack_tasks, test_tasks
 from . import gate_tasks
 
 staging = Collection("staging")
@@ -10,6 +10,8 @@ for task in stack_tasks.TASKS:
 staging.add_collection(db_tasks.collection)
 staging.add_task(parity_tasks.parity_)
 staging.add_task(bundle_tasks.bundle)
+staging.add_collection(mock_tasks.openai)
+staging.add_task(mock_tasks.errors)
 for task in gate_tasks.VALIDATE_TASKS:
     staging.add_task(task)
 hooks = Collection("hooks", *gate_tasks.HOOK_TASKS)
