@@ -34,7 +34,23 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     init_sentry(settings)
     init_extensions(app, settings)
     register_blueprints(app)
+    app.extensions["mina.debug_toolbar"] = init_debug_toolbar(app, settings)
     return app
+
+
+def init_debug_toolbar(app: Flask, settings: Settings) -> bool:
+    """Honour ENABLE_DEBUG_TOOLBAR if Flask-DebugToolbar is installed; it is not in the lock."""
+    if not settings.enable_debug_toolbar:
+        return False
+    try:
+        from flask_debugtoolbar import DebugToolbarExtension
+    except ImportError:
+        logging.getLogger("mina").warning(
+            "ENABLE_DEBUG_TOOLBAR=true but Flask-DebugToolbar is not installed; toolbar off")
+        return False
+    app.config.setdefault("DEBUG_TB_INTERCEPT_REDIRECTS", False)
+    DebugToolbarExtension(app)
+    return True
 
 
 def flask_config(settings: Settings) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import request
+from flask import request, session
 
 from .errors import ApiError
 from .extensions import db
@@ -63,10 +63,12 @@ def pagination() -> tuple[int, int]:
 def read_only(view):
     """Run a pure read in autocommit: no BEGIN/ROLLBACK round trips, prepared plans kept.
 
-    Put it above @login_required so the session user's query is covered too.
+    Put it above @login_required so the session user's query is covered too; requests with
+    no logged-in session skip it and get their 401 without touching the database.
     """
     @wraps(view)
     def wrapper(*args, **kwargs):
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if "_user_id" in session:
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return view(*args, **kwargs)
     return wrapper

@@ -39,6 +39,10 @@ def version():
     settings = current_app.config["MINA"]
     return jsonify({"git_sha": settings.git_sha, "build_time": settings.build_time,
                     "environment": settings.flask_env, "python": platform.python_version(),
+                    "features": {"debug": settings.debug,
+                                 "debug_toolbar": current_app.extensions["mina.debug_toolbar"],
+                                 "verbose_logging": settings.enable_verbose_logging,
+                                 "test_users": settings.allow_test_users},
                     "worker_pid": os.getpid()})
 
 

@@ -1,4 +1,4 @@
-"""Read any pg_dump output as plain SQL (custom/directory via pg_restore, gzip) and load it."""
+"""Read any pg_dump output as plain SQL: custom and directory archives via pg_restore, gzip."""
 from __future__ import annotations
 
 import gzip
@@ -7,15 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from . import databases as dbs, pgtools
-from .dumpformat import DUMP_COMPLETE, version_of
+from . import pgtools
+from .dumpformat import version_of
 from .errors import DumpFormatError, DumpVersionError, TruncatedDumpError
-from .reset import replace_from
 
 CUSTOM_MAGIC = b"PGDMP"
 GZIP_MAGIC = b"\x1f\x8b"
 HEADER_LINES = 40
-SKIPPED = (b"ALTER ", b"GRANT ", b"REVOKE ")  # ownership and privileges name prod roles
 
 
 def kind(path: Path) -> str:
@@ -89,69 +87,3 @@ def check_version(path: str | Path, max_major: int = 18) -> None:
                 raise DumpVersionError(
                     f"{path} was made by {found[0]} {found[1]}, newer than the replica's "
                     f"PostgreSQL {max_major}", hint=f"dump again with pg_dump {max_major}")
-
-
-def load_dump(url: str, path: str | Path, max_major: int = 18) -> float:
-    """Restore a dump into a new database, then swap it in; on failure the live one is intact."""
-    import time
-
-    started, path = time.perf_counter(), Path(path)
-    check_version(path, max_major)
-    live = dbs.database_of(url)
-    loading = f"{live}_loading"
-    with dbs.admin(url) as conn:
-        dbs.drop(conn, loading)
-        conn.execute(f'CREATE DATABASE "{loading}" TEMPLATE template0')
-    try:
-        _restore_into(dbs.with_database(url, loading), path, max_major)
-        with dbs.admin(url) as conn:
-            dbs.swap_in(conn, loading, live)
-    except BaseException:
-        with dbs.admin(url) as conn:
-            dbs.drop(conn, loading)
-        raise
-    return time.perf_counter() - started
-
-
-def _restore_into(url: str, path: Path, max_major: int) -> None:
-    psql = [pgtools.find("psql", max_major), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-            "--single-transaction", "-d", url]
-    proc = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    complete = False
-    try:
-        with open_plain(path, max_major) as stream:
-            complete = _feed(stream, proc.stdin)
-    except BrokenPipeError:
-        pass  # psql stopped at the first error: its stderr says which
-    except BaseException:
-        proc.kill()  # abort psql's transaction: nothing half-loaded is committed
-        raise
-    finally:
-        if not complete:
-            proc.kill()
-        try:
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = proc.stderr.read().decode(errors="replace").strip()
-        code = proc.wait()
-    if code == 0 and not complete:
-        raise TruncatedDumpError(f"{path} ends without pg_dump's closing line: it is truncated; "
-                                 "nothing was loaded", hint="take the dump again")
-    if code != 0:
-        raise TruncatedDumpError(
-            f"restoring {path} failed, the live database was not touched: "
-            f"{err[-500:] or 'the dump ends early (truncated)'}",
-            hint="fix or re-take the dump and try again")
-
-
-def _feed(stream: BinaryIO, sink: BinaryIO) -> bool:
-    """Copy dump lines to psql without ownership and privileges; tell whether the dump is complete."""
-    complete = False
-    for line in stream:
-        if line.startswith(SKIPPED) and (b" OWNER TO " in line or not line.startswith(b"ALTER ")):
-            continue
-        complete = complete or line.startswith(DUMP_COMPLETE)
-        sink.write(line)
-    return complete

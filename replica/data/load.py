@@ -23,9 +23,14 @@ def load(url: str, fixture_set: FixtureSet) -> dict[str, int]:
             cur.execute(sql.SQL(
                 "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 0) + 1, false) "
                 "FROM {i}").format(t=sql.Literal(table), i=sql.Identifier(table)))
-        cur.execute(sql.SQL("ANALYZE {}").format(
-            sql.SQL(", ").join(sql.Identifier(t) for t in COLUMNS)))
     return loaded
+
+
+def analyze(url: str) -> None:
+    """Gather planner statistics for the fixture tables (cloned along with the template)."""
+    with connect(url) as conn:
+        conn.execute(sql.SQL("ANALYZE {}").format(
+            sql.SQL(", ").join(sql.Identifier(t) for t in COLUMNS)))
 
 
 def copy_file(cur: psycopg.Cursor, table: str, path) -> int:

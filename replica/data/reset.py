@@ -11,7 +11,7 @@ from psycopg import sql
 from . import databases as dbs, spare
 from .errors import DataError
 from .fixtures import COLUMNS, FixtureSet
-from .load import load
+from .load import analyze, load
 
 TEMPLATE_SUFFIX = "_fixtures"
 
@@ -41,6 +41,7 @@ def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> Rese
             dbs.clone(conn, live, build, "FILE_COPY")
     try:
         load(dbs.with_database(url, build), fixture_set)
+        analyze(dbs.with_database(url, build))
         with dbs.admin(url) as conn:
             spare.discard(conn, live)
             dbs.drop(conn, template)

@@ -31,10 +31,15 @@ def copy_rewriter(table: str, rules: list[Rule], fakes: Fakes) -> Callable[[byte
     width = len(rules)
     env = {"NULL": NULL, "BS": b"\\", "dec": decode_copy, "bad": _bad_row(table, width),
            "width": width}
+    # Split only as far as the last column that changes: the rest of the row stays one piece.
+    touched = max(i for i, r in enumerate(rules) if r.action != "keep")
+    parts = min(touched + 2, width)
+    check = (f"len(f) != {width}" if parts == width else
+             f"len(f) != {parts} or f[-1].count(b'\\t') != {width - parts}")
     body = ["def rewrite(chunk, first):", "    out = []", "    append = out.append",
             "    lines = chunk.split(b'\\n')", "    lines.pop()  # after the last newline",
-            "    for line in lines:", "        f = line.split(b'\\t')",
-            "        if len(f) != width: bad(lines, first)"]
+            "    for line in lines:", f"        f = line.split(b'\\t', {parts - 1})",
+            f"        if {check}: bad(lines, first)"]
     for i, rule in enumerate(rules):
         make = _value_function(rule, fakes)
         if make is not None:
@@ -43,8 +48,8 @@ def copy_rewriter(table: str, rules: list[Rule], fakes: Fakes) -> Callable[[byte
                      f"        if v != NULL: f[{i}] = m{i}(dec(v) if BS in v else v)"]
         elif rule.action == "null":
             body.append(f"        f[{i}] = NULL")
-    kept = [i for i, r in enumerate(rules) if r.action != "drop"]
-    joined = "f" if len(kept) == width else "[" + ", ".join(f"f[{i}]" for i in kept) + "]"
+    kept = [i for i, r in enumerate(rules[:parts]) if r.action != "drop"]  # [parts-1]: the rest
+    joined = "f" if len(kept) == parts else "[" + ", ".join(f"f[{i}]" for i in kept) + "]"
     body += [f"        append(b'\\t'.join({joined}))", "    out.append(b'')",
              "    return b'\\n'.join(out)"]
     exec(compile("\n".join(body), f"<rewrite {table}>", "exec"), env)

@@ -124,11 +124,11 @@ def snapshots_(c, name=None, url=None, json_=False):
 @reported
 def load_dump(c, file, name=None, url=None, force_remote=False):
     """Replace the database with a dump (restored aside first: a bad dump changes nothing)."""
-    from ..data import dumps
+    from ..data import loaddump
 
     settings = settings_for(name)
     db_url = data_target.database_url(settings, url, "load a dump over", force_remote)
-    seconds = dumps.load_dump(db_url, file, int(settings.pg_major))
+    seconds = loaddump.load_dump(db_url, file, int(settings.pg_major))
     console.success(f"loaded {file} in {seconds:.1f} s")
 
 

@@ -48,3 +48,15 @@ def test_tampered_session_cookie_is_logged_out(client, register):
     register(client)
     client.set_cookie("session", "forged.cookie.value")
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_deleted_user_loses_access(make_app, register):
+    from mina.extensions import db
+    from mina.models import User
+    app = make_app(USER_CACHE_SECONDS=0)
+    client = app.test_client()
+    register(client)
+    with app.app_context():
+        db.session.execute(db.delete(User))
+        db.session.commit()
+    assert client.get("/api/meetings").status_code == 401

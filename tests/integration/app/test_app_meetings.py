@@ -74,3 +74,10 @@ def test_delete_cascades_segments(app, alice):
     alice.delete(f"/api/meetings/{meeting['id']}")
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(TranscriptSegment.id))) == 0
+
+
+def test_page_past_the_end_is_empty_with_total(alice):
+    for i in range(3):
+        create(alice, f"m{i}")
+    page = alice.get("/api/meetings?page=5&per_page=2").json
+    assert page["items"] == [] and page["total"] == 3

@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from replica.data import dumps, leakcheck, pgtools, policy as policy_module, reset, snapshots
+from replica.data import dumps, leakcheck, loaddump, pgtools, policy as policy_module, reset, snapshots
 from replica.data.errors import DumpVersionError, SnapshotError, TruncatedDumpError
 from replica.data.sanitize import sanitize_file
 
@@ -40,7 +40,7 @@ def test_a_sanitized_real_dump_loads_with_every_constraint_and_leaks_nothing(
     assert stats.rows["public.transcript_segments"] > 0
     target = postgres_server.create_database(f"sanitized_{len(options)}")
     try:
-        dumps.load_dump(target, safe)  # unique emails, foreign keys, checks: all enforced
+        loaddump.load_dump(target, safe)  # unique emails, foreign keys, checks: all enforced
         before, after = reset.fingerprint(seeded), reset.fingerprint(target)
         assert {t: c for t, (c, _) in before.items()} == {t: c for t, (c, _) in after.items()}
         with dumps.open_plain(original) as src, open(safe, "rb") as out:
@@ -67,7 +67,7 @@ def test_a_truncated_dump_is_refused_and_the_live_database_is_intact(seeded, tmp
     cut = tmp_path / "cut.sql"
     cut.write_bytes(full[: len(full) * 2 // 3])
     with pytest.raises(TruncatedDumpError):
-        dumps.load_dump(seeded, cut)
+        loaddump.load_dump(seeded, cut)
     assert reset.fingerprint(seeded) == before
 
 
@@ -77,7 +77,7 @@ def test_a_truncated_custom_archive_is_refused_and_the_live_database_is_intact(s
     cut = tmp_path / "cut.dump"
     cut.write_bytes(full[: len(full) // 2])
     with pytest.raises(TruncatedDumpError, match="corrupt or truncated archive"):
-        dumps.load_dump(seeded, cut)
+        loaddump.load_dump(seeded, cut)
     assert reset.fingerprint(seeded) == before
 
 
@@ -87,7 +87,7 @@ def test_a_dump_from_a_newer_postgresql_is_refused_before_anything_changes(seede
     newer = tmp_path / "pg19.sql"
     newer.write_text(text.replace("-- Dumped by pg_dump version 18", "-- Dumped by pg_dump version 19"))
     with pytest.raises(DumpVersionError, match="pg_dump 19"):
-        dumps.load_dump(seeded, newer)
+        loaddump.load_dump(seeded, newer)
     assert reset.fingerprint(seeded) == before
 
 
@@ -96,7 +96,7 @@ def test_load_dump_replaces_the_database_with_the_dump(seeded, tmp_path):
     expected = reset.fingerprint(seeded)
     with psycopg.connect(seeded) as conn:
         conn.execute("DELETE FROM transcript_segments")
-    dumps.load_dump(seeded, dump)
+    loaddump.load_dump(seeded, dump)
     assert reset.fingerprint(seeded) == expected
 
 

@@ -40,3 +40,8 @@ def test_ready_is_503_when_database_is_down(client):
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/nope")
     assert response.status_code == 404 and response.json["status"] == 404
+
+
+def test_version_reports_feature_flags(make_app):
+    body = make_app(DEBUG="true", ENABLE_DEBUG_TOOLBAR="true").test_client().get("/version").json
+    assert body["features"]["debug"] is True and body["features"]["debug_toolbar"] is False

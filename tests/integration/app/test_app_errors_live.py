@@ -1,0 +1,90 @@
+"""Staging-only behaviour under the real gunicorn command: Sentry reports, WebSocket-only."""
+import gzip
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+import socketio
+
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gunicorn import StagingGunicorn
+
+SECRET = "a-random-test-secret-of-sufficient-length-123"
+
+
+def decode(body: bytes, encoding: str) -> bytes:
+    """Undo the compression sentry-sdk applies (gzip, or brotli when installed)."""
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "br":
+        import brotli
+        return brotli.decompress(body)
+    return body
+
+
+class SentrySink:
+    """Accept Sentry envelopes on a loopback port and keep their bodies."""
+
+    def __init__(self):
+        self.bodies = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                sink.bodies.append(decode(body, self.headers.get("Content-Encoding", "")))
+                self.send_response(200)
+                self.end_headers()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.dsn = f"http://publickey@127.0.0.1:{self.server.server_port}/1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def stack(migrated_url):
+    sink = SentrySink()
+    with FakeOpenAI() as ai:
+        env = {"DATABASE_URL": migrated_url, "SECRET_KEY": SECRET, "OPENAI_API_KEY": "sk-test",
+               "OPENAI_BASE_URL": ai.base_url, "ALLOW_TEST_USERS": "true",
+               "SENTRY_DSN": sink.dsn, "SENTRY_ENVIRONMENT": "staging"}
+        with StagingGunicorn(env) as server:
+            yield server, ai, sink
+    sink.server.shutdown()
+
+
+def test_rate_limit_is_429_and_reaches_sentry(stack):
+    server, ai, sink = stack
+    http = requests.Session()
+    http.post(server.url + "/api/auth/register", timeout=10, json={
+        "email": "s@example.com", "username": "sentry", "password": "password123"})
+    meeting = http.post(server.url + "/api/meetings", json={"title": "t"}, timeout=10).json()
+    sio = socketio.Client(reconnection=False)
+    sio.connect(server.url, headers={"Cookie": "session=" + http.cookies["session"]},
+                transports=["websocket"], wait_timeout=10)
+    sio.call("audio_chunk", {"meeting_id": meeting["id"], "seq": 0, "audio": "aGVsbG8="}, timeout=10)
+    sio.disconnect()
+    ai.fail_next(429, times=2)  # the SDK retries once in the app's default config
+    response = http.post(server.url + f"/api/meetings/{meeting['id']}/summary", json={}, timeout=30)
+    assert response.status_code == 429 and response.json()["retryable"] is True
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(b"RateLimitError" in b for b in sink.bodies):
+        time.sleep(0.2)
+    assert any(b"RateLimitError" in b and b'"environment":"staging"' in b for b in sink.bodies)
+
+
+def test_polling_transport_is_refused(stack):
+    server, _, _ = stack
+    response = requests.get(server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
+    assert response.status_code == 400
+
+
+def test_socketio_connect_without_session_is_refused(stack):
+    server, _, _ = stack
+    sio = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        sio.connect(server.url, transports=["websocket"], wait_timeout=5)
