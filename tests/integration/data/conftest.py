@@ -7,27 +7,10 @@ import zlib
 import pytest
 
 from replica.data import databases as dbs, fixtures
+from tests.integration.data.app_migrations import migrate
 
 MIGRATED = "data_migrated_template"
 _names = itertools.count(1)
-
-
-def app_for(url: str):
-    from mina import create_app
-
-    return create_app({"FLASK_ENV": "test", "SECRET_KEY": "data-tests", "DATABASE_URL": url,
-                       "TESTING": True, "MINA_FANOUT": "local", "SOCKETIO_ASYNC_MODE": "threading"})
-
-
-def migrate(url: str, revision: str = "head", down: bool = False) -> None:
-    """Run the app's migrations (flask db upgrade/downgrade) against url."""
-    from flask_migrate import downgrade, upgrade
-    from mina.extensions import db
-
-    app = app_for(url)
-    with app.app_context():
-        (downgrade if down else upgrade)(revision=revision)
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -50,4 +33,5 @@ def live_url(postgres_server, migrated_template) -> str:
     with dbs.admin(url) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", [zlib.crc32(name.encode())])  # = spare builder
         for other, _, _ in dbs.listing(conn, name):
-            dbs.drop(conn, other)
+            if other == name or other.startswith(f"{name}_"):
+                dbs.drop(conn, other)

@@ -8,7 +8,7 @@ import pytest
 
 from replica.data import load, policy as policy_module
 
-from .conftest import migrate
+from tests.integration.data.app_migrations import migrate
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
 from replica.data import policy as policy_module
 from replica.data.sanitize import Sanitizer
-
-ROOT = Path(__file__).resolve().parents[3]
-SALT = b"unit-test-salt-0123456789"
+from tests.unit.data.dumpmaker import ROOT, SALT
 
 
 @pytest.fixture(scope="session")

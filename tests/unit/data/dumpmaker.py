@@ -1,6 +1,11 @@
 """Build small pg_dump-shaped dumps (the layout pg_dump 18 writes) from Python rows."""
 from __future__ import annotations
 
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SALT = b"unit-test-salt-0123456789"
+
 HEADER = """--
 -- PostgreSQL database dump
 --

@@ -6,7 +6,7 @@ import pytest
 from replica.data import policy as policy_module
 from replica.data.errors import PolicyError
 
-from .conftest import ROOT
+from tests.unit.data.dumpmaker import ROOT
 
 
 def write(tmp_path, text: str):

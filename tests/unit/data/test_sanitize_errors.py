@@ -11,8 +11,8 @@ from replica.data.errors import (DumpFormatError, DumpVersionError, PolicyError,
                                  TruncatedDumpError, UnclassifiedColumnError)
 from replica.data.sanitize import sanitize_file
 
-from .conftest import SALT
-from .dumpmaker import make_dump, sample_rows
+from tests.unit.data.dumpmaker import SALT
+from tests.unit.data.dumpmaker import make_dump, sample_rows
 
 
 def policy_without(policy, table: str, column: str):

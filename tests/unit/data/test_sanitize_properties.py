@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from replica.data.reader import rows as read_rows
 
-from .conftest import SALT
-from .dumpmaker import TS, make_dump
+from tests.unit.data.dumpmaker import SALT
+from tests.unit.data.dumpmaker import TS, make_dump
 
 # Any text pg_dump could hold: tabs, newlines, backslashes, quotes, non-ASCII (no NUL, no lone
 # surrogates: PostgreSQL text cannot store them).
