@@ -1,0 +1,67 @@
+"""The staging.db tasks as a user runs them: one clear message and a specific exit code."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.unit.data.dumpmaker import ROOT, make_dump, sample_rows
+
+
+def invoke(*args: str, tmp_path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "STAGING_NAME": "tasks-test-never-up", "STAGING_SANITIZE_SALT": "t" * 32}
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def dump(tmp_path):
+    path = tmp_path / "prod.sql"
+    path.write_bytes(make_dump(sample_rows()))
+    return path
+
+
+def test_sanitize_then_leakcheck_pass(tmp_path, dump):
+    out = tmp_path / "safe.sql"
+    done = invoke("staging.db.sanitize", str(dump), str(out), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert b"person1@corp.example" not in out.read_bytes()
+    done = invoke("staging.db.leakcheck", str(dump), str(out), tmp_path=tmp_path)
+    assert done.returncode == 0 and "no leaks" in done.stdout
+
+
+def test_leakcheck_of_an_unsanitized_copy_exits_6_without_printing_values(tmp_path, dump):
+    done = invoke("staging.db.leakcheck", str(dump), str(dump), tmp_path=tmp_path)
+    assert done.returncode == 6
+    assert "public.users.email" in done.stderr
+    assert "person1@corp.example" not in done.stderr + done.stdout
+
+
+def test_a_policy_typo_exits_2_naming_the_column(tmp_path, dump):
+    policy = tmp_path / "p.yml"
+    policy.write_text((ROOT / "db" / "sanitize.yml").read_text().replace("email: fake email",
+                                                                           "email: fake emial"))
+    done = invoke("staging.db.sanitize", str(dump), str(tmp_path / "o.sql"), "--policy",
+                  str(policy), tmp_path=tmp_path)
+    assert done.returncode == 2 and "users.email" in done.stderr
+    assert not (tmp_path / "o.sql").exists()
+
+
+def test_a_truncated_dump_exits_5_and_writes_nothing(tmp_path):
+    cut = tmp_path / "cut.sql"
+    cut.write_bytes(make_dump(sample_rows(), complete=False))
+    done = invoke("staging.db.sanitize", str(cut), str(tmp_path / "o.sql"), tmp_path=tmp_path)
+    assert done.returncode == 5 and "truncated" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.sql"]
+
+
+def test_a_snapshot_name_with_path_characters_exits_2(tmp_path):
+    done = invoke("staging.db.snapshot", "../../etc", tmp_path=tmp_path)
+    assert done.returncode == 2 and "not allowed" in done.stderr
+
+
+def test_reset_on_a_replica_that_is_not_up_exits_4_and_says_what_to_run(tmp_path):
+    done = invoke("staging.db.reset", tmp_path=tmp_path)
+    assert done.returncode == 4 and "staging.up" in done.stderr
