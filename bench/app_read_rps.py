@@ -95,6 +95,7 @@ def k6_run(url: str, cookie: str, iterations: int, vus: int, max_seconds: int) -
 
 
 def measure(args) -> dict:
+    load_before = os.getloadavg()
     with PostgresServer() as pg:
         url = pg.create_database("mina_bench")
         migrate(url)
@@ -110,7 +111,8 @@ def measure(args) -> dict:
                 rounds.append({name: k6_run(server.url + paths[name], cookie, args.iterations,
                                             args.vus, args.max_seconds) for name in names})
             command = " ".join(staging_command(server.port)[1:])
-    return {"paths": paths, "rounds": rounds, "command": "gunicorn " + command}
+    return {"paths": paths, "rounds": rounds, "command": "gunicorn " + command,
+            "loadavg": {"before": load_before, "after": os.getloadavg()}}
 
 
 def summarise(raw: dict, args) -> dict:
@@ -135,6 +137,8 @@ def summarise(raw: dict, args) -> dict:
                      "iterations_per_run": args.iterations, "rounds": args.rounds,
                      "seeded_meetings": args.meetings},
             "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                     "loadavg_1m_before_after": [round(raw["loadavg"]["before"][0], 1),
+                                                 round(raw["loadavg"]["after"][0], 1)],
                      "note": "client, 2 workers and PostgreSQL share this host"},
             "rounds": raw["rounds"]}
 
@@ -142,7 +146,8 @@ def summarise(raw: dict, args) -> dict:
 def markdown(result: dict) -> str:
     lines = ["# App read RPS (staging gunicorn command)", "",
              f"Measured {result['measured_at']} on {result['host']['cpus']} CPUs "
-             f"({result['host']['note']}).", "", f"Command: `{result['command']}`", "",
+             f"({result['host']['note']}; 1-minute load average before/after: "
+             f"{result['host']['loadavg_1m_before_after']}).", "", f"Command: `{result['command']}`", "",
              f"Load: {result['load']['tool']}, {result['load']['vus']} VUs, "
              f"{result['load']['iterations_per_run']} requests per run, median of "
              f"{result['load']['rounds']} interleaved rounds (order rotated; ratio = median of "

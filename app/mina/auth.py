@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, session
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -91,6 +91,12 @@ def create_user(email: str, username: str, password: str, display_name: str | No
     return user
 
 
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in with a session that expires (PERMANENT_SESSION_LIFETIME)."""
+    session.permanent = True
+    login_user(user, remember=remember)
+
+
 def authenticate(login: str, password: str) -> User | None:
     """Return the user whose email or username and password match, else None."""
     user = db.session.scalar(select(User).where(
@@ -109,7 +115,7 @@ def register():
                        text_field(data, "username", max_len=40),
                        text_field(data, "password", max_len=200),
                        text_field(data, "display_name", required=False, max_len=100))
-    login_user(user)
+    start_session(user)
     return jsonify({"user": user.to_dict()}), 201
 
 
@@ -121,7 +127,7 @@ def login():
                         text_field(data, "password", max_len=200))
     if user is None:
         raise ApiError(401, "wrong email/username or password")
-    login_user(user, remember=bool(data.get("remember")))
+    start_session(user, remember=data.get("remember") is True)
     return jsonify({"user": user.to_dict()})
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .api import pagination
-from .auth import authenticate, create_user
+from .auth import authenticate, create_user, start_session
 from .errors import ApiError, error_response
 from .extensions import db
 from .meetings import get_meeting, list_meetings
@@ -52,7 +52,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.login.data.strip(), form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             return redirect(url_for("pages.meetings"))
         form.password.errors.append("Wrong email/username or password.")
     status = 400 if form.errors else 200
@@ -69,7 +69,7 @@ def register():
         except ApiError as err:
             form.email.errors.append(err.message)
         else:
-            login_user(user)
+            start_session(user)
             return redirect(url_for("pages.meetings"))
     status = 400 if form.errors else 200
     return render_template("register.html", form=form), status

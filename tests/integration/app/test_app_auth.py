@@ -60,3 +60,13 @@ def test_deleted_user_loses_access(make_app, register):
         db.session.execute(db.delete(User))
         db.session.commit()
     assert client.get("/api/meetings").status_code == 401
+
+
+def test_session_expires(make_app, register):
+    import time
+    from datetime import timedelta
+    client = make_app(PERMANENT_SESSION_LIFETIME=timedelta(seconds=1)).test_client()
+    register(client)
+    assert client.get("/api/auth/me").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/api/auth/me").status_code == 401
