@@ -11,12 +11,15 @@ class Compute:
     Neon suspends a compute when no query has run for 5 minutes (idle connections do not keep it
     awake; an idle-in-transaction one does) and closes the open connections; the next connection
     wakes it, which takes a few hundred milliseconds.
+
+    The compute is awake at start and its idle clock starts with the first traffic: a stack's
+    one-shot migration must not race the timer while the other services are still starting.
     """
 
     def __init__(self, idle_s: float, cold_start_s: float,
                  clock: Callable[[], float] = time.monotonic):
         self.idle_s, self.cold_start_s, self.clock = idle_s, cold_start_s, clock
-        self.last_activity = clock()
+        self.last_activity: float | None = None  # no traffic yet
         self.wakes_at: float | None = None  # set while waking up
         self.suspended = False
         self.suspensions = 0
@@ -31,7 +34,8 @@ class Compute:
 
     def should_suspend(self, busy: bool) -> bool:
         """Whether an awake compute has been idle long enough (busy: a session is in a transaction)."""
-        if not self.enabled or self.suspended or self.wakes_at is not None or busy:
+        if (not self.enabled or self.suspended or self.wakes_at is not None or busy
+                or self.last_activity is None):
             return False
         return self.clock() - self.last_activity >= self.idle_s
 

@@ -59,6 +59,7 @@ def test_a_connection_inside_a_transaction_keeps_the_compute_awake(db_proxy):
 
 def test_tcp_probes_neither_wake_the_compute_nor_keep_it_awake(db_proxy):
     with db_proxy(**COLD) as proxy:
+        psycopg.connect(proxy.url()).close()  # first use: the idle clock starts
         deadline = time.monotonic() + float(COLD["DB_PROXY_IDLE_S"]) + 0.6
         while time.monotonic() < deadline:  # a healthcheck every 200 ms while idle
             socket.create_connection(("127.0.0.1", proxy.port), timeout=2).close()
@@ -68,8 +69,17 @@ def test_tcp_probes_neither_wake_the_compute_nor_keep_it_awake(db_proxy):
             psycopg.connect(proxy.url())
 
 
+def test_before_its_first_client_the_compute_stays_awake(db_proxy):
+    """A stack's one-shot migration may connect long after the proxy started."""
+    with db_proxy(**COLD) as proxy:
+        wait_until_asleep()
+        with psycopg.connect(proxy.url()) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
 def test_delay_mode_holds_the_connection_while_the_compute_wakes(db_proxy):
     with db_proxy(DB_PROXY_COLD_START_MODE="delay", **COLD) as proxy:
+        psycopg.connect(proxy.url()).close()
         wait_until_asleep()
         started = time.monotonic()
         with psycopg.connect(proxy.url()) as conn:

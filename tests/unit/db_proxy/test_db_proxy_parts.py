@@ -50,6 +50,9 @@ class Clock:
 def test_the_compute_sleeps_after_idle_and_wakes_after_the_cold_start():
     clock = Clock()
     compute = Compute(idle_s=300, cold_start_s=0.5, clock=clock)
+    clock.now += 1000
+    assert not compute.should_suspend(busy=False)  # unused yet: its idle clock has not started
+    compute.touch()
     clock.now += 299
     assert not compute.should_suspend(busy=False)
     clock.now += 1
@@ -61,12 +64,14 @@ def test_the_compute_sleeps_after_idle_and_wakes_after_the_cold_start():
     assert compute.admit() == pytest.approx(0.2)    # still waking
     clock.now += 0.2
     assert compute.admit() == 0                     # awake
+    compute.touch()
     assert not compute.should_suspend(busy=False)   # and its idle time starts again
 
 
 def test_a_compute_without_cold_start_never_sleeps():
     clock = Clock()
     compute = Compute(idle_s=1, cold_start_s=0, clock=clock)
+    compute.touch()
     clock.now += 3600
     assert not compute.should_suspend(busy=False) and compute.admit() == 0
 
