@@ -33,8 +33,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "checklist(*keys): the runbook checklist items a test proves")
-    if config.getoption("--gate-report", default=None) and not hasattr(config, "_gate_results"):
-        config._gate_results = []
+    wanted = config.getoption("--gate-report", default=None)
+    if wanted and not config.pluginmanager.has_plugin("staging-gate-report"):  # once, if loaded twice
         config.pluginmanager.register(GateReport(config), "staging-gate-report")
 
 
