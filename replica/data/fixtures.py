@@ -91,8 +91,10 @@ def ensure(cache_dir: Path, scale: str | int = "default", seed: int = DEFAULT_SE
         (work / MANIFEST).write_text(json.dumps({"users": users, "seed": seed, "rows": rows},
                                                 indent=2) + "\n")
         os.replace(work, path)  # atomic: a half-written set is never seen as cached
-    except FileExistsError:  # OSError subclass raised when another run finished first
+    except OSError:
         shutil.rmtree(work, ignore_errors=True)
+        if not manifest.is_file():  # not merely another run finishing first
+            raise
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -87,8 +87,8 @@ class Sanitizer:
             raise DumpVersionError(
                 f"the dump was made by {who} {major}, newer than the replica's PostgreSQL "
                 f"{self.max_major}",
-                hint=f"dump again with pg_dump {self.max_major} (e.g. `invoke staging.shell "
-                     f"--service db` has one), using --no-sync if needed")
+                hint=f"dump again with pg_dump {self.max_major} (the replica's db container has "
+                     "one: `invoke staging.shell --service db`)")
 
     def _copy_block(self, header: bytes, n: int, lines: LineSource, dst: BinaryIO,
                     stats: Stats, pool: Workers | None) -> None:

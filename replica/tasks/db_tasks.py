@@ -30,7 +30,9 @@ def migrate(c, name=None):
     if stack is None:
         raise StackNotUpError(f"replica {settings.name!r} is not up", hint="run `invoke staging.up`")
     done = stack.compose.run("exec", "-T", "app", "flask", "--app", "main", "db", "upgrade")
-    console.success("migrations applied" + (f"\n{done.stderr.strip()}" if done.stderr.strip() else ""))
+    steps = [line.split("Running upgrade", 1)[1].strip() for line in done.stderr.splitlines()
+             if "Running upgrade" in line]
+    console.success("migrations applied: " + ("; ".join(steps) if steps else "already at head"))
 
 
 @task(help={"name": NAME, "scale": "small, default, prod, or a number of users",
