@@ -130,14 +130,15 @@ def _install_debootstrap() -> str:
         raise ImageBuildError("no registry is reachable and debootstrap is missing",
                               hint="install debootstrap, or set STAGING_BASE_IMAGE to a Debian "
                                    f"{DEBIAN_SUITE} image you have")
+    _check(["apt-get", "update", "-qq"], "apt-get update")
+    _check(["apt-get", "install", "-y", "-qq", "debootstrap"], "apt-get install debootstrap")
+    return shutil.which("debootstrap") or "debootstrap"
 
 
 def pooler_image_tag(settings: Settings) -> dict[str, str]:
     """Return the PgBouncer image tag, building its trixie base first if needed."""
     base = ensure_base_image(settings, POOLER_SUITE)
     return {"POOLER_BASE_IMAGE": base, **service_image_tags(settings, base, POOLER_INPUTS)}
-    _check(["apt-get", "install", "-y", "-qq", "debootstrap"], "apt-get install debootstrap")
-    return shutil.which("debootstrap") or "debootstrap"
 
 
 def _check(command: list[str], what: str) -> None:

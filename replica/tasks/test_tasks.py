@@ -14,7 +14,7 @@ from ..commands.up import up
 from .reporting import reported, settings_for
 
 NO_TESTS_COLLECTED = 5
-TEST_REPLICA = "test"
+TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")  # never the user's replica
 
 
 @task(help={"fast": "unit tests only: no container engine needed",
@@ -35,7 +35,7 @@ def test(c, fast=False, keep=False, pytest_args=""):
     try:
         up(settings)
         _pytest("integration and end-to-end tests", ["tests/integration", "tests/e2e"],
-                pytest_args, {"STAGING_NAME": settings.name})
+                pytest_args, {"STAGING_TEST_NAME": settings.name, "STAGING_NAME": settings.name})
     finally:
         if not keep:
             down(settings, volumes=True)

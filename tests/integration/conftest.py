@@ -1,4 +1,5 @@
-"""Integration tests run against a throwaway replica (never the user's): STAGING_NAME=test.
+"""Integration tests run against a throwaway replica, never the user's: STAGING_TEST_NAME (default
+`test`); tests that need more replicas name them `<that>-<suffix>`.
 
 `invoke test` brings it up before pytest and takes it down after; run alone, the `replica`
 fixture brings it up itself (a no-op when it is already up) and leaves it running.
@@ -11,14 +12,13 @@ import pytest
 from replica.commands.up import up
 from replica.settings import from_environment
 
-TEST_REPLICA = "test"
+TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
 
 
-def settings_for(name: str = TEST_REPLICA):
-    """Settings for a test replica: the test name unless the runner chose another."""
-    settings = from_environment()
-    chosen = os.environ.get("STAGING_NAME", name) if name == TEST_REPLICA else name
-    return replace(settings.with_name(chosen), pinned_ports={})
+def settings_for(suffix: str | None = None):
+    """Settings for the test replica, or for another one named `<test replica>-<suffix>`."""
+    name = f"{TEST_REPLICA}-{suffix}" if suffix else TEST_REPLICA
+    return replace(from_environment().with_name(name), pinned_ports={})
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,7 @@ def test_an_unknown_service_lists_the_real_ones(replica):
 
 
 def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_settings):
-    other = replica_settings("test-side")
+    other = replica_settings("side")
     try:
         stack = up.up(other, profiles=["redis-off"])
         assert "redis" not in stack.services
@@ -72,7 +72,7 @@ def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_s
 
 
 def test_a_failing_app_stops_the_wait_and_shows_its_logs(replica_settings):
-    broken = replica_settings("test-broken")
+    broken = replica_settings("broken")
     try:
         with pytest.raises(StackUnhealthyError) as error:
             up.up(broken, env={"FLASK_ENV": "production"}, timeout=120)

@@ -19,7 +19,7 @@ PLANTED = {"SECRET_KEY": "planted-secret-key-" + uuid.uuid4().hex,
 
 @pytest.fixture(scope="module")
 def faults(replica_settings):
-    settings = replica_settings("test-faults")
+    settings = replica_settings("faults")
     stack = up.up(settings)
     yield settings, stack
     from replica.commands.down import down
