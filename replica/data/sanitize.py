@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from . import dumpformat as fmt, inserts, source
-from .parallel import Workers
-from .source import LineSource
 from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError
 from .fakes import Fakes
+from .parallel import Workers
 from .policy import Policy, qualify
 from .rows import copy_rewriter, insert_rewriter
+from .source import LineSource
 
 BANNER_WITHIN = 10  # lines in which pg_dump's banner must appear
 PARALLEL_FROM = 32 << 20  # input bytes from which rows are rewritten by a process pool
@@ -22,7 +22,7 @@ PARALLEL_FROM = 32 << 20  # input bytes from which rows are rewritten by a proce
 
 @dataclass
 class Stats:
-    """What a run saw: lines read, rows rewritten per table, bytes in and out."""
+    """What a run saw: lines read and rows per table."""
 
     lines: int = 0
     rows: dict[str, int] = field(default_factory=dict)
@@ -62,6 +62,9 @@ class Sanitizer:
             if line.startswith(fmt.INSERT_START):
                 dst.write(self._insert(line, n, lines, stats))
                 continue
+            if line.startswith(fmt.LARGE_OBJECT_DATA):  # data outside any table: no policy covers it
+                raise PolicyError(f"line {n}: the dump holds large objects, which the policy cannot "
+                                  "classify", hint="dump again with --no-large-objects (-B)")
             if line.startswith(b"--"):
                 banner = banner or line.startswith(fmt.DUMP_BANNER)
                 complete = complete or line.startswith(fmt.DUMP_COMPLETE)

@@ -117,3 +117,14 @@ def test_gzip_input_is_read_transparently(tmp_path, policy, run):
 def test_pg_restore_of_the_replicas_major_version_is_found():
     path = pgtools.find("pg_restore", 18)
     assert "18" in subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+
+
+def test_large_objects_are_refused_because_no_policy_covers_them(run):
+    dump = make_dump(sample_rows()).replace(
+        b"\n--\n-- PostgreSQL database dump complete",
+        b"\nSELECT pg_catalog.lo_open('16385', 131072);\n"
+        b"SELECT pg_catalog.lowrite(0, '\\x736563726574');\n"
+        b"\n--\n-- PostgreSQL database dump complete")
+    with pytest.raises(PolicyError, match="large objects") as error:
+        run(dump)
+    assert "--no-large-objects" in error.value.hint
