@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import request, session
+from flask import current_app, request, session
 
 from .errors import ApiError
 from .extensions import db
@@ -72,3 +72,12 @@ def read_only(view):
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return view(*args, **kwargs)
     return wrapper
+
+
+def read_rows(statement, params: dict) -> list:
+    """Run a read on an autocommit Core connection: no ORM session, one round trip.
+
+    The hot read endpoints use this; the ORM session's bookkeeping cost more CPU than the query.
+    """
+    with current_app.extensions["mina.read_engine"].connect() as conn:
+        return conn.execute(statement, params).all()

@@ -157,9 +157,10 @@ def on_join(data=None):
         meeting = owned_meeting(data)
     except EventError as err:
         return send_error(err, "join")
-    join_room(room_for(meeting.id))
-    db.session.rollback()
-    return {"ok": True, "meeting_id": meeting.id, "worker_pid": os.getpid(),
+    meeting_id = meeting.id
+    join_room(room_for(meeting_id))
+    db.session.rollback()  # end the read transaction; the socket may stay open for hours
+    return {"ok": True, "meeting_id": meeting_id, "worker_pid": os.getpid(),
             "fanout": current_app.extensions["mina.fanout"]}
 
 
@@ -169,8 +170,10 @@ def on_leave(data=None):
         meeting = owned_meeting(data)
     except EventError as err:
         return send_error(err, "leave")
-    leave_room(room_for(meeting.id))
-    return {"ok": True, "meeting_id": meeting.id}
+    meeting_id = meeting.id
+    leave_room(room_for(meeting_id))
+    db.session.rollback()
+    return {"ok": True, "meeting_id": meeting_id}
 
 
 @socketio.on("audio_chunk")

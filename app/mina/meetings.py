@@ -5,10 +5,10 @@ from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select
 
-from .api import int_arg, json_body, pagination, read_only, text_field
+from .api import int_arg, json_body, pagination, read_rows, text_field
 from .errors import ApiError
 from .extensions import db
-from .models import Meeting, TranscriptSegment, meeting_json
+from .models import Meeting, TranscriptSegment, meeting_json, segment_json
 
 bp = Blueprint("meetings", __name__, url_prefix="/api/meetings")
 
@@ -30,12 +30,16 @@ LIST_PAGE = (select(*Meeting.__table__.c, func.count().over().label("total"))
              .where(Meeting.owner_id == bindparam("owner_id"))
              .order_by(Meeting.created_at.desc(), Meeting.id.desc())
              .limit(bindparam("limit")).offset(bindparam("offset")))
+SEGMENTS_AFTER = (select(*TranscriptSegment.__table__.c)
+                  .where(TranscriptSegment.meeting_id == bindparam("meeting_id"),
+                         TranscriptSegment.seq > bindparam("after"))
+                  .order_by(TranscriptSegment.seq).limit(bindparam("limit")))
 
 
 def find_meeting_row(meeting_id: int):
     """Read-only twin of get_meeting: a plain row (no ORM object), 404 if not the user's."""
-    row = db.session.execute(
-        SHOW_ROW, {"meeting_id": meeting_id, "owner_id": current_user.id}).first()
+    rows = read_rows(SHOW_ROW, {"meeting_id": meeting_id, "owner_id": current_user.id})
+    row = rows[0] if rows else None
     if row is None:
         raise ApiError(404, f"meeting {meeting_id} not found")
     return row
@@ -47,8 +51,8 @@ def list_meetings(owner_id: int, page: int, per_page: int) -> tuple[list, int]:
     One round trip: the total rides along as a window count; only a page past the end
     needs a separate count.
     """
-    rows = db.session.execute(LIST_PAGE, {"owner_id": owner_id, "limit": per_page,
-                                          "offset": (page - 1) * per_page}).all()
+    rows = read_rows(LIST_PAGE, {"owner_id": owner_id, "limit": per_page,
+                                 "offset": (page - 1) * per_page})
     if rows:
         return rows, rows[0].total
     if page == 1:
@@ -59,7 +63,6 @@ def list_meetings(owner_id: int, page: int, per_page: int) -> tuple[list, int]:
 
 
 @bp.get("")
-@read_only
 @login_required
 def index():
     page, per_page = pagination()
@@ -82,7 +85,6 @@ def create():
 
 
 @bp.get("/<int:meeting_id>")
-@read_only
 @login_required
 def show(meeting_id: int):
     return jsonify(meeting_json(find_meeting_row(meeting_id)))
@@ -97,14 +99,10 @@ def delete(meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/segments")
-@read_only
 @login_required
 def segments(meeting_id: int):
     find_meeting_row(meeting_id)
     after = int_arg("after_seq", -1, low=-1, high=2**31 - 1)
     limit = int_arg("limit", 500, low=1, high=1000)
-    rows = db.session.scalars(
-        select(TranscriptSegment)
-        .where(TranscriptSegment.meeting_id == meeting_id, TranscriptSegment.seq > after)
-        .order_by(TranscriptSegment.seq).limit(limit)).all()
-    return jsonify({"meeting_id": meeting_id, "items": [s.to_dict() for s in rows]})
+    rows = read_rows(SEGMENTS_AFTER, {"meeting_id": meeting_id, "after": after, "limit": limit})
+    return jsonify({"meeting_id": meeting_id, "items": [segment_json(s) for s in rows]})

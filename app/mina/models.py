@@ -81,9 +81,7 @@ class TranscriptSegment(db.Model):
     created_at: Mapped[datetime] = _created()
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "meeting_id": self.meeting_id, "seq": self.seq,
-                "speaker": self.speaker, "text": self.text, "start_ms": self.start_ms,
-                "end_ms": self.end_ms, "created_at": _iso(self.created_at)}
+        return segment_json(self)
 
 
 class Summary(db.Model):
@@ -103,6 +101,13 @@ class Summary(db.Model):
                 "content": self.content, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "created_at": _iso(self.created_at)}
+
+
+def segment_json(s) -> dict:
+    """Serialise a TranscriptSegment object or a row of its columns."""
+    return {"id": s.id, "meeting_id": s.meeting_id, "seq": s.seq, "speaker": s.speaker,
+            "text": s.text, "start_ms": s.start_ms, "end_ms": s.end_ms,
+            "created_at": _iso(s.created_at)}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -40,6 +40,7 @@ def make_app(migrated_url):
     for app in apps:
         with app.app_context():
             db.engine.dispose()
+        app.extensions["mina.read_engine"].dispose()
 
 
 @pytest.fixture
