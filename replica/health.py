@@ -4,9 +4,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import docker
-from docker.errors import DockerException, NotFound
-
 from .errors import EngineError, StackUnhealthyError
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -33,8 +30,11 @@ class ServiceState:
             self.state == "exited" and self.health != "completed")
 
 
-def engine_client() -> docker.DockerClient:
+def engine_client():
     """Return a docker SDK client for the engine the CLI uses."""
+    import docker  # ~0.2 s: only for the tasks that talk to the engine
+    from docker.errors import DockerException
+
     try:
         client = docker.from_env(timeout=30)
         client.ping()
@@ -44,8 +44,10 @@ def engine_client() -> docker.DockerClient:
     return client
 
 
-def service_states(client: docker.DockerClient, project: str) -> dict[str, ServiceState]:
+def service_states(client, project: str) -> dict[str, ServiceState]:
     """Return the state of each service container of a compose project."""
+    from docker.errors import NotFound
+
     states = {}
     listed = client.containers.list(all=True, sparse=True,
                                     filters={"label": f"{PROJECT_LABEL}={project}"})

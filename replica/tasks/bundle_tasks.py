@@ -5,7 +5,6 @@ from pathlib import Path
 
 from invoke import task
 
-from ..commands.bundle import bundle as make_bundle
 from .reporting import reported, settings_for
 
 
@@ -13,4 +12,5 @@ from .reporting import reported, settings_for
 @reported
 def bundle(c, name=None, output=None):
     """Write one archive for a bug report: config, logs, health, versions, parity, journal, errors."""
+    from ..commands.bundle import bundle as make_bundle
     make_bundle(settings_for(name), Path(output) if output else None)

@@ -6,7 +6,7 @@ import json
 from invoke import task
 from rich.table import Table
 
-from .. import console, parity
+from .. import console
 from .reporting import reported, settings_for
 
 
@@ -14,6 +14,7 @@ from .reporting import reported, settings_for
 @reported
 def parity_(c, name=None, json_=False):
     """Compare the replica with staging's declared set-up and check this machine."""
+    from .. import parity
     result = parity.report(settings_for(name))
     if json_:
         print(json.dumps(result, indent=2))

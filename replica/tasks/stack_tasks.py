@@ -9,9 +9,10 @@ from invoke.exceptions import Exit
 from .. import console, engine as engine_module, profiles as profiles_module
 from .. import stack as stack_module
 from ..errors import ConfigError, StackNotUpError
-from ..commands import down as down_module, service as service_commands, status as status_module
-from ..commands import up as up_module
 from .reporting import reported, settings_for
+
+# Command modules (docker SDK, rich live displays) are imported inside each task, so `invoke`
+# starts fast for every task (`invoke staging.db.reset` pays only for what it uses).
 
 NAME_HELP = "replica name: its own compose project, volumes and ports (env STAGING_NAME)"
 
@@ -33,6 +34,7 @@ def engine(c):
 @reported
 def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
     """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
+    from ..commands import up as up_module
     chosen = list(profile or []) + (["redis-off"] if no_redis else [])
     up_module.up(settings_for(name), parse_assignments(env or []), chosen, float(timeout))
 
@@ -48,6 +50,7 @@ def fault(c, profile, state="on", name=None):
                               hint=f"bring it up with the profile: invoke staging.up --profile {profile}")
     if state not in ("on", "off"):
         raise ConfigError(f"state must be on or off, not {state!r}")
+    from ..commands import up as up_module
     current = [p for p in running.profiles if p != profile]
     up_module.up(settings, profiles=current + ([profile] if state == "on" else []))
 
@@ -68,6 +71,7 @@ def profiles(c):
 @reported
 def down(c, name=None, volumes=False):
     """Stop and remove the replica's containers; --volumes drops its data too. Asks nothing."""
+    from ..commands import down as down_module
     down_module.down(settings_for(name), volumes=volumes)
 
 
@@ -75,6 +79,7 @@ def down(c, name=None, volumes=False):
 @reported
 def status(c, name=None, json_=False):
     """Show each service's state, health and URL."""
+    from ..commands import status as status_module
     report = status_module.status(settings_for(name))
     if json_:
         print(json.dumps(report, indent=2))
@@ -95,6 +100,7 @@ def status(c, name=None, json_=False):
 @reported
 def logs(c, service=None, name=None, follow=False, tail=200):
     """Print the logs of one service (app, db, redis, mock-openai, error-sink, migrate) or all."""
+    from ..commands import service as service_commands
     _exit_with(service_commands.logs(settings_for(name), service, follow, int(tail)))
 
 
@@ -102,6 +108,7 @@ def logs(c, service=None, name=None, follow=False, tail=200):
 @reported
 def restart(c, service=None, name=None):
     """Restart one service (or all) and wait until it is healthy again."""
+    from ..commands import service as service_commands
     service_commands.restart(settings_for(name), service)
 
 
@@ -109,6 +116,7 @@ def restart(c, service=None, name=None):
 @reported
 def psql(c, name=None):
     """Open psql on the replica's database."""
+    from ..commands import service as service_commands
     settings = settings_for(name)
     _exit_with(service_commands.exec_in(settings, "db", *service_commands.psql_command(settings)))
 
@@ -117,6 +125,7 @@ def psql(c, name=None):
 @reported
 def redis_cli(c, name=None):
     """Open redis-cli on the replica's Redis."""
+    from ..commands import service as service_commands
     _exit_with(service_commands.exec_in(settings_for(name), "redis", "redis-cli"))
 
 
@@ -124,6 +133,7 @@ def redis_cli(c, name=None):
 @reported
 def shell(c, service="app", name=None):
     """Open a shell inside a service's container (the app by default)."""
+    from ..commands import service as service_commands
     _exit_with(service_commands.exec_in(settings_for(name), service, "bash"))
 
 

@@ -9,8 +9,6 @@ from invoke import task
 from invoke.exceptions import Exit
 
 from .. import console, engine, system_packages
-from ..commands.down import down
-from ..commands.up import up
 from .reporting import reported, settings_for
 
 NO_TESTS_COLLECTED = 5
@@ -30,6 +28,8 @@ def test(c, fast=False, keep=False, pytest_args=""):
     found = engine.ensure_engine(settings_for(None).provision_engine)
     console.info(f"engine {found.server_version}, compose {found.compose_version}")
     system_packages.ensure(system_packages.BROWSER_BINARIES)
+    from ..commands.down import down
+    from ..commands.up import up
     settings = settings_for(TEST_REPLICA)
     console.console.rule(f"test replica {settings.name!r}")
     try:
