@@ -101,6 +101,10 @@ def markdown(summary: dict) -> str:
                  if k in r["items"] else "" for k in keys]
         lines.append(f"| {r['case']} | {r['seconds']:.1f} s | {r['exit_code']} | "
                      f"{r['load_avg_1m'][0]}→{r['load_avg_1m'][1]} | " + " | ".join(cells) + " |")
+    lines += ["", "A load average above the core count means other work shared the CPUs during the run: "
+              "compare per-item times across runs with similar load. The `stack` item includes any "
+              "image rebuild and app recreation `staging.up` decided on (a new commit changes the "
+              "app's GIT_SHA and so recreates the app container)."]
     return "\n".join(lines) + "\n"
 
 
