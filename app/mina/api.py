@@ -1,9 +1,10 @@
 """Helpers shared by the JSON API views: body parsing, ints, pagination."""
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import current_app, request, session
+from psycopg.rows import namedtuple_row
 
 from .errors import ApiError
 from .extensions import db
@@ -75,9 +76,23 @@ def read_only(view):
 
 
 def read_rows(statement, params: dict) -> list:
-    """Run a read on an autocommit Core connection: no ORM session, one round trip.
+    """Run a prebuilt read statement on a pooled autocommit connection; rows are named tuples.
 
-    The hot read endpoints use this; the ORM session's bookkeeping cost more CPU than the query.
+    The hot read endpoints use this: one round trip, no ORM session or Core execution
+    bookkeeping (measured: they cost more CPU than the query itself). psycopg prepares the
+    statement server-side after a few runs on each connection.
     """
-    with current_app.extensions["mina.read_engine"].connect() as conn:
-        return conn.execute(statement, params).all()
+    engine = current_app.extensions["mina.read_engine"]
+    sql = _compiled_sql(statement, engine.dialect)
+    pooled = engine.raw_connection()
+    try:
+        with pooled.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        pooled.close()  # back to the pool
+
+
+@lru_cache(maxsize=64)
+def _compiled_sql(statement, dialect) -> str:
+    return str(statement.compile(dialect=dialect))
