@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import importlib.util
@@ -40,6 +41,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="mina-pg-"))
         self.data, self.sockets = self.root / "data", self.root / "sock"
         self.proc: subprocess.Popen | None = None
+        self._log = None
 
     @property
     def url(self) -> str:
@@ -58,12 +60,13 @@ class PostgresServer:
                                         self.user, "--auth=trust", "--encoding=UTF8",
                                         "--no-sync", "--no-instructions"]),
                        check=True, capture_output=True)
+        self._log = open(self.root / "server.log", "wb")
         self.proc = subprocess.Popen(_as_server_user([
             str(BIN / "postgres"), "-D", str(self.data), "-p", str(self.port),
             "-k", str(self.sockets), "-c", "listen_addresses=127.0.0.1",
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "max_connections=200"]),
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "server.log", "wb"))
+            stdout=subprocess.DEVNULL, stderr=self._log)
         wait_for_port(self.port, proc=self.proc)
         self.psql("SELECT 1")  # accepting TCP is not yet accepting queries
         return self
@@ -76,7 +79,7 @@ class PostgresServer:
                  "-d", self.url_for(database), "-c", sql], capture_output=True, text=True)
             if result.returncode == 0 or "starting up" not in result.stderr:
                 break
-            __import__("time").sleep(0.05)
+            time.sleep(0.05)
         if result.returncode != 0:
             raise RuntimeError(f"psql failed: {result.stderr.strip()}")
         return result.stdout.strip()
@@ -98,6 +101,8 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._log:
+            self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "PostgresServer":
