@@ -50,6 +50,16 @@ def test_up_again_is_a_no_op(replica, capsys):
     assert "already up" in capsys.readouterr().out
 
 
+def test_up_repairs_a_half_up_replica(replica):
+    client = health.engine_client()
+    (mock,) = client.containers.list(filters={"label": [
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=mock-openai"]})
+    mock.stop(timeout=1)
+    assert status.status(replica.settings)["up"] is False
+    up.up(replica.settings)
+    assert status.status(replica.settings)["up"] is True
+
+
 def test_an_unknown_service_lists_the_real_ones(replica):
     with pytest.raises(UnknownServiceError) as error:
         service.logs(replica.settings, "postgres", follow=False, tail=5)
