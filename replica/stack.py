@@ -118,10 +118,17 @@ def container_port(service: str) -> int:
 
 
 def _git_sha(settings: Settings) -> str:
-    done = subprocess.run(["git", "-C", str(settings.root), "rev-parse", "--short=12", "HEAD"],
+    """Return the last commit that changed what the app image holds (+ "-dirty" if edited since).
+
+    Not HEAD: a commit elsewhere (docs, tests) would change the app's environment and so make
+    every pre-push `up` recreate the app container for nothing.
+    """
+    paths = ["app", "db/migrations", "docker/python"]
+    git = ["git", "-C", str(settings.root)]
+    done = subprocess.run([*git, "log", "-1", "--format=%h", "--abbrev=12", "--", *paths],
                           capture_output=True, text=True)
-    if done.returncode != 0:
+    if done.returncode != 0 or not done.stdout.strip():
         return "unknown"
-    dirty = subprocess.run(["git", "-C", str(settings.root), "status", "--porcelain",
-                            "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", *paths],
+                           capture_output=True, text=True).stdout.strip()
     return done.stdout.strip() + ("-dirty" if dirty else "")
