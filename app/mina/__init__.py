@@ -18,8 +18,10 @@ __all__ = ["create_app", "ConfigError", "Settings"]
 SETTING_NAMES = {f.name.upper() for f in fields(Settings)}
 MAX_BODY_BYTES = 1024 * 1024
 CONNECT_ARGS = {"connect_timeout": 5, "application_name": "mina"}
-# No pre-ping (a round trip per request): connections are recycled before Neon's 5-minute
-# idle suspend instead. Per worker: 20 + 15 + 2 (fan-out) connections at most; Neon allows 104.
+# Connections are recycled before Neon's 5-minute idle suspend. The ORM engine pre-pings (a
+# database restart, a reset or a woken compute would otherwise cost a 500 per pooled connection);
+# the hot read path retries once on a fresh connection instead (api.read_rows).
+# Per worker: 20 + 15 + 2 (fan-out) connections at most; Neon allows 104.
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -63,7 +65,7 @@ def flask_config(settings: Settings) -> dict:
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": False, "pool_recycle": 240, "pool_size": 10, "max_overflow": 10,
+            "pool_pre_ping": True, "pool_recycle": 240, "pool_size": 10, "max_overflow": 10,
             "pool_timeout": 10, "connect_args": CONNECT_ARGS},
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,

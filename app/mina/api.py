@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache, wraps
 
 from flask import current_app, request, session
+import psycopg
 from psycopg.rows import namedtuple_row
 
 from .errors import ApiError
@@ -84,13 +85,26 @@ def read_rows(statement, params: dict) -> list:
     """
     engine = current_app.extensions["mina.read_engine"]
     sql = _compiled_sql(statement, engine.dialect)
+    try:
+        return _fetch(engine, sql, params)
+    except psycopg.OperationalError:
+        # The server closed our connections (restart, data reset, a compute that slept): the
+        # others in the pool are dead too. Drop them all and read once more on a new one.
+        engine.dispose()
+        return _fetch(engine, sql, params)
+
+
+def _fetch(engine, sql: str, params: dict) -> list:
     pooled = engine.raw_connection()
     try:
         with pooled.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+    except psycopg.OperationalError:
+        pooled.invalidate()
+        raise
     finally:
-        pooled.close()  # back to the pool
+        pooled.close()  # back to the pool (a no-op after invalidate)
 
 
 @lru_cache(maxsize=64)

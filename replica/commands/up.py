@@ -57,6 +57,7 @@ def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
 
 def _fingerprint(stack: stack_module.Stack) -> str:
     digest = hashlib.sha256(stack.settings.compose_file.read_bytes())
+    digest.update(",".join(stack.profiles).encode())  # prod-scale changes no file, only the data
     for name in ("compose.env", "app.env"):
         digest.update((stack.settings.state_dir / name).read_bytes())
     return digest.hexdigest()
