@@ -3,7 +3,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Mapping
+
+# The image writes when its app layer was built here (docker/python/Dockerfile).
+BUILD_TIME_FILE = Path(__file__).resolve().parents[1] / "BUILD_TIME"
+
+
+def _build_time_file() -> str | None:
+    try:
+        return BUILD_TIME_FILE.read_text().strip() or None
+    except OSError:
+        return None
 
 ENVIRONMENTS = ("development", "test", "staging")
 # Secrets that appear in docs, examples and the staging runbook: refused in staging.
@@ -66,7 +77,7 @@ class Settings:
             sentry_dsn=_str(env, "SENTRY_DSN") or None,
             sentry_environment=_str(env, "SENTRY_ENVIRONMENT") or flask_env,
             git_sha=_str(env, "GIT_SHA") or "unknown",
-            build_time=_str(env, "BUILD_TIME") or "unknown",
+            build_time=_str(env, "BUILD_TIME") or _build_time_file() or "unknown",
         )
         settings._check_secret()
         return settings
