@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import console, engine, health
 from ..compose import Compose
+from ..errors import ComposeError
 from ..settings import Settings
 
 
@@ -14,10 +15,15 @@ def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
     containers = [c.name for c in client.containers.list(all=True, filters={"label": label})]
     data = [v.name for v in client.volumes.list(filters={"label": label})] if volumes else []
     compose = Compose(settings)
-    if compose.env_file.is_file():
-        args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
-        compose.run(*args, timeout=300)
-    else:
+    try:
+        if not compose.env_file.is_file():
+            raise ComposeError("no compose.env for this replica")
+        compose.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), timeout=300)
+    except ComposeError as error:
+        # No usable state (a fresh clone, or one written by an older version): compose cannot
+        # interpolate the file, so remove what carries the project's labels instead.
+        console.info(f"compose could not take the replica down ({str(error).splitlines()[0]}); "
+                     "removing by the project's labels")
         _remove_without_compose(client, label, volumes)
     removed = {"containers": containers, "volumes": data}
     if not containers and not data:
