@@ -32,7 +32,13 @@ class Api:
                 "password": PASSWORD}
         response = self.call("POST", "/api/auth/register", user)
         assert response.status_code == 201, f"register: {response.status_code} {response.text[:300]}"
+        self.user = user
         return user
+
+    def busy_a_worker(self) -> None:
+        """Make one worker hash a password for a moment (a wrong-password login: a 401, no state)."""
+        requests.post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,
+                      json={"login": self.user["username"], "password": "not-the-password"})
 
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
@@ -90,11 +96,24 @@ class Participant:
         self.client.disconnect()
 
 
-def participants_on_two_workers(base_url: str, cookie: str, attempts: int = 16) -> list[Participant]:
-    """Connect until two participants sit on different workers (bounded); close the extras."""
+def participants_on_two_workers(base_url: str, cookie: str, attempts: int = 16,
+                                busy=None) -> list[Participant]:
+    """Connect until two participants sit on different workers (bounded); close the extras.
+
+    On an idle machine the kernel tends to hand every new connection to the same waiting worker.
+    `busy` (a blocking call that keeps a worker's CPU busy for ~0.1 s) runs beside each further
+    attempt, as real traffic would, so the other worker gets to accept.
+    """
     kept: list[Participant] = []
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        helpers = [threading.Thread(target=busy) for _ in range(2)] if busy and attempt else []
+        for helper in helpers:
+            helper.start()
+        if helpers:
+            time.sleep(0.03)  # the login is being hashed now
         participant = Participant(base_url, cookie)
+        for helper in helpers:
+            helper.join()
         _wait_welcome(participant)
         if not kept or participant.worker_pid != kept[0].worker_pid:
             kept.append(participant)

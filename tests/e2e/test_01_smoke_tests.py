@@ -71,7 +71,8 @@ def test_create_list_show_and_delete_meetings(user):
 @pytest.mark.checklist("websocket", "transcription")
 def test_live_transcription_reaches_participants_on_both_workers(user):
     meeting = user.create_meeting("Smoke live")
-    first, second = participants_on_two_workers(user.base_url, user.cookie_header())
+    first, second = participants_on_two_workers(user.base_url, user.cookie_header(),
+                                                busy=user.busy_a_worker)
     try:
         assert first.worker_pid != second.worker_pid
         first.join(meeting["id"])
