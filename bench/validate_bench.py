@@ -103,8 +103,8 @@ def markdown(summary: dict) -> str:
                      f"{r['load_avg_1m'][0]}→{r['load_avg_1m'][1]} | " + " | ".join(cells) + " |")
     lines += ["", "A load average above the core count means other work shared the CPUs during the run: "
               "compare per-item times across runs with similar load. The `stack` item includes any "
-              "image rebuild and app recreation `staging.up` decided on (a new commit changes the "
-              "app's GIT_SHA and so recreates the app container)."]
+              "image rebuild and app recreation `staging.up` decided on (a commit that changes the "
+              "app's code changes its GIT_SHA and so recreates the app container)."]
     return "\n".join(lines) + "\n"
 
 
