@@ -24,6 +24,9 @@ MAX_AUDIO_BYTES = 512 * 1024
 MAX_SEQ = 2**31 - 1
 
 
+FOREIGN_KEY_VIOLATION = "23503"  # the meeting row went away between our read and our insert
+
+
 class EventError(Exception):
     """A Socket.IO event the client must fix; sent back as an `error` event."""
 
@@ -129,10 +132,17 @@ def store_segment(meeting: Meeting, seq: int, text: str, data: dict) -> Transcri
     db.session.add(segment)
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as err:
         db.session.rollback()
+        if getattr(err.orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+            raise meeting_deleted(segment.meeting_id) from None
         raise EventError("duplicate_seq", f"segment {seq} is already stored") from None
     return segment
+
+
+def meeting_deleted(meeting_id: int) -> EventError:
+    return EventError("meeting_deleted",
+                      f"meeting {meeting_id} was deleted while this chunk was transcribed")
 
 
 def send_error(err: EventError, event: str) -> dict:
@@ -185,14 +195,18 @@ def on_audio_chunk(data=None):
             TranscriptSegment.meeting_id == meeting.id, TranscriptSegment.seq == seq))
         if exists is not None:
             raise EventError("duplicate_seq", f"segment {seq} is already stored")
+        meeting_id = meeting.id
         db.session.commit()  # no transaction held open across the transcription call
         text = transcribe(audio, seq)
-        segment = store_segment(db.session.merge(meeting), seq, text, data)
+        meeting = db.session.get(Meeting, meeting_id)  # it may have been deleted meanwhile
+        if meeting is None:
+            raise meeting_deleted(meeting_id)
+        segment = store_segment(meeting, seq, text, data)
     except EventError as err:
         db.session.rollback()
         return send_error(err, "audio_chunk")
     payload = {**segment.to_dict(), "worker_pid": os.getpid()}
-    socketio.emit("segment", payload, to=room_for(meeting.id))
+    socketio.emit("segment", payload, to=room_for(meeting_id))
     return {"ok": True, "seq": seq, "segment_id": segment.id}
 
 

@@ -95,3 +95,22 @@ def test_someone_elses_meeting_is_not_found(live, app, register):
     register(bob, "bob")
     sio = socketio.test_client(app, flask_test_client=bob)
     assert sio.emit("join", {"meeting_id": meeting_id}, callback=True)["code"] == "not_found"
+
+
+def test_a_meeting_deleted_during_transcription_gets_a_clear_error(live, monkeypatch, migrated_url):
+    http, meeting_id, sio = live
+    import psycopg
+    from mina import live as live_module
+    real_transcribe = live_module.transcribe
+
+    def transcribe_then_delete(audio, seq):
+        text = real_transcribe(audio, seq)
+        with psycopg.connect(migrated_url.replace("+psycopg", ""), autocommit=True) as other:
+            other.execute("DELETE FROM meetings WHERE id = %s", [meeting_id])  # another tab
+        return text
+
+    monkeypatch.setattr(live_module, "transcribe", transcribe_then_delete)
+    ack = sio.emit("audio_chunk", chunk(meeting_id, 0), callback=True)
+    assert ack == {"ok": False, "event": "audio_chunk", "code": "meeting_deleted",
+                   "message": f"meeting {meeting_id} was deleted while this chunk was transcribed",
+                   "retryable": False}
