@@ -32,17 +32,29 @@ def status(settings: Settings) -> dict:
 
 
 def render_table(stack: stack_module.Stack, states: dict[str, ServiceState]) -> Table:
-    """Render services as a table: service, state, health, URL."""
-    table = Table(title=f"replica {stack.settings.name} ({stack.settings.project})",
-                  title_justify="left")
+    """Render a stack's services (and its one-shot migrate) as a table while `up` runs."""
+    rows = []
+    for service in [*stack.services, "migrate"]:
+        state = states.get(service)
+        url = stack.url(service) if service in stack.ports else ""
+        rows.append((service, state.state if state else "—", state.health if state else "—", url))
+    return services_table(f"replica {stack.settings.name} ({stack.settings.project})", rows)
+
+
+def render_report(report: dict) -> Table:
+    """Render a status() report as a table."""
+    rows = [(service, info["state"], info["health"], info["url"] or "")
+            for service, info in report["services"].items()]
+    return services_table(f"replica {report['replica']} ({report['project']})", rows)
+
+
+def services_table(title: str, rows: list[tuple[str, str, str, str]]) -> Table:
+    """Render (service, state, health, url) rows, health coloured."""
+    table = Table(title=title, title_justify="left")
     for column in ("service", "state", "health"):
         table.add_column(column, no_wrap=True)
     table.add_column("url", overflow="fold")
-    for service in [*stack.services, "migrate"]:
-        state = states.get(service)
-        health_text = state.health if state else "—"
-        style = HEALTH_STYLE.get(health_text, "")
-        url = stack.url(service) if service in stack.ports else ""
-        table.add_row(service, state.state if state else "—",
-                      f"[{style}]{health_text}[/]" if style else health_text, url)
+    for service, state, health, url in rows:
+        style = HEALTH_STYLE.get(health, "")
+        table.add_row(service, state, f"[{style}]{health}[/]" if style else health, url)
     return table

@@ -41,18 +41,15 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
     """Run every checklist item against the replica; print the table and write report.json."""
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()))
     console.info(f"evidence goes to {run.run_dir}")
-    try:
+
+    def body():
         stack = _bring_up(run)
         if stack is not None:
             if reset:
                 run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
             run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
             run_checks(run, full=full, rebaseline=rebaseline)
-    except KeyboardInterrupt:
-        _finish(run, interrupted=True)
-        raise
-    _finish(run)
-    return run.checklist
+    return _run_to_end(run, body)
 
 
 def validate_target(settings: Settings, base_url: str, sink_url: str | None = None,
@@ -60,8 +57,13 @@ def validate_target(settings: Settings, base_url: str, sink_url: str | None = No
     """Run the checks against an app that is already running (no up, reset or migrate)."""
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), base_url=base_url,
               sink_url=sink_url)
+    return _run_to_end(run, lambda: run_checks(run, full=full, rebaseline=rebaseline))
+
+
+def _run_to_end(run: Run, body) -> Checklist:
+    """Run the body, then print and write the report; on Ctrl-C keep what was done, marked so."""
     try:
-        run_checks(run, full=full, rebaseline=rebaseline)
+        body()
     except KeyboardInterrupt:
         _finish(run, interrupted=True)
         raise

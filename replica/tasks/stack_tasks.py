@@ -84,13 +84,8 @@ def status(c, name=None, json_=False):
     if json_:
         print(json.dumps(report, indent=2))
         return
-    from rich.table import Table
-    table = Table(title=f"replica {report['replica']} ({report['project']})", title_justify="left")
-    for column in ("service", "state", "health", "url"):
-        table.add_column(column)
-    for svc, info in report["services"].items():
-        table.add_row(svc, info["state"], info["health"], info["url"] or "")
-    console.console.print(table if report["services"] else "nothing is running for this replica")
+    console.console.print(status_module.render_report(report) if report["services"]
+                          else "nothing is running for this replica")
     if report.get("profiles"):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
 
