@@ -47,7 +47,7 @@ def unquote(name: str) -> str:
 
 def _unescape(match: re.Match) -> bytes:
     code = match.group(1)
-    if code[:1] == b"x":
+    if code[:1] == b"x" and len(code) > 1:  # a lone "\x" is an "x", as PostgreSQL reads it
         return bytes([int(code[1:], 16)])
     if code[:1].isdigit():
         return bytes([int(code, 8) & 0xFF])

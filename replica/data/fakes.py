@@ -5,8 +5,10 @@ and emails and usernames carry 64 bits of the keyed digest, so distinct inputs s
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
+import struct
 from typing import Callable
 
 # werkzeug's scrypt hash of "staging-password": every sanitized or fixture user logs in with it.
@@ -131,6 +133,22 @@ class Fakes:
 
     def _password(self, raw: bytes) -> bytes:
         return STAGING_PASSWORD_HASH.encode()
+
+    def native_op(self, action: str, kind: str | None) -> str | bytes:
+        """Return a rule as the compiled row loop's plan names it (a constant as bytes)."""
+        if action == "fake" and kind == "password":
+            return STAGING_PASSWORD_HASH.encode()
+        return kind if action == "fake" else action
+
+    @staticmethod
+    @functools.cache
+    def native_tables() -> dict:
+        """The word tables the compiled row loop makes the same fakes from (see _copyrows)."""
+        return {"corpus": CORPUS, "starts": struct.pack(f"<{len(STARTS)}I", *STARTS),
+                "min_text": MIN_TEXT, "max_text": MAX_TEXT,
+                "first_names": [n.lower().encode() for n in FIRST_NAMES],
+                "last_names": [n.lower().encode() for n in LAST_NAMES],
+                "syllables": [s.encode() for s in SYLLABLES]}
 
     def hashed(self, raw: bytes) -> bytes:
         """Return the `hash` action's value: 16 hex digits of the keyed digest."""

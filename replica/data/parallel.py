@@ -1,15 +1,59 @@
-"""Rewrite COPY chunks in worker processes, in order, with a bounded number in flight."""
+"""Rewrite COPY chunks side by side, writing the results in order, a bounded number in flight.
+
+The compiled row loop releases the GIL, so threads share its rewriters at no cost; the
+pure-Python loop does not, so without the compiled one chunks go to processes instead (each
+builds its own rewriters from the policy and salt, and every chunk is copied there and back).
+"""
 from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from typing import BinaryIO
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import BinaryIO, Callable
 
 from .fakes import Fakes
 from .policy import Policy
 from .rows import copy_rewriter
 
+Rewrite = Callable[[bytes, int], bytes]
 _worker: dict = {}
+
+
+class Workers:
+    """A pool of threads (`processes=False`) or processes; results come back in submission order."""
+
+    def __init__(self, policy: Policy, salt: bytes, count: int, processes: bool = False):
+        self.processes = processes
+        if processes:
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            self.pool: Executor = ProcessPoolExecutor(
+                count, multiprocessing.get_context("fork" if fork else "spawn"),
+                initializer=_init, initargs=(policy, salt))
+        else:
+            self.pool = ThreadPoolExecutor(count, thread_name_prefix="sanitize")
+        self.limit = 2 * count  # chunks in flight: memory stays ~2 x limit MiB
+        self.pending: deque = deque()
+
+    def submit(self, dst: BinaryIO, table: str, columns: list[str], rewrite: Rewrite,
+               chunk: bytes, first: int) -> None:
+        """Queue one chunk; write finished chunks (in order) once too many are in flight."""
+        if self.processes:
+            future = self.pool.submit(_rewrite, table, tuple(columns), chunk, first)
+        else:
+            future = self.pool.submit(rewrite, chunk, first)
+        self.pending.append(future)
+        while len(self.pending) > self.limit:
+            dst.write(self.pending.popleft().result())
+
+    def drain(self, dst: BinaryIO) -> None:
+        """Write every queued chunk (re-raising a worker's error here)."""
+        while self.pending:
+            dst.write(self.pending.popleft().result())
+
+    def close(self) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _init(policy: Policy, salt: bytes) -> None:
@@ -23,29 +67,3 @@ def _rewrite(table: str, columns: tuple[str, ...], chunk: bytes, first: int) -> 
         rules = _worker["policy"].rules_for(table, list(columns))
         rewrite = _worker["rewriters"][key] = copy_rewriter(table, rules, _worker["fakes"])
     return rewrite(chunk, first)
-
-
-class Workers:
-    """A pool of processes sharing the policy and salt; results come back in submission order."""
-
-    def __init__(self, policy: Policy, salt: bytes, processes: int):
-        context = multiprocessing.get_context("fork" if "fork" in
-                                              multiprocessing.get_all_start_methods() else "spawn")
-        self.pool = context.Pool(processes, initializer=_init, initargs=(policy, salt))
-        self.limit = 2 * processes  # chunks in flight: memory stays ~limit MiB
-        self.pending: deque = deque()
-
-    def submit(self, dst: BinaryIO, table: str, columns: list[str], chunk: bytes, first: int) -> None:
-        """Queue one chunk; write finished chunks (in order) once too many are in flight."""
-        self.pending.append(self.pool.apply_async(_rewrite, (table, tuple(columns), chunk, first)))
-        while len(self.pending) > self.limit:
-            dst.write(self.pending.popleft().get())
-
-    def drain(self, dst: BinaryIO) -> None:
-        """Write every queued chunk (re-raising a worker's error here)."""
-        while self.pending:
-            dst.write(self.pending.popleft().get())
-
-    def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()

@@ -13,11 +13,12 @@ from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDum
 from .fakes import Fakes
 from .parallel import Workers
 from .policy import Policy, qualify
-from .rows import copy_rewriter, insert_rewriter
+from .rows import NATIVE, copy_rewriter, insert_rewriter
 from .source import LineSource
 
 BANNER_WITHIN = 10  # lines in which pg_dump's banner must appear
-PARALLEL_FROM = 32 << 20  # input bytes from which rows are rewritten by a process pool
+THREADS_FROM = 4 << 20     # input bytes from which the compiled loop runs on several threads
+PROCESSES_FROM = 32 << 20  # ... and the pure-Python loop (no compiler at install) on processes
 
 
 @dataclass
@@ -31,8 +32,10 @@ class Stats:
 class Sanitizer:
     """Rewrite one dump at a time by a policy and a secret salt."""
 
-    def __init__(self, policy: Policy, salt: bytes, max_major: int = 18, workers: int = 0):
+    def __init__(self, policy: Policy, salt: bytes, max_major: int = 18, workers: int = 0,
+                 native: bool = NATIVE):
         self.policy = policy
+        self.native = native
         self.salt = salt
         self.fakes = Fakes(salt)
         self.max_major = max_major
@@ -41,7 +44,8 @@ class Sanitizer:
 
     def run(self, src: BinaryIO, dst: BinaryIO) -> Stats:
         """Sanitize src into dst; raise a DumpError or PolicyError on anything unexpected."""
-        pool = Workers(self.policy, self.salt, self.workers) if self.workers > 1 else None
+        pool = (Workers(self.policy, self.salt, self.workers, processes=not self.native)
+                if self.workers > 1 else None)
         try:
             return self._run(LineSource(src), dst, pool)
         finally:
@@ -104,7 +108,7 @@ class Sanitizer:
         kept = [c for c, r in zip(columns, rules) if r.action != "drop"]
         dst.write(b"COPY %s (%s) FROM stdin;\n" % (
             match.group(1), ", ".join(inserts.quote_ident(c) for c in kept).encode()))
-        rewrite = copy_rewriter(table, rules, self.fakes)
+        rewrite = copy_rewriter(table, rules, self.fakes, self.native)
         count = 0
         while data := lines.chunk():
             rows, marker, rest = source.split_block(data)
@@ -114,7 +118,7 @@ class Sanitizer:
             if rewrite is None:
                 dst.write(rows)
             elif pool is not None:
-                pool.submit(dst, table, columns, rows, first)
+                pool.submit(dst, table, columns, rewrite, rows, first)
             else:
                 dst.write(rewrite(rows, first))
             if marker is not None:
@@ -202,9 +206,10 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     return stats
 
 
-def default_workers(path) -> int:
-    """Use every core for big inputs; a small dump is done before a pool would start."""
+def default_workers(path, native: bool = NATIVE) -> int:
+    """Use every core for big inputs; a small dump is done before a pool would pay off."""
     import os
 
-    size = path.stat().st_size if path.is_file() else PARALLEL_FROM
-    return min(os.cpu_count() or 1, 8) if size >= PARALLEL_FROM else 0
+    threshold = THREADS_FROM if native else PROCESSES_FROM
+    size = path.stat().st_size if path.is_file() else threshold
+    return min(os.cpu_count() or 1, 8) if size >= threshold else 0

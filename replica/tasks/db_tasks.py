@@ -136,14 +136,18 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
 
 @task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)", "output": "sanitized SQL to write",
             "policy": "policy file (default db/sanitize.yml)", "name": NAME,
-            "workers": "processes rewriting rows (default: all cores for inputs over 32 MB)"})
+            "workers": "rows rewritten on this many threads (default: every core, inputs over 4 MB)"})
 @reported
 def sanitize(c, source, output, policy=None, name=None, workers=None):
     """Write a sanitized copy of a dump by the policy; unclassified columns are an error."""
-    from ..data import policy as policy_module, salt, sanitize as sanitize_module
+    from ..data import policy as policy_module, rows as rows_module, salt, sanitize as sanitize_module
 
     settings = settings_for(name)
     rules = policy_module.load(data_target.policy_path(settings, policy))
+    if not rows_module.NATIVE:
+        console.warning("rows are rewritten in Python (about 4x slower): the compiled loop was not "
+                        "built, for want of a C compiler at install; install gcc, then "
+                        "`rm .venv/.installed && ./dev --list`")
     started = time.perf_counter()
     stats = sanitize_module.sanitize_file(source, output, rules, salt.load_salt(settings.root / ".staging"),
                                           int(settings.pg_major),

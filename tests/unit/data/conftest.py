@@ -6,6 +6,7 @@ import io
 import pytest
 
 from replica.data import policy as policy_module
+from replica.data.rows import NATIVE
 from replica.data.sanitize import Sanitizer
 from tests.unit.data.dumpmaker import ROOT, SALT
 
@@ -18,8 +19,9 @@ def policy():
 @pytest.fixture(scope="session")
 def run(policy):
     """Sanitize dump bytes with the repo policy (or another) and return the output bytes."""
-    def do(dump: bytes, salt: bytes = SALT, rules=None, workers: int = 0) -> bytes:
+    def do(dump: bytes, salt: bytes = SALT, rules=None, workers: int = 0,
+           native: bool = NATIVE) -> bytes:
         out = io.BytesIO()
-        Sanitizer(rules or policy, salt, workers=workers).run(io.BytesIO(dump), out)
+        Sanitizer(rules or policy, salt, workers=workers, native=native).run(io.BytesIO(dump), out)
         return out.getvalue()
     return do

@@ -9,6 +9,7 @@ import pytest
 from replica.data import pgtools, policy as policy_module
 from replica.data.errors import (DumpFormatError, DumpVersionError, PolicyError,
                                  TruncatedDumpError, UnclassifiedColumnError)
+from replica.data.rows import NATIVE
 from replica.data.sanitize import sanitize_file
 
 from tests.unit.data.dumpmaker import SALT
@@ -75,6 +76,19 @@ def test_a_row_with_a_missing_field_names_its_line(run):
     with pytest.raises(TruncatedDumpError, match=r"line \d+: a row of public.transcript_segments "
                                                  r"has 7 fields, expected 8"):
         run(dump)
+
+
+@pytest.mark.parametrize("native", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not NATIVE, reason="the compiled row loop is not built here"))])
+def test_a_surplus_field_is_an_error_when_the_last_column_changes_too(run, policy, native):
+    # When the last column is rewritten, the row is split in full: a surplus field must show as
+    # one, not hide inside the last field.
+    tables = {t: dict(cols) for t, cols in policy.tables.items()}
+    tables["public.users"]["last_login_at"] = policy_module.Rule("hash")
+    rules = policy_module.Policy(tables, "test-policy.yml")
+    dump = make_dump(sample_rows()).replace(b"\tPerson Number1\t", b"\tPerson\tNumber1\t", 1)
+    with pytest.raises(TruncatedDumpError, match=r"a row of public.users has 8 fields, expected 7"):
+        run(dump, rules=rules, native=native)
 
 
 @pytest.mark.parametrize("junk", [b"", b"hello world\n" * 20, bytes(range(256)) * 8])
