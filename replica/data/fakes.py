@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+from itertools import accumulate
 import struct
 from typing import Callable
 
@@ -43,11 +44,13 @@ def _corpus(size: int = 1 << 16) -> tuple[bytes, list[int]]:
     """Build a fixed lorem-style corpus (doubled, so any slice fits) and its word starts."""
     pick = random.Random(20261126).choice
     words, length = [], 0
+    append = words.append
     while length < size:
-        words.append(pick(WORDS))
-        length += len(words[-1]) + 1
+        word = pick(WORDS)
+        append(word)
+        length += len(word) + 1
     text = " ".join(words).encode()[:size]
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == 0x20]
+    starts = [0, *accumulate(len(word) + 1 for word in text.split(b" ")[:-1])]  # after each space
     return text + b" " + text, starts
 
 

@@ -6,9 +6,7 @@ builds its own rewriters from the policy and salt, and every chunk is copied the
 """
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import BinaryIO, Callable
 
 from .fakes import Fakes
@@ -24,12 +22,16 @@ class Workers:
 
     def __init__(self, policy: Policy, salt: bytes, count: int, processes: bool = False):
         self.processes = processes
-        if processes:
+        if processes:  # imported here: most runs need neither, and a small dump is done in 0.1 s
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             fork = "fork" in multiprocessing.get_all_start_methods()
-            self.pool: Executor = ProcessPoolExecutor(
-                count, multiprocessing.get_context("fork" if fork else "spawn"),
-                initializer=_init, initargs=(policy, salt))
+            self.pool = ProcessPoolExecutor(count, multiprocessing.get_context("fork" if fork else "spawn"),
+                                            initializer=_init, initargs=(policy, salt))
         else:
+            from concurrent.futures import ThreadPoolExecutor
+
             self.pool = ThreadPoolExecutor(count, thread_name_prefix="sanitize")
         self.limit = 2 * count  # chunks in flight: memory stays ~2 x limit MiB
         self.pending: deque = deque()

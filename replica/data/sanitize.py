@@ -6,18 +6,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import dumpformat as fmt, inserts, source
 from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError
 from .fakes import Fakes
-from .parallel import Workers
 from .policy import Policy, qualify
 from .rows import NATIVE, copy_rewriter, insert_rewriter
 from .source import LineSource
 
+if TYPE_CHECKING:
+    from .parallel import Workers
+
 BANNER_WITHIN = 10  # lines in which pg_dump's banner must appear
-THREADS_FROM = 4 << 20     # input bytes from which the compiled loop runs on several threads
+THREADS_FROM = 16 << 20    # input bytes from which the compiled loop runs on several threads
 PROCESSES_FROM = 32 << 20  # ... and the pure-Python loop (no compiler at install) on processes
 
 
@@ -44,15 +46,18 @@ class Sanitizer:
 
     def run(self, src: BinaryIO, dst: BinaryIO) -> Stats:
         """Sanitize src into dst; raise a DumpError or PolicyError on anything unexpected."""
-        pool = (Workers(self.policy, self.salt, self.workers, processes=not self.native)
-                if self.workers > 1 else None)
+        pool = None
+        if self.workers > 1:
+            from .parallel import Workers  # not imported for small dumps: start-up counts there
+
+            pool = Workers(self.policy, self.salt, self.workers, processes=not self.native)
         try:
             return self._run(LineSource(src), dst, pool)
         finally:
             if pool:
                 pool.close()
 
-    def _run(self, lines: LineSource, dst: BinaryIO, pool: Workers | None) -> Stats:
+    def _run(self, lines: LineSource, dst: BinaryIO, pool: "Workers | None") -> Stats:
         stats = Stats()
         banner = complete = False
         for line in lines:
@@ -98,7 +103,7 @@ class Sanitizer:
                      "one: `invoke staging.shell --service db`)")
 
     def _copy_block(self, header: bytes, n: int, lines: LineSource, dst: BinaryIO,
-                    stats: Stats, pool: Workers | None) -> None:
+                    stats: Stats, pool: "Workers | None") -> None:
         match = fmt.COPY_HEADER.match(header)
         if not match:
             raise TruncatedDumpError(f"line {n}: cannot read this COPY header")
@@ -113,8 +118,9 @@ class Sanitizer:
         while data := lines.chunk():
             rows, marker, rest = source.split_block(data)
             first = lines.line_no + 1
-            lines.count(rows)
-            count += rows.count(b"\n")
+            newlines = rows.count(b"\n")
+            lines.line_no += newlines
+            count += newlines
             if rewrite is None:
                 dst.write(rows)
             elif pool is not None:
@@ -186,7 +192,7 @@ class Sanitizer:
 
 
 def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: int = 18,
-                  workers: int | None = None) -> Stats:
+                  workers: int | None = None, native: bool = NATIVE) -> Stats:
     """Sanitize a dump file (plain, gzip, custom or directory) into a plain SQL file, atomically."""
     import os
     from pathlib import Path
@@ -197,9 +203,9 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     partial = target.with_name(f".{target.name}.partial")
     try:
         if workers is None:
-            workers = default_workers(Path(source_path))
+            workers = default_workers(Path(source_path), native)
         with open_plain(source_path, max_major) as src, open(partial, "wb", buffering=1 << 20) as dst:
-            stats = Sanitizer(policy, salt, max_major, workers).run(src, dst)
+            stats = Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)  # a failed run leaves nothing half-sanitized behind

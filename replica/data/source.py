@@ -11,16 +11,17 @@ class LineSource:
 
     def __init__(self, raw: BinaryIO):
         self.raw = raw
-        self.pending = b""  # data pushed back, read before raw
+        self.pending = b""  # data pushed back, read before raw, from self.at on
+        self.at = 0
         self.line_no = 0
 
     def __iter__(self) -> "LineSource":
         return self
 
     def __next__(self) -> bytes:
-        if self.pending:
-            end = self.pending.find(b"\n") + 1 or len(self.pending)
-            line, self.pending = self.pending[:end], self.pending[end:]
+        if self.at < len(self.pending):  # lines are sliced out: the rest is not copied each time
+            end = self.pending.find(b"\n", self.at) + 1 or len(self.pending)
+            line, self.at = self.pending[self.at:end], end
         else:
             line = self.raw.readline()
             if not line:
@@ -30,7 +31,7 @@ class LineSource:
 
     def chunk(self, size: int = CHUNK) -> bytes:
         """Return up to about size bytes of whole lines (b"" at the end of the input)."""
-        data, self.pending = self.pending, b""
+        data = self._take_pending()
         if len(data) < size:
             data += self.raw.read(size - len(data))
         if data and not data.endswith(b"\n"):
@@ -39,11 +40,17 @@ class LineSource:
 
     def unread(self, data: bytes) -> None:
         """Push back data (whole lines, not yet counted) to be read again."""
-        self.pending = data + self.pending
+        self.pending = data + self._take_pending() if self.at < len(self.pending) else data
+        self.at = 0
 
     def count(self, data: bytes) -> None:
         """Count the lines of a chunk as consumed."""
         self.line_no += data.count(b"\n")
+
+    def _take_pending(self) -> bytes:
+        data = self.pending[self.at:] if self.at else self.pending
+        self.pending, self.at = b"", 0
+        return data
 
 
 def split_block(data: bytes) -> tuple[bytes, bytes | None, bytes]:

@@ -136,7 +136,7 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
 
 @task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)", "output": "sanitized SQL to write",
             "policy": "policy file (default db/sanitize.yml)", "name": NAME,
-            "workers": "rows rewritten on this many threads (default: every core, inputs over 4 MB)"})
+            "workers": "rows rewritten on this many threads (default: every core, inputs over 16 MB)"})
 @reported
 def sanitize(c, source, output, policy=None, name=None, workers=None):
     """Write a sanitized copy of a dump by the policy; unclassified columns are an error."""

@@ -342,10 +342,47 @@ static void put_fake(const Rewriter *self, const column *c, const char *value, s
 
 typedef struct { const char *start; size_t len; } field;
 
+/* Short values repeat (speakers, names, emails across tables): each call keeps a small
+ * direct-mapped cache of fakes per column, so a repeat costs a lookup instead of a BLAKE2b. */
+enum { CACHE_SLOTS = 256, CACHE_KEY = 40, CACHE_OUT = 96 };
+typedef struct { uint8_t used, klen, olen; char key[CACHE_KEY]; char out[CACHE_OUT]; } slot;
+
+typedef struct {
+    field *fields;   /* one row's fields */
+    char *scratch;   /* a decoded value */
+    slot **caches;   /* per column, NULL where no fake is made */
+} work;
+
+static void put_cached_fake(const Rewriter *self, const column *c, slot *cache, const char *value,
+                            size_t len, buffer *b) {
+    if (!cache || len > CACHE_KEY) {
+        put_fake(self, c, value, len, b);
+        return;
+    }
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)value[i]) * 16777619u;
+    slot *s = &cache[h % CACHE_SLOTS];
+    if (s->used && s->klen == len && memcmp(s->key, value, len) == 0) {
+        put(b, s->out, s->olen);
+        return;
+    }
+    size_t at = b->len;
+    put_fake(self, c, value, len, b);
+    size_t olen = b->len - at;
+    if (!b->failed && olen <= CACHE_OUT) {
+        s->used = 1;
+        s->klen = (uint8_t)len;
+        s->olen = (uint8_t)olen;
+        memcpy(s->key, value, len);
+        memcpy(s->out, b->data + at, olen);
+    }
+}
+
 /* Rewrite every whole line of data[0:n] (a trailing partial line is dropped, as rows.py does).
  * Returns -1 when done, else the offset of the first line whose field count is wrong. */
 static Py_ssize_t rewrite_lines(const Rewriter *self, const char *data, size_t n, buffer *b,
-                                field *fields, char *scratch, size_t *bad_fields) {
+                                const work *w, size_t *bad_fields) {
+    field *fields = w->fields;
     const char *p = data, *end = data + n;
     Py_ssize_t line_no = 0;
     for (;; line_no++) {
@@ -376,9 +413,10 @@ static Py_ssize_t rewrite_lines(const Rewriter *self, const char *data, size_t n
                 if (v->len == 2 && v->start[0] == '\\' && v->start[1] == 'N') put(b, "\\N", 2);
                 else if (c->op == OP_CONST) put_text(b, &c->constant);
                 else if (memchr(v->start, '\\', v->len))
-                    put_fake(self, c, scratch, decode_copy(v->start, v->len, scratch), b);
+                    put_cached_fake(self, c, w->caches[i], w->scratch,
+                                    decode_copy(v->start, v->len, w->scratch), b);
                 else
-                    put_fake(self, c, v->start, v->len, b);
+                    put_cached_fake(self, c, w->caches[i], v->start, v->len, b);
             }
         }
         put(b, "\n", 1);
@@ -395,19 +433,29 @@ static PyObject *Rewriter_rewrite(Rewriter *self, PyObject *arg) {
     if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE) < 0) return NULL;
     size_t n = (size_t)in.len, bad_fields = 0;
     buffer out = {PyMem_RawMalloc(n + n / 4 + 64), 0, n + n / 4 + 64, 0};
-    field *fields = PyMem_RawMalloc(sizeof(field) * (self->width ? self->width : 1));
-    char *scratch = PyMem_RawMalloc(n ? n : 1);   /* a decoded value is never longer */
+    size_t width = self->width ? self->width : 1;
+    work w = {PyMem_RawMalloc(sizeof(field) * width),
+              PyMem_RawMalloc(n ? n : 1),   /* a decoded value is never longer */
+              PyMem_RawCalloc(width, sizeof(slot *))};
+    int ready = out.data && w.fields && w.scratch && w.caches;
+    for (size_t i = 0; ready && i < self->width; i++) {
+        enum op op = self->columns[i].op;
+        if (op != OP_KEEP && op != OP_DROP && op != OP_NULL && op != OP_CONST)
+            ready = (w.caches[i] = PyMem_RawCalloc(CACHE_SLOTS, sizeof(slot))) != NULL;
+    }
     Py_ssize_t bad = -1;
-    if (out.data && fields && scratch) {
+    if (ready) {
         Py_BEGIN_ALLOW_THREADS
-        bad = rewrite_lines(self, in.buf, n, &out, fields, scratch, &bad_fields);
+        bad = rewrite_lines(self, in.buf, n, &out, &w, &bad_fields);
         Py_END_ALLOW_THREADS
     } else {
         out.failed = 1;
     }
     PyBuffer_Release(&in);
-    PyMem_RawFree(fields);
-    PyMem_RawFree(scratch);
+    for (size_t i = 0; w.caches && i < self->width; i++) PyMem_RawFree(w.caches[i]);
+    PyMem_RawFree(w.caches);
+    PyMem_RawFree(w.fields);
+    PyMem_RawFree(w.scratch);
     PyObject *result = NULL;
     if (out.failed)
         PyErr_NoMemory();

@@ -74,6 +74,15 @@ def test_a_row_with_the_wrong_number_of_fields_is_the_same_error(table, extra, a
 
 
 @compiled
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_repeated_values_get_the_same_fake_through_the_compiled_loops_cache(kind):
+    # 600 distinct short values cycling through 256 cache slots: hits, misses and evictions.
+    python, native = both([Rule("keep"), Rule("fake", kind), Rule("hash")])
+    chunk = b"".join(b"%d\tspeaker \\t%d\tv%d\n" % (i, i % 600, i % 7) for i in range(3000))
+    assert native(chunk, 1) == python(chunk, 1)
+
+
+@compiled
 def test_a_trailing_partial_line_is_left_out_by_both():
     python, native = both([Rule("keep"), Rule("fake", "text")])
     chunk = b"1\tsecret text\n2\tpartial"
