@@ -49,7 +49,7 @@ def _unescape(match: re.Match) -> bytes:
     code = match.group(1)
     if code[:1] == b"x" and len(code) > 1:  # a lone "\x" is an "x", as PostgreSQL reads it
         return bytes([int(code[1:], 16)])
-    if code[:1].isdigit():
+    if b"0" <= code[:1] <= b"7":  # octal; "\8" and "\9" are plain digits
         return bytes([int(code, 8) & 0xFF])
     return _ESCAPES.get(code[0], code)
 

@@ -16,6 +16,7 @@ from replica.data.dumpformat import decode_copy, encode_copy
     (b"\\xz", b"xz"),
     (b"\\101\\7\\0\\777", b"A\x07\x00\xff"),  # octal, at most 3 digits, low 8 bits
     (b"\\q", b"q"),            # any other escaped byte stands for itself
+    (b"\\8\\9", b"89"),        # not octal digits: themselves
     (b"end\\", b"end\\"),      # a lone trailing backslash stays
 ])
 def test_escapes_decode_as_postgresql_reads_them(field, value):
