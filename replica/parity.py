@@ -19,6 +19,10 @@ from .settings import DB_MAX_CONNECTIONS, PREFERRED_PORTS, PYTHON_VERSION, Setti
 
 DECLARED_FILE = "staging.declared.yml"
 MIN_FREE_DISK_GB = 5
+# How Socket.IO broadcasts cross gunicorn workers.
+FANOUT_REDIS = "Redis"
+FANOUT_DIRECT = "LISTEN/NOTIFY on a direct connection"
+FANOUT_LOST = "LISTEN through the pooler: cross-worker broadcasts lost"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ def staging_items(settings: Settings, staging: dict) -> list[Item]:
         _compare("Redis", staging.get("redis"), redis,
                  "invoke staging.up --profile redis-off" if staging.get("redis") == "disabled"
                  else "invoke staging.up (REDIS_URL set, no redis-off)"),
+        _fanout_item(_staging_fanout(staging), _replica_fanout(env, profiles),
+                     staging.get("database_endpoint") == "pooled"),
         _compare("gunicorn command", _words(staging.get("gunicorn_command")), _words(command),
                  "make docker-compose.staging.yml's app command the runbook's"),
         _compare("workers", staging.get("workers"), _flag(command, "--workers")),
@@ -128,6 +134,40 @@ def _running_python(stack) -> str | None:
 def _compare(name: str, staging, replica, todo: str = "") -> Item:
     same = str(staging) == str(replica)
     return Item(name, str(staging), str(replica), same, "" if same else todo)
+
+
+def _staging_fanout(staging: dict) -> str:
+    """Say how staging's declared set-up carries broadcasts between workers."""
+    if staging.get("redis") != "disabled":
+        return FANOUT_REDIS
+    if staging.get("database_endpoint") == "pooled" and staging.get("database_direct_url") != "set":
+        return FANOUT_LOST
+    return FANOUT_DIRECT
+
+
+def _replica_fanout(env: dict[str, str], profiles: set[str]) -> str:
+    """Say how the replica carries broadcasts between workers."""
+    # the app LISTENs on DATABASE_DIRECT_URL, else on DATABASE_URL (PgBouncer under `pooled`)
+    if envprofile.redis_enabled(env):
+        return FANOUT_REDIS
+    if "pooled" in profiles and not env.get("DATABASE_DIRECT_URL", "").strip():
+        return FANOUT_LOST
+    return FANOUT_DIRECT
+
+
+def _fanout_item(staging: str, replica: str, pooled: bool) -> Item:
+    """Compare the fan-out routes; staging's own lost route is flagged even when the replica has it.
+
+    A pooled DATABASE_URL, Redis off and no DATABASE_DIRECT_URL cannot work on staging (the app
+    refuses a Neon `-pooler` host for LISTEN), so that row never reads "same": the fix is staging's.
+    """
+    if staging == FANOUT_LOST:
+        return Item("Socket.IO fan-out", staging, replica, False,
+                    "on staging set DATABASE_DIRECT_URL to Neon's direct host (without -pooler), "
+                    "then declare database_direct_url: set")
+    todo = ("invoke staging.up (without --profile redis-off)" if staging == FANOUT_REDIS else
+            "invoke staging.up --profile redis-off" + (" --profile pooled" if pooled else ""))
+    return _compare("Socket.IO fan-out", staging, replica, todo)
 
 
 def _compose_app_command(compose_file: Path) -> str:

@@ -60,8 +60,8 @@ def catalogue() -> dict[str, Profile]:
                 "invoke staging.up --profile tls", compose_env={"DB_PROXY_TLS": "require"},
                 compose_profiles=("dbproxy",)),
         Profile("pooled", "PgBouncer in transaction mode between app and database, like Neon's "
-                "pooled endpoint", "invoke staging.up --profile pooled",
-                compose_profiles=("pooled",)),
+                "pooled endpoint (LISTEN/NOTIFY fan-out gets DATABASE_DIRECT_URL to db)",
+                "invoke staging.up --profile pooled", compose_profiles=("pooled",)),
         Profile("small", "CPU and memory limits like staging's instance",
                 "invoke staging.up --profile small",
                 compose_env={"APP_CPUS": _knob("STAGING_SMALL_CPUS", "0.5"),
@@ -101,3 +101,19 @@ def database_route(database_url: str, profiles: list[Profile]) -> tuple[str, str
     if any(profile.name == "tls" for profile in profiles):
         query = "&".join(filter(None, [query, "sslmode=require"]))
     return urlunsplit(parts._replace(netloc=netloc, query=query)), upstream
+
+
+def direct_route(database_url: str, profiles: list[Profile]) -> str | None:
+    """Return the app's DATABASE_DIRECT_URL for the active profiles, or None when it needs none.
+
+    Under `pooled`, DATABASE_URL goes through PgBouncer in transaction mode, where LISTEN hears
+    nothing; the app's LISTEN/NOTIFY fan-out then gets the db service itself, as Neon's direct
+    host would be. It bypasses db-proxy, so `tls`, `db-slow` and `cold-start` act on the pooled
+    path only.
+    """
+    if not any("pooled" in profile.compose_profiles for profile in profiles):
+        return None
+    parts = urlsplit(database_url)
+    host = "db:5432"
+    netloc = parts.netloc.rsplit("@", 1)[0] + "@" + host if "@" in parts.netloc else host
+    return urlunsplit(parts._replace(netloc=netloc))

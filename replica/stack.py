@@ -63,8 +63,12 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
     app_env = envprofile.load_profile(settings.root, overrides, {"APP_URL": app_url})
     app_env.setdefault("GIT_SHA", _git_sha(settings))
     credentials = envprofile.database_credentials(app_env)
+    direct = profiles_module.direct_route(app_env["DATABASE_URL"], list(profiles))
     app_env["DATABASE_URL"], upstream = profiles_module.database_route(app_env["DATABASE_URL"],
                                                                         list(profiles))
+    # the user's own value wins, even an empty `--env DATABASE_DIRECT_URL=` (staging without one)
+    if direct and "DATABASE_DIRECT_URL" not in overrides:
+        app_env["DATABASE_DIRECT_URL"] = app_env.get("DATABASE_DIRECT_URL") or direct
     base = images.ensure_base_image(settings)
     pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
               else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})

@@ -23,8 +23,9 @@ def live():
 def ready():
     settings = current_app.config["MINA"]
     checks = {"database": check_database(), "migrations": check_migrations(),
-              "redis": check_redis(settings.redis_url)}
-    ok = all(c["status"] in ("ok", "disabled") for c in checks.values())
+              "redis": check_redis(settings.redis_url),
+              "fanout_listen": check_listen(current_app.extensions["mina.fanout_manager"])}
+    ok = all(c["status"] in ("ok", "disabled", "pending") for c in checks.values())
     body = {"status": "ok" if ok else "unavailable", **checks,
             "openai": {"status": "configured" if settings.openai_base_url else "default",
                        "base_url": settings.openai_base_url or "https://api.openai.com/v1"},
@@ -82,3 +83,13 @@ def check_redis(url: str | None) -> dict:
     except Exception as exc:
         return {"status": "down", "error": type(exc).__name__}
     return {"status": "ok"}
+
+
+def check_listen(manager) -> dict:
+    """Report whether PostgreSQL fan-out hears its own NOTIFY ("lost" behind a pooler).
+
+    "pending" until this worker's first Socket.IO client starts the listener; "disabled" when
+    fan-out goes through Redis (or stays in one process).
+    """
+    status = getattr(manager, "listen_status", None)
+    return {"status": status or "disabled"}

@@ -45,10 +45,11 @@ def init_socketio(app: Flask, settings) -> None:
     fanout = app.config.get("MINA_FANOUT") or ("redis" if settings.redis_url else "postgres")
     if fanout == "redis":
         kwargs["message_queue"] = settings.redis_url
-    elif fanout == "postgres":
+    elif fanout == "postgres":  # LISTEN needs a direct connection: DATABASE_DIRECT_URL if set
         from .fanout import PostgresManager
-        kwargs["client_manager"] = PostgresManager(settings.database_url)
+        kwargs["client_manager"] = PostgresManager(settings.listen_url)
     app.extensions["mina.fanout"] = fanout
+    app.extensions["mina.fanout_manager"] = kwargs.get("client_manager")
     socketio.init_app(app, **kwargs)
 
 

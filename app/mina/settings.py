@@ -5,6 +5,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 # The image writes when its app layer was built here (docker/python/Dockerfile).
 BUILD_TIME_FILE = Path(__file__).resolve().parents[1] / "BUILD_TIME"
@@ -40,6 +41,7 @@ class Settings:
     debug: bool
     secret_key: str
     database_url: str
+    database_direct_url: str | None
     openai_api_key: str
     openai_base_url: str | None
     redis_url: str | None
@@ -66,6 +68,7 @@ class Settings:
             debug=_bool(env, "DEBUG", False),
             secret_key=_required(env, "SECRET_KEY"),
             database_url=normalize_database_url(_required(env, "DATABASE_URL")),
+            database_direct_url=_optional_database_url(env, "DATABASE_DIRECT_URL"),
             openai_api_key=_str(env, "OPENAI_API_KEY") or "",
             openai_base_url=_str(env, "OPENAI_BASE_URL") or None,
             redis_url=_str(env, "REDIS_URL") or None,
@@ -80,6 +83,7 @@ class Settings:
             build_time=_str(env, "BUILD_TIME") or _build_time_file() or "unknown",
         )
         settings._check_secret()
+        settings._check_listen_url()
         return settings
 
     def _check_secret(self) -> None:
@@ -94,24 +98,69 @@ class Settings:
                 f"SECRET_KEY is shorter than {MIN_STAGING_SECRET_LEN} characters; "
                 "staging needs a random value")
 
+    def _check_listen_url(self) -> None:
+        """Refuse a LISTEN/NOTIFY URL known to be a transaction-mode pooler.
+
+        With Redis off, Socket.IO fan-out LISTENs on `listen_url`. A transaction-mode pooler
+        (PgBouncer; Neon's pooled endpoint) hands the LISTEN's server connection to other clients,
+        so the listener never hears a NOTIFY and cross-worker broadcasts vanish without an error.
+        Only Neon's pooled endpoint can be told from its URL (its host is `<endpoint>-pooler.…`),
+        so that is refused here, before anything is lost. Any other pooler (e.g. a PgBouncer
+        behind an ordinary host name) is caught at run time instead: the listener checks that a
+        NOTIFY of its own comes back, and logs an error and fails readiness when it does not
+        (`fanout.PostgresManager`).
+        """
+        direct_pooler = self.database_direct_url and pooled_host(self.database_direct_url)
+        if direct_pooler:
+            raise ConfigError(
+                f"DATABASE_DIRECT_URL points at a pooled endpoint ({direct_pooler}); it must be "
+                "a direct connection (for Neon: the same host without -pooler)")
+        pooler = pooled_host(self.database_url)
+        if pooler and not self.redis_enabled and not self.database_direct_url:
+            raise ConfigError(
+                f"DATABASE_URL points at a pooled endpoint ({pooler}) and Redis is off: Socket.IO "
+                "fan-out would LISTEN through a transaction-mode pooler and lose every "
+                "cross-worker broadcast; set DATABASE_DIRECT_URL to a direct connection (for "
+                "Neon: the same URL without -pooler in the host), or set REDIS_URL")
+
     @property
     def redis_enabled(self) -> bool:
         return self.redis_url is not None
 
+    @property
+    def listen_url(self) -> str:
+        """The URL Socket.IO fan-out LISTENs on: DATABASE_DIRECT_URL, else DATABASE_URL."""
+        return self.database_direct_url or self.database_url
+
     def public(self) -> dict:
         """Return the settings without secrets, for logs and diagnostics."""
         data = asdict(self)
-        for key in ("secret_key", "openai_api_key", "database_url", "sentry_dsn", "redis_url"):
+        for key in ("secret_key", "openai_api_key", "database_url", "database_direct_url",
+                    "sentry_dsn", "redis_url"):
             data[key] = "***" if data[key] else data[key]
         return data
 
 
-def normalize_database_url(url: str) -> str:
+def normalize_database_url(url: str, name: str = "DATABASE_URL") -> str:
     """Point a postgres URL at the psycopg 3 driver; refuse other schemes."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
-    raise ConfigError("DATABASE_URL must start with postgresql:// (or postgres://)")
+    raise ConfigError(f"{name} must start with postgresql:// (or postgres://)")
+
+
+def pooled_host(url: str) -> str | None:
+    """Return the URL's host if it names Neon's pooled endpoint (`ep-…-pooler.…`), else None."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    return host if host.split(".", 1)[0].endswith("-pooler") else None
+
+
+def _optional_database_url(env: Mapping[str, str], name: str) -> str | None:
+    value = _str(env, name)
+    return normalize_database_url(value, name) if value else None
 
 
 def _str(env: Mapping[str, str], name: str) -> str | None:

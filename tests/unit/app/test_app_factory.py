@@ -45,3 +45,27 @@ def test_unknown_api_path_is_json_404(client):
 def test_version_reports_feature_flags(make_app):
     body = make_app(DEBUG="true", ENABLE_DEBUG_TOOLBAR="true").test_client().get("/version").json
     assert body["features"]["debug"] is True and body["features"]["debug_toolbar"] is False
+
+
+def test_postgres_fanout_listens_on_the_direct_url(make_app):
+    app = make_app(MINA_FANOUT=None, REDIS_URL="", DATABASE_URL="postgresql://u:p@pgbouncer:6432/m",
+                   DATABASE_DIRECT_URL="postgresql://u:p@db:5432/m")
+    manager = app.extensions["mina.fanout_manager"]
+    assert app.extensions["mina.fanout"] == "postgres"
+    assert manager.url == "postgresql://u:p@db:5432/m"
+
+
+def test_ready_fails_when_the_fanout_listener_misses_its_own_notify(make_app, monkeypatch):
+    from mina import health
+    monkeypatch.setattr(health, "check_database", lambda: {"status": "ok"})
+    monkeypatch.setattr(health, "check_migrations", lambda: {"status": "ok"})
+    app = make_app(MINA_FANOUT=None, REDIS_URL="")
+    client, manager = app.test_client(), app.extensions["mina.fanout_manager"]
+    for status, code in (("pending", 200), ("ok", 200), ("lost", 503)):
+        manager.listen_status = status
+        response = client.get("/health/ready")
+        assert (response.status_code, response.json["fanout_listen"]) == (code, {"status": status})
+
+
+def test_ready_reports_no_listener_when_fanout_stays_in_process(client):
+    assert client.get("/health/ready").json["fanout_listen"] == {"status": "disabled"}

@@ -1,7 +1,7 @@
 import pytest
 
 from replica.errors import ConfigError
-from replica.profiles import catalogue, database_route, resolve
+from replica.profiles import catalogue, database_route, direct_route, resolve
 
 URL = "postgresql://u:p@db:5432/mina_staging"
 
@@ -31,6 +31,22 @@ def test_database_faults_combine_and_repeat_harmlessly():
 ])
 def test_the_app_reaches_the_database_through_the_profiles(names, url, upstream):
     assert database_route(URL, resolve(names)) == (url, upstream)
+
+
+@pytest.mark.parametrize("names, direct", [
+    ([], None),
+    (["redis-off", "tls"], None),
+    (["pooled"], URL),
+    (["redis-off", "tls", "db-slow", "pooled"], URL),  # LISTEN skips the proxy and the pooler
+])
+def test_pooled_gives_the_fanout_a_direct_url_to_the_db_service(names, direct):
+    assert direct_route(URL, resolve(names)) == direct
+
+
+def test_the_direct_url_keeps_credentials_database_and_options():
+    url = "postgresql://u:p@elsewhere:5433/mina_staging?application_name=mina"
+    assert direct_route(url, resolve(["pooled"])) == (
+        "postgresql://u:p@db:5432/mina_staging?application_name=mina")
 
 
 def test_figures_come_from_the_environment(monkeypatch):
