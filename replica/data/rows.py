@@ -15,10 +15,7 @@ from .errors import TruncatedDumpError
 from .fakes import Fakes
 from .policy import Rule
 
-try:
-    from . import _copyrows
-except ImportError:  # installed without a C compiler
-    _copyrows = None
+from .compiled import copyrows as _copyrows
 
 NATIVE = _copyrows is not None
 

@@ -116,9 +116,8 @@ class Sanitizer:
         rewrite = copy_rewriter(table, rules, self.fakes, self.native)
         count = 0
         while data := lines.chunk():
-            rows, marker, rest = source.split_block(data)
+            rows, marker, rest, newlines = source.split_rows(data)
             first = lines.line_no + 1
-            newlines = rows.count(b"\n")
             lines.line_no += newlines
             count += newlines
             if rewrite is None:

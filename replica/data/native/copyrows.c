@@ -471,6 +471,39 @@ static PyObject *Rewriter_rewrite(Rewriter *self, PyObject *arg) {
     return result;
 }
 
+/* scan(chunk) -> (marker, newlines): where the line "\\." that ends a COPY block starts (-1 when the
+ * chunk has none; a last line "\\." without its newline counts, as at the end of a file), and
+ * how many newlines come before it. source.split_block's rules, in one pass without the GIL. */
+static PyObject *scan(PyObject *module, PyObject *arg) {
+    Py_buffer in;
+    (void)module;
+    if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE) < 0) return NULL;
+    const char *data = in.buf;
+    size_t n = (size_t)in.len, pos = 0, newlines = 0;
+    Py_ssize_t marker = -1;
+    Py_BEGIN_ALLOW_THREADS
+    while (pos < n) {
+        if (data[pos] == '\\' && pos + 1 < n && data[pos + 1] == '.' &&
+            (pos + 2 == n || data[pos + 2] == '\n')) {
+            marker = (Py_ssize_t)pos;
+            break;
+        }
+        const char *eol = memchr(data + pos, '\n', n - pos);
+        if (!eol) break;
+        newlines++;
+        pos = (size_t)(eol - data) + 1;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&in);
+    return Py_BuildValue("(nn)", marker, (Py_ssize_t)newlines);
+}
+
+static PyMethodDef module_methods[] = {
+    {"scan", scan, METH_O,
+     "scan(chunk) -> (marker offset or -1, newlines before it): the end of a COPY block."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMethodDef Rewriter_methods[] = {
     {"rewrite", (PyCFunction)Rewriter_rewrite, METH_O,
      "rewrite(chunk) -> bytes: the chunk's whole rows, sanitized; ValueError((line, fields)) "
@@ -493,7 +526,7 @@ static PyTypeObject RewriterType = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "replica.data._copyrows",
-    "The sanitizer's COPY row loop, compiled (see replica/data/rows.py).", -1, NULL,
+    "The sanitizer's COPY row loop, compiled (see replica/data/rows.py).", -1, module_methods,
 };
 
 PyMODINIT_FUNC PyInit__copyrows(void) {

@@ -7,7 +7,7 @@ import sysconfig
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from replica.data import rows
+from replica.data import rows, source
 from replica.data.errors import TruncatedDumpError
 from replica.data.fakes import KINDS, Fakes
 from replica.data.policy import Rule
@@ -96,6 +96,19 @@ def test_whole_dumps_come_out_the_same_compiled_threaded_and_in_python(run):
     expected = run(dump, native=False)
     assert run(dump, native=True) == expected
     assert run(dump, native=True, workers=2) == expected
+
+
+MARKER_CHUNKS = st.lists(st.sampled_from([b"1\ta\n", b"\\.\n", b"\\.", b"x\\.\n", b"\\.x\n",
+                                          b"\\\\.\n", b"\n", b"\\", b".\n", b"\\.\r\n"]),
+                        max_size=12).map(b"".join)
+
+
+@compiled
+@settings(max_examples=500, deadline=None)
+@given(data=MARKER_CHUNKS)
+def test_the_compiled_scan_splits_copy_data_where_the_python_split_does(data):
+    rows, marker, rest = source.split_block(data)
+    assert source.split_rows(data) == (rows, marker, rest, rows.count(b"\n"))
 
 
 @compiled
