@@ -9,8 +9,9 @@ def info(message: str) -> None:
     console.print(f"[cyan]•[/] {message}")
 
 
-def success(message: str) -> None:
-    console.print(f"[green]✔[/] {message}")
+def success(message: str, stderr: bool = False) -> None:
+    """Say what went well; on stderr when stdout carries the task's output (e.g. a dump)."""
+    (err_console if stderr else console).print(f"[green]✔[/] {message}")
 
 
 def warning(message: str) -> None:

@@ -192,17 +192,25 @@ class Sanitizer:
 
 def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: int = 18,
                   workers: int | None = None, native: bool = NATIVE) -> Stats:
-    """Sanitize a dump file (plain, gzip, custom or directory) into a plain SQL file, atomically."""
+    """Sanitize a dump file (plain, gzip, custom or directory) into a plain SQL file, atomically.
+
+    A target that exists and is not a regular file (/dev/stdout, a pipe) is written straight
+    through: it cannot be replaced, and a failed run shows there as a non-zero exit."""
     import os
     from pathlib import Path
 
     from .dumps import open_plain
 
     target = Path(target)
+    if workers is None:
+        workers = default_workers(Path(source_path), native)
+    if target.is_dir():
+        raise DumpFormatError(f"{target} is a folder: give the sanitized file's path")
+    if target.exists() and not target.is_file():
+        with open_plain(source_path, max_major) as src, open(target, "wb") as dst:
+            return Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        if workers is None:
-            workers = default_workers(Path(source_path), native)
         with open_plain(source_path, max_major) as src, open(partial, "wb", buffering=1 << 20) as dst:
             stats = Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
         os.replace(partial, target)

@@ -134,7 +134,8 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
     console.success(f"loaded {file} in {seconds:.1f} s")
 
 
-@task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)", "output": "sanitized SQL to write",
+@task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)",
+            "output": "sanitized SQL to write (- for stdout, e.g. to pipe into gzip)",
             "policy": "policy file (default db/sanitize.yml)", "name": NAME,
             "workers": "rows rewritten on this many threads (default: every core, inputs over 16 MB)"})
 @reported
@@ -145,16 +146,18 @@ def sanitize(c, source, output, policy=None, name=None, workers=None):
     settings = settings_for(name)
     rules = policy_module.load(data_target.policy_path(settings, policy))
     if not rows_module.NATIVE:
-        console.warning("rows are rewritten in Python (about 4x slower): the compiled loop was not "
-                        "built, for want of a C compiler at install; install gcc, then "
+        console.warning("rows are rewritten in Python (several times slower): the compiled loop was "
+                        "not built, for want of a C compiler at install; install gcc, then "
                         "`rm .venv/.installed && ./dev --list`")
+    streaming = output == "-" or output.startswith("/dev/")
+    output = "/dev/stdout" if output == "-" else output
     started = time.perf_counter()
     stats = sanitize_module.sanitize_file(source, output, rules, salt.load_salt(settings.root / ".staging"),
                                           int(settings.pg_major),
                                           int(workers) if workers is not None else None)
     rows = sum(stats.rows.values())
     console.success(f"sanitized {rows} rows of {len(stats.rows)} tables into {output} "
-                    f"in {time.perf_counter() - started:.1f} s")
+                    f"in {time.perf_counter() - started:.1f} s", stderr=streaming)
 
 
 @task(help={"source": "the original dump", "sanitized": "the sanitized dump to check",

@@ -32,6 +32,36 @@ def test_sanitize_then_leakcheck_pass(tmp_path, dump):
     assert done.returncode == 0 and "no leaks" in done.stdout
 
 
+def test_sanitize_to_stdout_streams_only_the_dump_there(tmp_path, dump):
+    out = tmp_path / "safe.sql"
+    invoke("staging.db.sanitize", str(dump), str(out), tmp_path=tmp_path)
+    done = invoke("staging.db.sanitize", str(dump), "-", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == out.read_text()  # the summary went to stderr
+    assert "sanitized" in done.stderr
+
+
+def test_sanitize_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path, dump, policy):
+    import threading
+    from replica.data.sanitize import sanitize_file
+    from tests.unit.data.dumpmaker import SALT
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    sanitize_file(dump, fifo, policy, SALT)
+    reader.join(timeout=30)
+    sanitize_file(dump, tmp_path / "file.sql", policy, SALT)
+    assert fifo.is_fifo() and received == [(tmp_path / "file.sql").read_bytes()]
+
+
+def test_sanitize_into_a_folder_is_refused(tmp_path, dump):
+    done = invoke("staging.db.sanitize", str(dump), str(tmp_path), tmp_path=tmp_path)
+    assert done.returncode != 0 and "is a folder" in done.stderr
+
+
 def test_leakcheck_of_an_unsanitized_copy_exits_6_without_printing_values(tmp_path, dump):
     done = invoke("staging.db.leakcheck", str(dump), str(dump), tmp_path=tmp_path)
     assert done.returncode == 6
