@@ -1,13 +1,10 @@
 """Read any pg_dump output as plain SQL: custom and directory archives via pg_restore, gzip."""
 from __future__ import annotations
 
-import gzip
-import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from . import pgtools
 from .dumpformat import version_of
 from .errors import DumpFormatError, DumpVersionError, TruncatedDumpError
 
@@ -41,6 +38,8 @@ def open_plain(path: str | Path, max_major: int = 18) -> Iterator[BinaryIO]:
         with open(path, "rb", buffering=1 << 20) as f:
             yield f
     elif found == "gzip":
+        import gzip  # here and below: a plain dump, the common case, needs neither
+
         with gzip.open(path, "rb") as f:
             yield f
     else:
@@ -50,6 +49,10 @@ def open_plain(path: str | Path, max_major: int = 18) -> Iterator[BinaryIO]:
 
 @contextmanager
 def _pg_restore_stream(path: Path, max_major: int) -> Iterator[BinaryIO]:
+    import subprocess
+
+    from . import pgtools
+
     proc = subprocess.Popen([pgtools.find("pg_restore", max_major), "-f", "-", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
     failure = None

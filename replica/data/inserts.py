@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .dumpformat import identifiers, unquote
 from .errors import TruncatedDumpError
@@ -10,14 +9,17 @@ from .errors import TruncatedDumpError
 HEAD = re.compile(r'INSERT INTO ((?:"(?:[^"]|"")+"|[^ (]+)+) (?:\((.*?)\) )?VALUES\s*', re.DOTALL)
 
 
-@dataclass
 class Insert:
     """One INSERT statement: its table, optional column list, rows of raw SQL tokens, tail."""
 
-    table: str
-    columns: list[str] | None
-    rows: list[list[str]]
-    tail: str  # e.g. " ON CONFLICT DO NOTHING"
+    def __init__(self, table: str, columns: list[str] | None, rows: list[list[str]], tail: str):
+        self.table = table
+        self.columns = columns
+        self.rows = rows
+        self.tail = tail  # e.g. " ON CONFLICT DO NOTHING"
+
+    def __repr__(self) -> str:
+        return f"Insert({self.table!r}, {self.columns!r}, {len(self.rows)} rows, {self.tail!r})"
 
     def render(self) -> str:
         """Return the statement as SQL text (one row per line, as pg_dump writes them)."""

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from . import dumpformat as fmt, inserts, source
@@ -23,12 +22,12 @@ THREADS_FROM = 16 << 20    # input bytes from which the compiled loop runs on se
 PROCESSES_FROM = 32 << 20  # ... and the pure-Python loop (no compiler at install) on processes
 
 
-@dataclass
 class Stats:
     """What a run saw: lines read and rows per table."""
 
-    lines: int = 0
-    rows: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.lines = 0
+        self.rows: dict[str, int] = {}
 
 
 class Sanitizer:
