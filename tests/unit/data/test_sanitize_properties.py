@@ -113,6 +113,8 @@ def test_copy_and_insert_dumps_of_the_same_data_get_the_same_fakes(run, data):
 
 @SETTINGS
 @given(data=datasets())
-def test_worker_processes_give_the_same_output_as_one_process(run, data):
+def test_worker_threads_or_processes_give_the_same_output_as_one(run, data):
     dump = make_dump(data, "copy")
-    assert run(dump, workers=2) == run(dump)
+    alone = run(dump)
+    assert run(dump, workers=2) == alone  # threads with the compiled loop, else processes
+    assert run(dump, workers=2, native=False) == alone  # processes, the Python loop
