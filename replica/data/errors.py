@@ -46,6 +46,10 @@ class DumpVersionError(DumpError):
     """The dump comes from a newer PostgreSQL than the replica runs."""
 
 
+class OutputError(ConfigError):
+    """The sanitized dump cannot be written where the user asked."""
+
+
 class SnapshotError(DataError):
     """A snapshot name is unusable or unknown."""
 

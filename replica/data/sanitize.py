@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, BinaryIO
 
 from . import dumpformat as fmt, inserts, source
-from .errors import DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError
+from .errors import (DumpFormatError, DumpVersionError, OutputError, PolicyError,
+                     TruncatedDumpError)
 from .fakes import Fakes
 from .policy import Policy, qualify
 from .rows import NATIVE, copy_rewriter, insert_rewriter
@@ -204,18 +205,30 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     if workers is None:
         workers = default_workers(Path(source_path), native)
     if target.is_dir():
-        raise DumpFormatError(f"{target} is a folder: give the sanitized file's path")
+        raise OutputError(f"{target} is a folder: give the sanitized file's path")
+    if not target.parent.is_dir():
+        raise OutputError(f"cannot write {target}: there is no folder {target.parent}")
     if target.exists() and not target.is_file():
-        with open_plain(source_path, max_major) as src, open(target, "wb") as dst:
+        with open_plain(source_path, max_major) as src, _writing(target, "wb") as dst:
             return Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with open_plain(source_path, max_major) as src, open(partial, "wb", buffering=1 << 20) as dst:
+        with open_plain(source_path, max_major) as src, \
+                _writing(partial, "wb", buffering=1 << 20) as dst:
             stats = Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)  # a failed run leaves nothing half-sanitized behind
     return stats
+
+
+def _writing(path, mode: str, **options) -> BinaryIO:
+    """Open an output for writing, or say in one line why it cannot be (no traceback)."""
+    try:
+        return open(path, mode, **options)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror}",
+                          hint="check the path and its permissions; nothing was written") from None
 
 
 def default_workers(path, native: bool = NATIVE) -> int:

@@ -57,9 +57,12 @@ def test_sanitize_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path, d
     assert fifo.is_fifo() and received == [(tmp_path / "file.sql").read_bytes()]
 
 
-def test_sanitize_into_a_folder_is_refused(tmp_path, dump):
-    done = invoke("staging.db.sanitize", str(dump), str(tmp_path), tmp_path=tmp_path)
-    assert done.returncode != 0 and "is a folder" in done.stderr
+@pytest.mark.parametrize("where, says", [(".", "is a folder"),
+                                         ("missing/safe.sql", "there is no folder")])
+def test_sanitize_to_a_path_it_cannot_write_exits_2_in_one_line(tmp_path, dump, where, says):
+    done = invoke("staging.db.sanitize", str(dump), str(tmp_path / where), tmp_path=tmp_path)
+    assert done.returncode == 2 and says in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_leakcheck_of_an_unsanitized_copy_exits_6_without_printing_values(tmp_path, dump):
