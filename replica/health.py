@@ -115,7 +115,7 @@ def diagnostics(client, project: str, service: str, lines: int = 30) -> str:
     container = containers[0]
     logs = container.logs(tail=lines).decode("utf-8", "replace").rstrip()
     checks = (container.attrs["State"].get("Health") or {}).get("Log") or []
-    health = "\n".join(f"  exit {c.get('ExitCode')}: {c.get('Output', '').strip()[-300:]}"
+    health = "\n".join(f"  exit {c.get('ExitCode')}: {c.get('Output', '').strip()[-600:]}"
                        for c in checks[-3:])
     return (f"--- last {lines} log lines of {service} ---\n{logs or '(no output)'}"
             + (f"\n--- last healthchecks of {service} ---\n{health}" if health else ""))

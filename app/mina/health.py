@@ -12,6 +12,9 @@ from .extensions import db
 from .migrations import current_revision, head_revision
 
 bp = Blueprint("health", __name__)
+# How long readiness waits for a fan-out check under way: milliseconds on a direct connection,
+# so a worker that just booted answers 200 rather than 503 "pending"; well under the probe's 3 s.
+PENDING_WAIT_S = 1.0
 
 
 @bp.get("/health")
@@ -25,7 +28,7 @@ def ready():
     checks = {"database": check_database(), "migrations": check_migrations(),
               "redis": check_redis(settings.redis_url),
               "fanout_listen": check_listen(current_app.extensions["mina.fanout_manager"])}
-    ok = all(c["status"] in ("ok", "disabled", "pending") for c in checks.values())
+    ok = all(c["status"] in ("ok", "disabled") for c in checks.values())
     body = {"status": "ok" if ok else "unavailable", **checks,
             "openai": {"status": "configured" if settings.openai_base_url else "default",
                        "base_url": settings.openai_base_url or "https://api.openai.com/v1"},
@@ -86,10 +89,15 @@ def check_redis(url: str | None) -> dict:
 
 
 def check_listen(manager) -> dict:
-    """Report whether PostgreSQL fan-out hears its own NOTIFY ("lost" behind a pooler).
+    """Report whether PostgreSQL fan-out hears its own NOTIFY: not ready while "pending" or "lost".
 
-    "pending" until this worker's first Socket.IO client starts the listener; "disabled" when
-    fan-out goes through Redis (or stays in one process).
+    The listener starts when the worker boots (live.start_fanout_listener); a check under way is
+    given PENDING_WAIT_S to finish. "disabled" when fan-out goes through Redis (or stays in one
+    process).
     """
     status = getattr(manager, "listen_status", None)
+    deadline = time.monotonic() + PENDING_WAIT_S
+    while status == "pending" and time.monotonic() < deadline:
+        time.sleep(0.02)  # green under eventlet
+        status = manager.listen_status
     return {"status": status or "disabled"}

@@ -51,6 +51,23 @@ def init_socketio(app: Flask, settings) -> None:
     app.extensions["mina.fanout"] = fanout
     app.extensions["mina.fanout_manager"] = kwargs.get("client_manager")
     socketio.init_app(app, **kwargs)
+    if fanout == "postgres" and eventlet_active():  # a serving worker; not `flask db upgrade`
+        start_fanout_listener(socketio.server)
+
+
+def start_fanout_listener(server) -> None:
+    """Start the client manager's listener now rather than at the first Socket.IO client.
+
+    python-socketio does this lazily in Server._handle_eio_connect; until then a broken LISTEN
+    (a transaction-mode pooler) goes unnoticed and readiness cannot tell. Staging's gunicorn
+    (no --preload) builds the app in each eventlet worker after the fork, so this runs in the
+    worker and the listener is a green thread of its hub. Setting the server's own flag keeps
+    the lazy start from initializing the manager a second time.
+    """
+    if server.manager_initialized:
+        return
+    server.manager_initialized = True
+    server.manager.initialize()
 
 
 def allowed_origins(settings):

@@ -24,6 +24,7 @@ def test_staging_command_serves_ready_and_version(migrated_url):
         assert ready.status_code == 200, ready.text
         body = ready.json()
         assert body["redis"] == {"status": "disabled"} and body["fanout"] == "postgres"
+        assert body["fanout_listen"] == {"status": "ok"}  # checked at boot: no Socket.IO client
         assert body["psycopg_wait"] == "wait_select"
         assert requests.get(server.url + "/version", timeout=5).json()["git_sha"] == "test-sha"
 
@@ -60,15 +61,18 @@ def health_latency_during_slow_query(server, url):
     return health.json()["worker_pid"], elapsed
 
 
-def test_one_worker_answers_health_while_a_query_is_slow(migrated_url):
-    with StagingGunicorn(env_for(migrated_url, FLASK_ENV="test"), workers=1) as server:
+# Both with Redis fan-out: under wait_c the PostgreSQL fan-out's listener, which starts when the
+# worker boots, would sit in the C wait on LISTEN for good and freeze the worker before the query.
+def test_one_worker_answers_health_while_a_query_is_slow(migrated_url, redis_url):
+    env = env_for(migrated_url, FLASK_ENV="test", REDIS_URL=redis_url)
+    with StagingGunicorn(env, workers=1) as server:
         _, elapsed = health_latency_during_slow_query(server, migrated_url)
     assert elapsed < 1.0, f"/health took {elapsed:.2f}s: the worker was blocked"
 
 
-def test_c_wait_would_block_the_worker(migrated_url):
+def test_c_wait_would_block_the_worker(migrated_url, redis_url):
     """Control: forcing psycopg's C wait makes the same check fail, so the test can fail."""
-    env = env_for(migrated_url, FLASK_ENV="test", PSYCOPG_WAIT_FUNC="wait_c")
+    env = env_for(migrated_url, FLASK_ENV="test", REDIS_URL=redis_url, PSYCOPG_WAIT_FUNC="wait_c")
     with StagingGunicorn(env, workers=1) as server:
         _, elapsed = health_latency_during_slow_query(server, migrated_url)
     assert elapsed > 1.0

@@ -1,14 +1,17 @@
 """Redis off behind the pooler: broadcasts still cross gunicorn workers, over DATABASE_DIRECT_URL.
 
 A replica of its own runs `redis-off` + `pooled`: DATABASE_URL goes through PgBouncer in transaction
-mode, where LISTEN hears nothing, so the app's fan-out must LISTEN on the direct URL to `db`.
+mode, where LISTEN hears nothing, so the app's fan-out must LISTEN on the direct URL to `db`. Each
+worker checks its LISTEN when it boots, so readiness tells before any Socket.IO client connects.
 """
 import time
 
 import pytest
 import requests
 
+from replica import stack as stack_module
 from replica.commands import down, up
+from replica.errors import StackUnhealthyError
 from tests.e2e.clients import Api, participants_on_two_workers
 
 pytestmark = pytest.mark.stack
@@ -49,8 +52,22 @@ def listen_statuses(base_url: str, until: str, timeout: float = 15) -> dict[int,
     return seen
 
 
+def readiness_of_both_workers(base_url: str, tries: int = 40) -> dict[int, tuple[int, str]]:
+    """Ask /health/ready until both workers answered; {pid: (HTTP status, fanout_listen)}."""
+    seen = {}
+    for _ in range(tries):
+        answer = requests.get(base_url + "/health/ready", timeout=10)
+        seen[answer.json()["worker_pid"]] = (answer.status_code,
+                                             answer.json()["fanout_listen"]["status"])
+        if len(seen) == 2:
+            break
+    return seen
+
+
 def test_a_broadcast_reaches_the_client_on_the_other_worker(pooled):
     stack = up.up(pooled, profiles=PROFILES)
+    ready = readiness_of_both_workers(stack.url("app"))  # right after up: no Socket.IO client yet
+    assert list(ready.values()) == [(200, "ok")] * 2, ready
     assert "redis" not in stack.services and "pgbouncer" in stack.services
     assert stack.app_env["DATABASE_URL"].split("@")[1].startswith("pgbouncer:6432/")
     assert stack.app_env["DATABASE_DIRECT_URL"].split("@")[1].startswith("db:5432/")
@@ -59,9 +76,26 @@ def test_a_broadcast_reaches_the_client_on_the_other_worker(pooled):
     assert "ok" in listen_statuses(stack.url("app"), until="ok").values()
 
 
-def test_without_the_direct_url_broadcasts_are_lost_and_readiness_says_so(pooled):
-    stack = up.up(pooled, profiles=PROFILES, env={"DATABASE_DIRECT_URL": ""})
+@pytest.fixture(scope="module")
+def without_direct_url(pooled):
+    """The replica as staging would run without DATABASE_DIRECT_URL: (its stack, why `up` failed)."""
+    with pytest.raises(StackUnhealthyError) as error:
+        up.up(pooled, profiles=PROFILES, env={"DATABASE_DIRECT_URL": ""}, timeout=180)
+    stack = stack_module.load(pooled)  # up failed, but its containers still run
     assert stack.app_env["DATABASE_DIRECT_URL"] == ""
+    return stack, str(error.value)
+
+
+def test_without_the_direct_url_up_fails_and_readiness_says_why(without_direct_url):
+    stack, failure = without_direct_url
+    assert "service app is unhealthy" in failure
+    assert '"fanout_listen":{"status":"lost"}' in failure  # the healthcheck's body, in diagnostics
+    ready = readiness_of_both_workers(stack.url("app"))  # no Socket.IO client has connected
+    assert list(ready.values()) == [(503, "lost")] * 2, ready
+
+
+def test_without_the_direct_url_broadcasts_are_lost_and_readiness_says_so(without_direct_url):
+    stack, _ = without_direct_url
     missed, _ = segment_on_the_other_worker(stack.url("app"))
     assert missed == {0}
     assert "lost" in listen_statuses(stack.url("app"), until="lost").values()
