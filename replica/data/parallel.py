@@ -53,9 +53,7 @@ class Workers:
             dst.write(self.pending.popleft().result())
 
     def close(self) -> None:
-        for future in self.pending:
-            future.cancel()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)  # queued chunks are dropped, not run
 
 
 def _init(policy: Policy, salt: bytes) -> None:
