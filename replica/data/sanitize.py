@@ -194,8 +194,9 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
                   workers: int | None = None, native: bool = NATIVE) -> Stats:
     """Sanitize a dump file (plain, gzip, custom or directory) into a plain SQL file, atomically.
 
-    A target that exists and is not a regular file (/dev/stdout, a pipe) is written straight
-    through: it cannot be replaced, and a failed run shows there as a non-zero exit."""
+    A symlink (/dev/stdout is one, whatever stdout is redirected to) or a target that exists and
+    is not a regular file (a pipe, a device) is written straight through: renaming over it would
+    replace the link or the device, and a failed run shows as a non-zero exit instead."""
     import os
     from pathlib import Path
 
@@ -208,7 +209,7 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
         raise OutputError(f"{target} is a folder: give the sanitized file's path")
     if not target.parent.is_dir():
         raise OutputError(f"cannot write {target}: there is no folder {target.parent}")
-    if target.exists() and not target.is_file():
+    if target.is_symlink() or (target.exists() and not target.is_file()):
         with open_plain(source_path, max_major) as src, _writing(target, "wb") as dst:
             return Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
     partial = target.with_name(f".{target.name}.partial")

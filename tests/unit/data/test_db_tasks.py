@@ -57,6 +57,19 @@ def test_sanitize_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path, d
     assert fifo.is_fifo() and received == [(tmp_path / "file.sql").read_bytes()]
 
 
+def test_sanitize_through_a_symlink_writes_its_file_and_keeps_the_link(tmp_path, dump, policy):
+    # /dev/stdout is such a link when stdout is redirected to a file: renaming over it replaced it
+    from replica.data.sanitize import sanitize_file
+    from tests.unit.data.dumpmaker import SALT
+
+    real, link = tmp_path / "real.sql", tmp_path / "link.sql"
+    real.write_bytes(b"old")
+    link.symlink_to(real)
+    sanitize_file(dump, link, policy, SALT)
+    sanitize_file(dump, tmp_path / "plain.sql", policy, SALT)
+    assert link.is_symlink() and real.read_bytes() == (tmp_path / "plain.sql").read_bytes()
+
+
 @pytest.mark.parametrize("where, says", [(".", "is a folder"),
                                          ("missing/safe.sql", "there is no folder")])
 def test_sanitize_to_a_path_it_cannot_write_exits_2_in_one_line(tmp_path, dump, where, says):
