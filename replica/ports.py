@@ -18,6 +18,7 @@ STATE_FILE = "ports.json"
 def resolve_ports(settings: Settings, services: list[str], own_ports: set[int]) -> dict[str, int]:
     """Choose a host port per service; `own_ports` are those this replica already publishes."""
     remembered = _read_state(settings.state_dir / STATE_FILE)
+    pinned = {settings.pinned_ports[s] for s in services if s in settings.pinned_ports}
     chosen: dict[str, int] = {}
     for service in services:
         if service in settings.pinned_ports:
@@ -28,7 +29,7 @@ def resolve_ports(settings: Settings, services: list[str], own_ports: set[int]) 
                     hint=f"free it, or choose another with {port_variable(service)}=<port>")
         else:
             port = _unpinned_port(service, remembered.get(service), own_ports,
-                                  taken=set(chosen.values()))
+                                  taken=pinned | set(chosen.values()))
         chosen[service] = port
     _write_state(settings.state_dir / STATE_FILE, {**remembered, **chosen})
     return chosen
@@ -38,7 +39,10 @@ def _unpinned_port(service: str, remembered: int | None, own_ports: set[int], ta
     for candidate in (remembered, PREFERRED_PORTS[service]):
         if candidate and candidate not in taken and (candidate in own_ports or is_free(candidate)):
             return candidate
-    return free_port()
+    port = free_port()
+    while port in taken:  # the kernel may hand out the port it just gave another service
+        port = free_port()
+    return port
 
 
 def is_free(port: int) -> bool:

@@ -51,3 +51,20 @@ def test_two_services_never_share_a_port(settings, monkeypatch):
     monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": port, "db": port})
     chosen = resolve_ports(settings, ["app", "db"], own_ports=set())
     assert chosen["app"] != chosen["db"]
+
+
+def test_two_services_never_share_a_port_the_kernel_gave_twice(settings, busy_port, monkeypatch):
+    # seen in CI: app and error-sink both got 49793, and docker refused the second bind
+    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": busy_port, "db": busy_port})
+    handed_out = iter([40001, 40001, 40002])
+    monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
+    assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40001, "db": 40002}
+
+
+def test_a_free_port_is_not_one_pinned_for_a_later_service(settings, busy_port, monkeypatch):
+    settings = replace(settings, pinned_ports={"db": 40001})
+    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": busy_port, "db": 40001})
+    handed_out = iter([40001, 40002])
+    monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
+    monkeypatch.setattr("replica.ports.is_free", lambda port: port != busy_port)
+    assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40002, "db": 40001}
