@@ -46,8 +46,13 @@ def _unpinned_port(service: str, remembered: int | None, own_ports: set[int], ta
 
 
 def is_free(port: int) -> bool:
-    """Tell whether nothing listens on 127.0.0.1:port (and it could be bound now)."""
+    """Tell whether nothing listens on 127.0.0.1:port (and it could be bound now).
+
+    SO_REUSEADDR, as docker binds: connections the app closed linger in TIME_WAIT on its port for
+    a minute after it stops (e.g. after a failed `up`), and must not make the replica move.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

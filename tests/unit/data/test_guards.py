@@ -41,7 +41,8 @@ def no_connection(monkeypatch):
     "postgresql://u:p@127.0.0.1:15432/mina_staging", "postgresql://u@localhost/x",
     "postgresql://u@[::1]:5432/x", "postgresql:///mina_staging", "postgresql://u@127.0.0.2/x",
     "postgresql://u@/x?host=/var/run/postgresql", "host=127.0.0.1 port=15432 dbname=x",
-    "postgresql://u@127.0.0.1,localhost:5433/x", "postgresql://u@db.example.com/x?hostaddr=127.0.0.1",
+    "postgresql://u@127.0.0.1,localhost:5433/x",
+    "postgresql://u@db.example.com/x?hostaddr=127.0.0.1",
     "dbname=x"])
 def test_local_databases_are_allowed(url):
     check_target(url, "reset", environ=NO_ENV)
@@ -173,4 +174,4 @@ def test_the_database_acted_on_is_the_one_libpq_connects_to(url):
 
     assert databases.database_of(url) == "live"
     admin = conninfo_to_dict(databases.with_database(url, "postgres"))
-    assert admin["dbname"] == "postgres" and admin["host"] == "127.0.0.1" and admin["port"] == "15432"
+    assert (admin["dbname"], admin["host"], admin["port"]) == ("postgres", "127.0.0.1", "15432")

@@ -68,3 +68,28 @@ def test_a_free_port_is_not_one_pinned_for_a_later_service(settings, busy_port, 
     monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
     monkeypatch.setattr("replica.ports.is_free", lambda port: port != busy_port)
     assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40002, "db": 40001}
+
+
+@pytest.fixture
+def time_wait_port():
+    """A port whose server closed a connection first: it lingers in TIME_WAIT (as docker-proxy's
+    port does after the app answered requests), with nothing listening on it any more."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()          # the server closes first: TIME_WAIT is on its side, on `port`
+        client.recv(1)
+        client.close()
+    return port
+
+
+def test_a_remembered_port_in_time_wait_is_kept_after_a_failed_up(settings, time_wait_port):
+    # after a failed `up` the app container is not running, so its port is not among own_ports
+    (settings.state_dir).mkdir(parents=True)
+    (settings.state_dir / "ports.json").write_text(f'{{"app": {time_wait_port}}}')
+    assert is_free(time_wait_port)
+    assert resolve_ports(settings, ["app"], own_ports=set()) == {"app": time_wait_port}
