@@ -17,7 +17,7 @@ from psycopg.conninfo import make_conninfo
 
 from ..redact import redact
 from .errors import DataError
-from .guards import connection_params
+from ..conninfo import connection_params
 
 STRATEGIES = ("FILE_COPY", "WAL_LOG")
 

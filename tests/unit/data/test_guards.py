@@ -16,7 +16,8 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from replica.data.errors import RemoteDatabaseError
-from replica.data.guards import check_target, connection_hosts
+from replica.conninfo import connection_hosts
+from replica.data.guards import check_target
 from replica.errors import ConfigError
 from replica.redact import MASK, redact
 from replica.tasks import db_tasks
