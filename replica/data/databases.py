@@ -15,9 +15,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from ..conninfo import connection_params
 from ..redact import redact
 from .errors import DataError
-from ..conninfo import connection_params
 
 STRATEGIES = ("FILE_COPY", "WAL_LOG")
 
