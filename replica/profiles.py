@@ -9,7 +9,12 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from .conninfo import connection_hosts, service_of
 from .errors import ConfigError
+
+# The replica's database, as the app reaches it on the compose network (directly or via a profile).
+REPLICA_DATABASE_HOSTS = ("db", "db-proxy", "pgbouncer")
+DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_DIRECT_URL")
 
 
 @dataclass(frozen=True)
@@ -117,3 +122,20 @@ def direct_route(database_url: str, profiles: list[Profile]) -> str | None:
     host = "db:5432"
     netloc = parts.netloc.rsplit("@", 1)[0] + "@" + host if "@" in parts.netloc else host
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def check_replica_databases(app_env: dict[str, str]) -> None:
+    """Refuse an app environment with a database URL that reaches anything but the replica's db."""
+    for variable in DATABASE_VARIABLES:
+        url = app_env.get(variable, "").strip()
+        if not url:
+            continue
+        # the app's container has no PG* variables of its own: only the URL decides
+        hosts = ([f"service {service_of(url, {})}"] if service_of(url, {}) else
+                 [host or "a local socket" for host, _ in connection_hosts(url, {})
+                  if host not in REPLICA_DATABASE_HOSTS])
+        if hosts:
+            raise ConfigError(
+                f"{variable} points at {', '.join(hosts)}, not the replica's database",
+                hint=f"use host db:5432 in {variable} (.env.staging or --env), or leave "
+                     "DATABASE_DIRECT_URL empty; the replica never connects the app elsewhere")

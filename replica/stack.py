@@ -69,6 +69,7 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
     # the user's own value wins, even an empty `--env DATABASE_DIRECT_URL=` (staging without one)
     if direct and "DATABASE_DIRECT_URL" not in overrides:
         app_env["DATABASE_DIRECT_URL"] = app_env.get("DATABASE_DIRECT_URL") or direct
+    profiles_module.check_replica_databases(app_env)
     base = images.ensure_base_image(settings)
     pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
               else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
