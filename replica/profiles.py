@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .conninfo import connection_hosts, service_of
 from .errors import ConfigError
@@ -15,6 +15,7 @@ from .errors import ConfigError
 # The replica's database, as the app reaches it on the compose network (directly or via a profile).
 REPLICA_DATABASE_HOSTS = ("db", "db-proxy", "pgbouncer")
 DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_DIRECT_URL")
+REDIS_HOST = "redis:6379"
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,16 @@ def check_replica_databases(app_env: dict[str, str]) -> None:
                 f"{variable} points at {', '.join(hosts)}, not the replica's database",
                 hint=f"use host db:5432 in {variable} (.env.staging or --env), or leave "
                      "DATABASE_DIRECT_URL empty; the replica never connects the app elsewhere")
+
+
+def redis_route(redis_url: str, password: str) -> str:
+    """Return the app's REDIS_URL: the replica's redis service with its password (empty stays off).
+
+    The database index (the URL's path) and options are kept; any other host or credential is not.
+    """
+    if not redis_url.strip():
+        return redis_url
+    parts = urlsplit(redis_url)
+    database = parts.path if parts.path.strip("/").isdigit() else "/0"
+    options = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("password", "username", "db")]
+    return urlunsplit(("redis", f":{password}@{REDIS_HOST}", database, urlencode(options), ""))
