@@ -1,8 +1,10 @@
-"""What `up` prepares for compose, without an engine: the app's environment and its refusals."""
+"""What `up` prepares for compose, without an engine: the app's environment and its refusals.
+
+`settings` (conftest.py) is a replica in a temporary checkout, with images and ports stubbed.
+"""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from dataclasses import replace
@@ -11,23 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replica import images, ports, profiles, stack as stack_module
+from replica import profiles, stack as stack_module
 from replica.envprofile import read_env_file
 from replica.errors import ConfigError
-from replica.settings import from_environment
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def settings(tmp_path, monkeypatch):
-    shutil.copy(ROOT / ".env.staging.example", tmp_path / ".env.staging.example")
-    monkeypatch.setattr(images, "ensure_base_image", lambda settings, suite=None: "base:test")
-    monkeypatch.setattr(images, "service_image_tags", lambda *args, **kwargs: {})
-    monkeypatch.setattr(images, "ca_bundle_path", lambda settings: tmp_path / "ca.pem")
-    monkeypatch.setattr(ports, "resolve_ports",
-                        lambda settings, services, own: {s: 20000 + i for i, s in enumerate(services)})
-    return replace(from_environment({}), name="unit", root=tmp_path)
 
 
 def prepare(settings, names=(), **env):
