@@ -43,8 +43,10 @@ class Stack:
 def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
     """Return the URL a user on this machine reaches a service at."""
     if service == "db":
+        # hostaddr pins the address: PGHOSTADDR or a PGSERVICE file could otherwise send libpq
+        # (and every reset, seed or restore of the replica) to another server
         return (f"postgresql://{compose_env['DB_USER']}:{compose_env['DB_PASSWORD']}"
-                f"@127.0.0.1:{port}/{compose_env['DB_NAME']}")
+                f"@127.0.0.1:{port}/{compose_env['DB_NAME']}?hostaddr=127.0.0.1")
     if service == "redis" and compose_env.get("REDIS_PASSWORD"):
         return f"redis://:{compose_env['REDIS_PASSWORD']}@127.0.0.1:{port}/0"
     return f"{URL_SCHEMES[service]}://127.0.0.1:{port}"

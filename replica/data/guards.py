@@ -1,7 +1,7 @@
 """Refuse destructive work on a database that is not this machine's replica (unless forced).
 
 The servers are those libpq will connect to (replica/conninfo.py), decided before any connection;
-a `service=` (or PGSERVICE) may name any server, so it is refused.
+a `service=` (or PGSERVICE) may name any server, so it is refused unless the URL pins a hostaddr.
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def check_target(url: str, action: str, replica_url: str | None = None,
     if force_remote:
         connection_params(url)
         return
-    if service_of(url, environ):
+    # a service file fills in what the URL leaves unset, a hostaddr among them
+    if not connection_params(url).get("hostaddr") and service_of(url, environ):
         raise RemoteDatabaseError(
             f"cannot tell which server {redact(url)} reaches: it names a connection service "
             "(service= or PGSERVICE), whose file may point anywhere",

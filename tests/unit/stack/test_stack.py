@@ -105,3 +105,14 @@ def test_the_redis_image_refuses_to_start_without_a_password(tmp_path):
     done = subprocess.run(["sh", str(script)], env={"PATH": os.environ["PATH"]},
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and "REDIS_PASSWORD is empty" in done.stderr
+
+
+@pytest.mark.parametrize("environ", [{"PGHOSTADDR": "10.1.2.3"}, {"PGSERVICE": "prod"},
+                                     {"PGHOST": "staging.example.com"}])
+def test_the_replicas_own_url_reaches_it_whatever_the_pg_environment(settings, environ):
+    from replica.conninfo import connection_hosts
+    from replica.data.guards import check_target
+
+    url = prepare(settings).url("db")
+    assert {host for host, _ in connection_hosts(url, environ)} == {"127.0.0.1"}
+    check_target(url, "reset", environ=environ)
