@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from replica.errors import PortBusyError
-from replica.ports import free_port, is_free, remembered_ports, resolve_ports
+from replica.ports import ephemeral_range, free_port, is_free, remembered_ports, resolve_ports
 from replica.settings import from_environment
 
 
@@ -93,3 +93,17 @@ def test_a_remembered_port_in_time_wait_is_kept_after_a_failed_up(settings, time
     (settings.state_dir / "ports.json").write_text(f'{{"app": {time_wait_port}}}')
     assert is_free(time_wait_port)
     assert resolve_ports(settings, ["app"], own_ports=set()) == {"app": time_wait_port}
+
+
+def test_a_chosen_free_port_is_outside_the_ephemeral_range_of_outgoing_connections():
+    # an ephemeral port is also the source port of outgoing connections (and of their TIME_WAIT):
+    # a replica's port there is often taken at its next start, and the replica would move
+    low, high = ephemeral_range()
+    for _ in range(20):
+        port = free_port()
+        assert not low <= port <= high and is_free(port)
+
+
+def test_the_ephemeral_range_falls_back_when_the_kernel_does_not_say(monkeypatch, tmp_path):
+    monkeypatch.setattr("replica.ports.EPHEMERAL_RANGE_FILE", tmp_path / "absent")
+    assert ephemeral_range() == (32768, 65535)
