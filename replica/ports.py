@@ -6,6 +6,7 @@ Every port is published on 127.0.0.1 only. A replica keeps its ports across runs
 from __future__ import annotations
 
 import json
+import random
 import socket
 from pathlib import Path
 
@@ -13,6 +14,13 @@ from .errors import PortBusyError
 from .settings import PREFERRED_PORTS, Settings, port_variable
 
 STATE_FILE = "ports.json"
+# Where a replica's own free ports come from: below the kernel's ephemeral range (Linux 32768-60999,
+# macOS from 49152), whose ports are also the source ports of outgoing connections and of their
+# TIME_WAIT for a minute after: a replica's port there is often taken when it starts next.
+STABLE_PORTS = range(20000, 32768)
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+DEFAULT_EPHEMERAL_RANGE = (32768, 65535)
+PROBES = 200
 
 
 def resolve_ports(settings: Settings, services: list[str], own_ports: set[int]) -> dict[str, int]:
@@ -46,8 +54,13 @@ def _unpinned_port(service: str, remembered: int | None, own_ports: set[int], ta
 
 
 def is_free(port: int) -> bool:
-    """Tell whether nothing listens on 127.0.0.1:port (and it could be bound now)."""
+    """Tell whether nothing listens on 127.0.0.1:port (and it could be bound now).
+
+    SO_REUSEADDR, as docker binds: connections the app closed linger in TIME_WAIT on its port for
+    a minute after it stops (e.g. after a failed `up`), and must not make the replica move.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -58,10 +71,24 @@ def is_free(port: int) -> bool:
 
 
 def free_port() -> int:
-    """Return a port the kernel says is free on 127.0.0.1."""
+    """Return a free port on 127.0.0.1, outside the ephemeral range if one is free there."""
+    low, high = ephemeral_range()
+    stable = [port for port in STABLE_PORTS if not low <= port <= high]
+    for port in random.sample(stable, min(PROBES, len(stable))):
+        if is_free(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """Return the kernel's range of source ports for outgoing connections."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return DEFAULT_EPHEMERAL_RANGE
+    return low, high
 
 
 def remembered_ports(settings: Settings) -> dict[str, int]:

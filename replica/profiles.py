@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .conninfo import connection_hosts, service_of
 from .errors import ConfigError
+
+# The replica's database, as the app reaches it on the compose network (directly or via a profile).
+REPLICA_DATABASE_HOSTS = ("db", "db-proxy", "pgbouncer")
+DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_DIRECT_URL")
+REDIS_HOST = "redis:6379"
 
 
 @dataclass(frozen=True)
@@ -117,3 +123,33 @@ def direct_route(database_url: str, profiles: list[Profile]) -> str | None:
     host = "db:5432"
     netloc = parts.netloc.rsplit("@", 1)[0] + "@" + host if "@" in parts.netloc else host
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def check_replica_databases(app_env: dict[str, str]) -> None:
+    """Refuse an app environment with a database URL that reaches anything but the replica's db."""
+    for variable in DATABASE_VARIABLES:
+        url = app_env.get(variable, "").strip()
+        if not url:
+            continue
+        # the app's container has no PG* variables of its own: only the URL decides
+        hosts = ([f"service {service_of(url, {})}"] if service_of(url, {}) else
+                 [host or "a local socket" for host, _ in connection_hosts(url, {})
+                  if host not in REPLICA_DATABASE_HOSTS])
+        if hosts:
+            raise ConfigError(
+                f"{variable} points at {', '.join(hosts)}, not the replica's database",
+                hint=f"use host db:5432 in {variable} (.env.staging or --env), or leave "
+                     "DATABASE_DIRECT_URL empty; the replica never connects the app elsewhere")
+
+
+def redis_route(redis_url: str, password: str) -> str:
+    """Return the app's REDIS_URL: the replica's redis service with its password (empty stays off).
+
+    The database index (the URL's path) and options are kept; any other host or credential is not.
+    """
+    if not redis_url.strip():
+        return redis_url
+    parts = urlsplit(redis_url)
+    database = parts.path if parts.path.strip("/").isdigit() else "/0"
+    options = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("password", "username", "db")]
+    return urlunsplit(("redis", f":{password}@{REDIS_HOST}", database, urlencode(options), ""))

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.staging.yml"
 DEFAULT_NAME = "main"
 PROJECT_PREFIX = "mina-staging"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}")  # whole name: fullmatch
 
 # What staging runs (see ../shared/ENGINE-NOTES.md): Neon creates new projects on PostgreSQL 18,
 # Replit's Python apps run 3.11, Neon allows 104 connections at 0.25 CU.
@@ -81,7 +81,7 @@ class Settings:
 
 def validate_name(name: str) -> str:
     """Check a replica name can name a compose project, volumes and a folder."""
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise ConfigError(
             f"replica name {name!r} is not usable",
             hint="use lowercase letters, digits, '-' or '_' (at most 31 characters)",
@@ -97,6 +97,7 @@ def from_environment(environ: dict[str, str] | None = None) -> Settings:
         raw = env.get(port_variable(service))
         if raw:
             pinned[service] = _parse_port(port_variable(service), raw)
+    _check_distinct(pinned)
     ca = env.get("STAGING_CA_BUNDLE")
     if ca and not Path(ca).is_file():
         raise ConfigError(f"STAGING_CA_BUNDLE={ca} is not a file", hint="point it at a PEM bundle")
@@ -114,6 +115,18 @@ def from_environment(environ: dict[str, str] | None = None) -> Settings:
         pinned_ports=pinned,
         provision_engine=env.get("STAGING_PROVISION_ENGINE", "1") != "0",
     )
+
+
+def _check_distinct(pinned: dict[str, int]) -> None:
+    """Refuse two services pinned to one port, before anything starts (docker would fail late)."""
+    by_port: dict[int, list[str]] = {}
+    for service, port in pinned.items():
+        by_port.setdefault(port, []).append(port_variable(service))
+    for port, variables in by_port.items():
+        if len(variables) > 1:
+            raise ConfigError(f"{' and '.join(variables)} both pin port {port}",
+                              hint="give each service its own port, or unset one to let "
+                                   "the replica choose")
 
 
 def _parse_port(variable: str, raw: str) -> int:

@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from . import envprofile, images, ports, profiles as profiles_module
+from . import credentials, envprofile, images, ports, profiles as profiles_module
 from .compose import APP_ENV, COMPOSE_ENV, Compose
 from .profiles import Profile
 from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION,
@@ -43,8 +43,12 @@ class Stack:
 def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
     """Return the URL a user on this machine reaches a service at."""
     if service == "db":
+        # hostaddr pins the address: PGHOSTADDR or a PGSERVICE file could otherwise send libpq
+        # (and every reset, seed or restore of the replica) to another server
         return (f"postgresql://{compose_env['DB_USER']}:{compose_env['DB_PASSWORD']}"
-                f"@127.0.0.1:{port}/{compose_env['DB_NAME']}")
+                f"@127.0.0.1:{port}/{compose_env['DB_NAME']}?hostaddr=127.0.0.1")
+    if service == "redis" and compose_env.get("REDIS_PASSWORD"):
+        return f"redis://:{compose_env['REDIS_PASSWORD']}@127.0.0.1:{port}/0"
     return f"{URL_SCHEMES[service]}://127.0.0.1:{port}"
 
 
@@ -62,13 +66,18 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
     app_url = service_url("app", chosen["app"], {})
     app_env = envprofile.load_profile(settings.root, overrides, {"APP_URL": app_url})
     app_env.setdefault("GIT_SHA", _git_sha(settings))
-    credentials = envprofile.database_credentials(app_env)
+    db_credentials = envprofile.database_credentials(app_env)
     direct = profiles_module.direct_route(app_env["DATABASE_URL"], list(profiles))
     app_env["DATABASE_URL"], upstream = profiles_module.database_route(app_env["DATABASE_URL"],
                                                                         list(profiles))
     # the user's own value wins, even an empty `--env DATABASE_DIRECT_URL=` (staging without one)
     if direct and "DATABASE_DIRECT_URL" not in overrides:
         app_env["DATABASE_DIRECT_URL"] = app_env.get("DATABASE_DIRECT_URL") or direct
+    profiles_module.check_replica_databases(app_env)
+    generated = credentials.replica_secrets(settings)
+    app_env["SECRET_KEY"] = app_env.get("SECRET_KEY") or generated["SECRET_KEY"]  # the user's wins
+    app_env["REDIS_URL"] = profiles_module.redis_route(app_env.get("REDIS_URL", ""),
+                                                       generated["REDIS_PASSWORD"])
     base = images.ensure_base_image(settings)
     pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
               else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
@@ -81,8 +90,9 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
         "PG_MAJOR": settings.pg_major,
         "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
         "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),
-        **credentials,
+        **db_credentials,
         "OPENAI_API_KEY": app_env.get("OPENAI_API_KEY", ""),
+        "REDIS_PASSWORD": generated["REDIS_PASSWORD"],
         **PROFILE_DEFAULTS,
         **{k: v for profile in profiles for k, v in profile.compose_env.items()},
         "DB_PROXY_UPSTREAM": upstream,
@@ -90,8 +100,9 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
         "CA_BUNDLE": str(images.ca_bundle_path(settings)),
         **{f"{s.upper().replace('-', '_')}_PORT": str(chosen.get(s, 0)) for s in SERVICES},
     }
-    envprofile.write_env_file(settings.state_dir / APP_ENV, app_env)
-    envprofile.write_env_file(settings.state_dir / COMPOSE_ENV, compose_env)
+    for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
+        credentials.make_private(settings.state_dir / name)
+        envprofile.write_env_file(settings.state_dir / name, values)
     stack = Stack(settings, services, chosen, compose_env, app_env,
                   tuple(profile.name for profile in profiles))
     _write_record(stack)
@@ -113,8 +124,7 @@ def _write_record(stack: Stack) -> None:
               "app_env": stack.app_env, "profiles": list(stack.profiles),
               "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = stack.settings.state_dir / STACK_FILE
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    path.chmod(0o600)
+    credentials.write_private(path, json.dumps(record, indent=2) + "\n")
 
 
 def container_port(service: str) -> int:

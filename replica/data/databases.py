@@ -5,29 +5,34 @@ replacement exists, so a failure leaves the user's data as it was.
 """
 from __future__ import annotations
 
+import getpass
+import os
 import time
 from contextlib import contextmanager
 from typing import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
+from ..conninfo import connection_params
+from ..redact import redact
 from .errors import DataError
-from .guards import redact
 
 STRATEGIES = ("FILE_COPY", "WAL_LOG")
 
 
 def with_database(url: str, name: str) -> str:
-    """Return url pointing at another database of the same server."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    """Return url (a URL or key=value string) pointing at another database of the same server."""
+    connection_params(url)  # a clear error for an unreadable one
+    return make_conninfo(url, dbname=name)
 
 
 def database_of(url: str) -> str:
-    """Return the database name in a postgresql:// URL."""
-    return urlsplit(url).path.lstrip("/") or "postgres"
+    """Return the database libpq connects to for url: dbname, else PGDATABASE, else the user's."""
+    params = connection_params(url)
+    return (params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user")
+            or os.environ.get("PGUSER") or getpass.getuser())
 
 
 def connect(url: str, autocommit: bool = True) -> psycopg.Connection:

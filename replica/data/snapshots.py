@@ -11,7 +11,7 @@ from . import databases as dbs
 from .errors import SnapshotError
 from .reset import replace_from
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # whole name: fullmatch
 INFIX = "_snap_"
 
 
@@ -32,7 +32,7 @@ class Snapshot:
 
 def validate(name: str) -> str:
     """Return name if it can name a snapshot; otherwise say what is allowed."""
-    if not NAME.match(name or ""):
+    if not NAME.fullmatch(name or ""):
         raise SnapshotError(f"snapshot name {name!r} is not allowed",
                             hint="use 1-40 lowercase letters, digits, '-' or '_' (no '/', '.', "
                                  "spaces or other path characters)")

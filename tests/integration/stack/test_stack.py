@@ -27,6 +27,23 @@ def test_ports_are_published_on_127_0_0_1_only(replica):
     assert bindings and {b["HostIp"] for b in bindings} == {"127.0.0.1"}
 
 
+def test_redis_answers_only_with_the_replicas_password(replica):
+    import redis
+
+    port = replica.ports["redis"]
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=port, socket_timeout=5).ping()
+    assert redis.Redis.from_url(replica.url("redis"), socket_timeout=5).ping()
+    # redis-cli inside the container (the healthcheck, `staging.redis-cli`) authenticates by itself
+    done = replica.compose.run("exec", "-T", "redis", "redis-cli", "ping")
+    assert done.stdout.strip() == "PONG"
+    client = health.engine_client()
+    (container,) = client.containers.list(filters={"label": [
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=redis"]})
+    password = replica.compose_env["REDIS_PASSWORD"]
+    assert all(password not in p[-1] for p in container.top()["Processes"])  # not in `ps`
+
+
 def test_the_app_runs_staging_gunicorn_with_two_eventlet_workers(replica):
     client = health.engine_client()
     (app,) = client.containers.list(filters={"label": [

@@ -13,7 +13,8 @@ from replica.data.fakes import STAGING_PASSWORD, STAGING_PASSWORD_HASH, Fakes
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "a\\b", "x.y", "", " ", "Upper",
-                                  "-dash-first", "a" * 41, "nul\x00", "semi;colon", "quo\"te"])
+                                  "-dash-first", "a" * 41, "nul\x00", "semi;colon", "quo\"te",
+                                  "snap\n"])
 def test_snapshot_names_with_path_or_sql_characters_are_refused(name):
     with pytest.raises(SnapshotError, match="is not allowed") as error:
         snapshots.validate(name)

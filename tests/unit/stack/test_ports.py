@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from replica.errors import PortBusyError
-from replica.ports import free_port, is_free, remembered_ports, resolve_ports
+from replica.ports import ephemeral_range, free_port, is_free, remembered_ports, resolve_ports
 from replica.settings import from_environment
 
 
@@ -68,3 +68,42 @@ def test_a_free_port_is_not_one_pinned_for_a_later_service(settings, busy_port, 
     monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
     monkeypatch.setattr("replica.ports.is_free", lambda port: port != busy_port)
     assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40002, "db": 40001}
+
+
+@pytest.fixture
+def time_wait_port():
+    """A port whose server closed a connection first: it lingers in TIME_WAIT (as docker-proxy's
+    port does after the app answered requests), with nothing listening on it any more."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()          # the server closes first: TIME_WAIT is on its side, on `port`
+        client.recv(1)
+        client.close()
+    return port
+
+
+def test_a_remembered_port_in_time_wait_is_kept_after_a_failed_up(settings, time_wait_port):
+    # after a failed `up` the app container is not running, so its port is not among own_ports
+    (settings.state_dir).mkdir(parents=True)
+    (settings.state_dir / "ports.json").write_text(f'{{"app": {time_wait_port}}}')
+    assert is_free(time_wait_port)
+    assert resolve_ports(settings, ["app"], own_ports=set()) == {"app": time_wait_port}
+
+
+def test_a_chosen_free_port_is_outside_the_ephemeral_range_of_outgoing_connections():
+    # an ephemeral port is also the source port of outgoing connections (and of their TIME_WAIT):
+    # a replica's port there is often taken at its next start, and the replica would move
+    low, high = ephemeral_range()
+    for _ in range(20):
+        port = free_port()
+        assert not low <= port <= high and is_free(port)
+
+
+def test_the_ephemeral_range_falls_back_when_the_kernel_does_not_say(monkeypatch, tmp_path):
+    monkeypatch.setattr("replica.ports.EPHEMERAL_RANGE_FILE", tmp_path / "absent")
+    assert ephemeral_range() == (32768, 65535)

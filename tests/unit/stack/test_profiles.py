@@ -1,7 +1,8 @@
 import pytest
 
 from replica.errors import ConfigError
-from replica.profiles import catalogue, database_route, direct_route, resolve
+from replica.profiles import (catalogue, check_replica_databases, database_route, direct_route,
+                              resolve)
 
 URL = "postgresql://u:p@db:5432/mina_staging"
 
@@ -57,3 +58,40 @@ def test_figures_come_from_the_environment(monkeypatch):
 def test_every_profile_has_an_example_that_uses_it():
     for name, profile in catalogue().items():
         assert f"--profile {name}" in profile.example
+
+
+@pytest.mark.parametrize("env", [
+    {"DATABASE_URL": URL, "DATABASE_DIRECT_URL": ""},
+    {"DATABASE_URL": "postgresql://u:p@db-proxy:5432/x?sslmode=require",
+     "DATABASE_DIRECT_URL": "postgresql://u:p@db:5432/mina_staging"},
+    {"DATABASE_URL": "postgresql://u:p@pgbouncer:6432/x"}])
+def test_database_urls_on_the_replica_are_accepted(env):
+    check_replica_databases(env)
+
+
+@pytest.mark.parametrize("variable, url, shown", [
+    ("DATABASE_DIRECT_URL", "postgresql://u:secret-pw@ep-x.neon.tech/mina_staging", "neon.tech"),
+    ("DATABASE_DIRECT_URL", "postgresql://u:secret-pw@db:5432/x?host=staging.example.com",
+     "staging.example.com"),
+    ("DATABASE_DIRECT_URL", "postgresql://u:secret-pw@db:5432/x?hostaddr=10.1.2.3", "10.1.2.3"),
+    ("DATABASE_DIRECT_URL", "postgresql://u:secret-pw@db,staging.example.com/x",
+     "staging.example.com"),
+    ("DATABASE_DIRECT_URL", "postgresql://u:secret-pw@/x", "a local socket"),
+    ("DATABASE_URL", "postgresql://u:secret-pw@db:5432/x?host=staging.example.com",
+     "staging.example.com"),
+    ("DATABASE_URL", "postgresql://u:secret-pw@db:5432/x?service=prod", "service prod"),
+])
+def test_a_database_url_reaching_elsewhere_is_refused_naming_the_variable(variable, url, shown):
+    env = {"DATABASE_URL": URL, variable: url}
+    with pytest.raises(ConfigError) as error:
+        check_replica_databases(env)
+    message = str(error.value)
+    assert message.startswith(variable) and shown in message and "\n" not in message
+    assert "secret-pw" not in message + error.value.hint
+
+
+def test_the_routed_database_url_keeps_a_query_host_so_up_must_refuse_it():
+    routed, _ = database_route("postgresql://u:p@staging.example.com/x?host=staging.example.com",
+                               resolve([]))
+    with pytest.raises(ConfigError, match="DATABASE_URL points at staging.example.com"):
+        check_replica_databases({"DATABASE_URL": routed})

@@ -28,3 +28,17 @@ def test_known_values_are_masked_everywhere_longest_first():
     redactor = Redactor({"planted-secret", "planted-secret-longer", "ab"})
     out = redactor.text("a planted-secret-longer and planted-secret, ab stays")
     assert "planted" not in out and out.count(MASK) == 2 and "ab stays" in out
+
+
+@pytest.mark.parametrize("query", ["token", "api_key", "access_token", "key", "secret", "password",
+                                   "sig", "X-Amz-Signature", "apiKey", "client_secret"])
+def test_a_secret_named_query_value_is_masked_and_the_rest_kept(query):
+    url = f"http://sink:9000/hook?room=7&{query}=planted-value-123&page=2"
+    redacted = Redactor().text(f"GET {url} 200")
+    assert "planted-value-123" not in redacted
+    assert f"{query}={MASK}" in redacted and "room=7" in redacted and "page=2" in redacted
+
+
+def test_a_libpq_conninfo_password_is_masked():
+    redacted = Redactor().text("connecting to host=db dbname=x password=hunter22 sslmode=require")
+    assert "hunter22" not in redacted and "sslmode=require" in redacted

@@ -17,7 +17,8 @@ def test_a_named_replica_gets_its_own_project_and_state():
     assert other.state_dir != main.state_dir
 
 
-@pytest.mark.parametrize("name", ["Upper", "has space", "../up", "", "x" * 40])
+@pytest.mark.parametrize("name", ["Upper", "has space", "../up", "", "x" * 40, "main\n", "main\r\n",
+                                  "\nmain"])
 def test_unusable_names_are_refused(name):
     with pytest.raises(ConfigError, match="replica name"):
         from_environment({}).with_name(name) if name else from_environment({"STAGING_NAME": name})
@@ -44,3 +45,18 @@ def test_unsupported_postgres_major_is_refused_with_the_choices():
 def test_missing_ca_bundle_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="STAGING_CA_BUNDLE"):
         from_environment({"STAGING_CA_BUNDLE": str(tmp_path / "nope.pem")})
+
+
+def test_a_name_with_a_trailing_newline_is_refused_from_the_environment_too():
+    with pytest.raises(ConfigError, match="replica name"):
+        from_environment({"STAGING_NAME": "guards\n"})
+
+
+@pytest.mark.parametrize("pins", [{"STAGING_APP_PORT": "18555", "STAGING_DB_PORT": "18555"},
+                                  {"STAGING_REDIS_PORT": "18556",
+                                   "STAGING_ERROR_SINK_PORT": "18556", "STAGING_APP_PORT": "18557"}])
+def test_two_services_pinned_to_one_port_are_refused_naming_both(pins):
+    with pytest.raises(ConfigError) as error:
+        from_environment(pins)
+    named = [variable for variable in pins if variable in str(error.value)]
+    assert len(named) == 2 and "\n" not in str(error.value)
