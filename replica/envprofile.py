@@ -5,6 +5,7 @@ Precedence, lowest first: `.env.staging.example` (tracked, every variable) → `
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,34 +16,45 @@ from .errors import ConfigError, EnvFileError
 
 EXAMPLE_NAME = ".env.staging.example"
 OVERRIDE_NAME = ".env.staging"
+KEY = re.compile(r"(export\s+)?[A-Za-z_][A-Za-z0-9_.]*")
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_./:@+,=-]*")
 REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
 def read_env_file(path: Path) -> dict[str, tuple[str, int]]:
     """Read KEY=VALUE lines into {key: (value, line)}; a malformed line is an error naming it."""
     values: dict[str, tuple[str, int]] = {}
-    with path.open(encoding="utf-8") as stream:
-        for binding in parse_stream(stream):
-            text = binding.original.string
-            # a binding's text starts with the blank lines before it: count them in
-            line = binding.original.line + text[:len(text) - len(text.lstrip())].count("\n")
-            if binding.error:
-                raise EnvFileError(path, line, f"cannot parse {text.strip()!r}")
-            if binding.key is None:
-                continue
-            if binding.value is None:
-                raise EnvFileError(path, line, f"{binding.key} has no '=' and no value")
-            values[binding.key] = (binding.value, line)
+    for binding in parse_stream(io.StringIO(_read_text(path))):
+        text = binding.original.string
+        # a binding's text starts with the blank lines before it: count them in
+        line = binding.original.line + text[:len(text) - len(text.lstrip())].count("\n")
+        if binding.error:
+            # never echo the line: its value may be a secret
+            key = text.strip().split("=", 1)[0].strip()
+            what = f"the value of {key}" if KEY.fullmatch(key) else "this line"
+            raise EnvFileError(path, line, f"cannot parse {what} (an unclosed quote?)")
+        if binding.key is None:
+            continue
+        if binding.value is None:
+            raise EnvFileError(path, line, f"{binding.key} has no '=' and no value")
+        values[binding.key] = (binding.value, line)
     return values
+
+
+def _read_text(path: Path) -> str:
+    """Return the file's text; bytes that are not UTF-8 are an error naming their line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise EnvFileError(path, line, f"bytes that are not UTF-8 (at byte {error.start})") from None
 
 
 def load_profile(root: Path, overrides: dict[str, str] | None = None,
                  substitutions: dict[str, str] | None = None) -> dict[str, str]:
     """Merge the example, `.env.staging` and the task's overrides into the app's environment."""
-    example_path = root / EXAMPLE_NAME
-    if not example_path.is_file():
-        raise ConfigError(f"{example_path} is missing", hint="restore it from git")
-    example = read_env_file(example_path)
+    example = _read_example(root)
     merged = {key: value for key, (value, _) in example.items()}
     override_path = root / OVERRIDE_NAME
     if override_path.is_file():
@@ -51,11 +63,27 @@ def load_profile(root: Path, overrides: dict[str, str] | None = None,
                 raise EnvFileError(override_path, line,
                                    f"unknown variable {key} (the known ones are in {EXAMPLE_NAME})")
             merged[key] = value
-    for key in overrides or {}:
-        if key not in example:
-            raise ConfigError(f"unknown variable {key}", hint=f"the known ones are in {EXAMPLE_NAME}")
+    _check_known(example, overrides or {})
     merged.update(overrides or {})
     return {key: _substitute(key, value, substitutions or {}) for key, value in merged.items()}
+
+
+def check_overrides(root: Path, overrides: dict[str, str]) -> None:
+    """Refuse an override of a variable the example does not list (before anything starts)."""
+    _check_known(_read_example(root), overrides)
+
+
+def _read_example(root: Path) -> dict[str, tuple[str, int]]:
+    example_path = root / EXAMPLE_NAME
+    if not example_path.is_file():
+        raise ConfigError(f"{example_path} is missing", hint="restore it from git")
+    return read_env_file(example_path)
+
+
+def _check_known(example: dict, overrides: dict[str, str]) -> None:
+    for key in overrides:
+        if key not in example:
+            raise ConfigError(f"unknown variable {key!r}", hint=f"the known ones are in {EXAMPLE_NAME}")
 
 
 def _substitute(key: str, value: str, substitutions: dict[str, str]) -> str:
@@ -85,16 +113,30 @@ def redis_enabled(profile: dict[str, str]) -> bool:
 
 
 def write_env_file(path: Path, values: dict[str, str]) -> None:
-    """Write values as an env file compose reads (no interpolation of its own)."""
+    """Write values as an env file compose reads (no interpolation of its own), all or nothing."""
+    lines = [f"{key}={_quote(key, value)}" for key, value in values.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{key}={_quote(value)}" for key, value in values.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
-def _quote(value: str) -> str:
+def check_value(key: str, value: str) -> None:
+    """Refuse a value compose cannot pass on as written (the error names the key, never the value)."""
+    if any(ch in value for ch in "\n\r\0"):
+        raise ConfigError(f"the value of {key} holds a line break or NUL byte",
+                          hint="an environment value is one line")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"the value of {key} holds bytes that are not UTF-8",
+                          hint="write it as UTF-8 text") from None
+    if "'" in value and not SAFE_VALUE.fullmatch(value):
+        raise ConfigError(f"the value of {key} holds a single quote, which compose cannot be passed",
+                          hint="leave the quote out")
+
+
+def _quote(key: str, value: str) -> str:
     # Single quotes: compose takes the content literally (no ${} expansion, no escapes).
-    if re.fullmatch(r"[A-Za-z0-9_./:@+,=-]*", value):
-        return value
-    if "'" in value:
-        raise ConfigError(f"a value containing a single quote cannot be passed to compose: {value!r}")
-    return f"'{value}'"
+    check_value(key, value)
+    return value if SAFE_VALUE.fullmatch(value) else f"'{value}'"

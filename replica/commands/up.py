@@ -8,7 +8,7 @@ import time
 from rich.live import Live
 
 from .. import console, engine, health, images, profiles as profiles_module, stack as stack_module
-from ..errors import StackUnhealthyError, StagingError
+from ..errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..settings import Settings
 from .status import render_table
 
@@ -107,7 +107,7 @@ def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
-        raise StagingError("interrupted: the stack may be half up",
+        raise UserInterrupt("interrupted: the stack may be half up",
                            hint="run `invoke staging.up` again; it repairs what is missing") from None
     if process.returncode != 0:
         error = StackUnhealthyError(f"`docker compose up` failed:\n{(output or '').strip()[-1500:]}")

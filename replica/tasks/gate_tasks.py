@@ -1,11 +1,11 @@
 """Tasks of the pre-push gate: `staging.validate` and `hooks.install`."""
 from __future__ import annotations
 
-from invoke import task
 from invoke.exceptions import Exit
 
 from .. import console
 from ..gate import hooks as hooks_module, validate as validate_module
+from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
 
