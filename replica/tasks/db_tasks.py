@@ -46,6 +46,7 @@ def seed(c, name=None, scale="default", seed=None, url=None, force_remote=False,
 
     _check_strategy(strategy)
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "seed (replace all data of)", force_remote)
     started = time.perf_counter()
     fixture_set = fixtures.ensure(data_target.fixtures_dir(settings), scale,
@@ -65,6 +66,7 @@ def reset(c, name=None, url=None, force_remote=False, strategy="FILE_COPY", veri
 
     _check_strategy(strategy)
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "reset", force_remote)
     result = reset_module.reset(db_url, strategy)
     console.success(f"reset {result.database} from {result.template} in {result.seconds:.2f} s")
@@ -82,6 +84,7 @@ def snapshot(c, snapshot, name=None, url=None, force_remote=False, replace=False
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "snapshot", force_remote)
     taken = snapshots.take(db_url, snapshot, replace=replace)
     console.success(f"snapshot {taken.name!r} saved ({_size(taken.size)})")
@@ -95,6 +98,7 @@ def restore(c, snapshot, name=None, url=None, force_remote=False):
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "restore over", force_remote)
     seconds = snapshots.restore(db_url, snapshot)
     console.success(f"restored snapshot {snapshot!r} in {seconds:.2f} s")
@@ -107,6 +111,7 @@ def snapshots_(c, name=None, url=None, json_=False):
     from ..data import snapshots
 
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "list snapshots of", force_remote=True)
     found = snapshots.listing(db_url)
     if json_:
@@ -131,6 +136,7 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
     from ..data import loaddump
 
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "load a dump over", force_remote)
     seconds = loaddump.load_dump(db_url, file, int(settings.pg_major))
     console.success(f"loaded {file} in {seconds:.1f} s")
@@ -186,6 +192,23 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
         raise Exit(code=6)
     console.success(f"no leaks: {report.scanned} values checked against "
                     f"{report.sensitive} sensitive values of the original")
+
+
+def _check_url(url: str | None) -> None:
+    """Refuse a --url that is not a postgresql:// URL libpq can read (never echoing it: a password)."""
+    if url is None:
+        return
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("--url is not a postgresql:// URL",
+                          hint="write it as postgresql://user:password@host:port/database")
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+    try:
+        conninfo_to_dict(url)
+    except (ProgrammingError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0].replace(url, "the URL")
+        raise ConfigError(f"--url cannot be read: {reason}",
+                          hint="percent-encode special characters of the user and password") from None
 
 
 def _check_strategy(strategy: str) -> None:
