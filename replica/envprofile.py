@@ -68,9 +68,9 @@ def load_profile(root: Path, overrides: dict[str, str] | None = None,
     return {key: _substitute(key, value, substitutions or {}) for key, value in merged.items()}
 
 
-def check_overrides(root: Path, overrides: dict[str, str]) -> None:
-    """Refuse an override of a variable the example does not list (before anything starts)."""
-    _check_known(_read_example(root), overrides)
+def check_profile(root: Path, overrides: dict[str, str]) -> None:
+    """Check the files and overrides the app's environment is made of, before anything starts."""
+    database_credentials(load_profile(root, overrides, {"APP_URL": "http://127.0.0.1"}))
 
 
 def _read_example(root: Path) -> dict[str, tuple[str, int]]:

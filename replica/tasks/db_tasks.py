@@ -153,7 +153,7 @@ def sanitize(c, source, output, policy=None, name=None, workers=None):
     from ..data import policy as policy_module, rows as rows_module, salt, sanitize as sanitize_module
 
     settings = settings_for(name)
-    rules = policy_module.load(data_target.policy_path(settings, policy))
+    rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
     if not rows_module.NATIVE:
         console.warning("rows are rewritten in Python (several times slower): the compiled loop was "
                         "not built, for want of a C compiler at install; install gcc, then "
@@ -177,7 +177,7 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
     from ..data import dumps, leakcheck as leakcheck_module, policy as policy_module
 
     settings = settings_for(name)
-    rules = policy_module.load(data_target.policy_path(settings, policy))
+    rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
     major = int(settings.pg_major)
     with dumps.open_plain(source, major) as original, dumps.open_plain(sanitized, major) as output:
         report = leakcheck_module.check(original, output, rules)
@@ -209,6 +209,14 @@ def _check_url(url: str | None) -> None:
         reason = str(error).strip().splitlines()[0].replace(url, "the URL")
         raise ConfigError(f"--url cannot be read: {reason}",
                           hint="percent-encode special characters of the user and password") from None
+
+
+def _load_policy(policy_module, path):
+    try:
+        return policy_module.load(path)
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: bytes that are not UTF-8 (at byte {error.start})",
+                          hint="save the policy as UTF-8") from None
 
 
 def _check_strategy(strategy: str) -> None:
