@@ -70,7 +70,10 @@ def load_profile(root: Path, overrides: dict[str, str] | None = None,
 
 def check_profile(root: Path, overrides: dict[str, str]) -> None:
     """Check the files and overrides the app's environment is made of, before anything starts."""
-    database_credentials(load_profile(root, overrides, {"APP_URL": "http://127.0.0.1"}))
+    profile = load_profile(root, overrides, {"APP_URL": "http://127.0.0.1"})
+    for key, value in profile.items():
+        check_value(key, value)
+    database_credentials(profile)
 
 
 def _read_example(root: Path) -> dict[str, tuple[str, int]]:
@@ -131,7 +134,7 @@ def check_value(key: str, value: str) -> None:
     except UnicodeEncodeError:
         raise ConfigError(f"the value of {key} holds bytes that are not UTF-8",
                           hint="write it as UTF-8 text") from None
-    if "'" in value and not SAFE_VALUE.fullmatch(value):
+    if "'" in value:
         raise ConfigError(f"the value of {key} holds a single quote, which compose cannot be passed",
                           hint="leave the quote out")
 
