@@ -32,14 +32,12 @@ def reported(function):
         except KeyboardInterrupt:
             _fail("interrupted", None, 130)
         except OSError as error:
+            if error.filename is None:
+                _unexpected(error)
             _fail(describe_os_error(error), "check the path and its permissions",
                   ConfigError.exit_code)
         except Exception as error:  # noqa: BLE001 - the edge: a bug must still be one line
-            if os.environ.get(DEBUG_VARIABLE) == "1":
-                raise
-            _fail(f"unexpected {type(error).__name__}: {_first_line(error)}",
-                  f"a bug in the tooling: re-run with {DEBUG_VARIABLE}=1 for the traceback and "
-                  "report it", INTERNAL_ERROR)
+            _unexpected(error)
     return wrapper
 
 
@@ -54,6 +52,14 @@ def settings_for(name: str | None) -> Settings:
 def _fail(message: str, hint: str | None, code: int):
     console.failure(message, hint)
     raise Exit(code=code) from None
+
+
+def _unexpected(error: Exception):
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        raise error
+    _fail(f"unexpected {type(error).__name__}: {_first_line(error)}",
+          f"a bug in the tooling: re-run with {DEBUG_VARIABLE}=1 for the traceback and report it",
+          INTERNAL_ERROR)
 
 
 def _first_line(error: BaseException) -> str:
