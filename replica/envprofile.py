@@ -5,8 +5,10 @@ Precedence, lowest first: `.env.staging.example` (tracked, every variable) → `
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from .errors import ConfigError, EnvFileError
 
 EXAMPLE_NAME = ".env.staging.example"
 OVERRIDE_NAME = ".env.staging"
+APP_SETTINGS = Path("app") / "mina" / "settings.py"
 KEY = re.compile(r"(export\s+)?[A-Za-z_][A-Za-z0-9_.]*")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9_./:@+,=-]*")
 REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
@@ -74,6 +77,26 @@ def check_profile(root: Path, overrides: dict[str, str]) -> None:
     for key, value in profile.items():
         check_value(key, value)
     database_credentials(profile)
+    _check_the_app_accepts(root, profile)
+
+
+def _check_the_app_accepts(root: Path, profile: dict[str, str]) -> None:
+    # The app's own settings decide (app/mina/settings.py, stdlib only): a value it refuses
+    # would stop the running app when `up` recreates it.
+    path = root / APP_SETTINGS
+    if not path.is_file():
+        return
+    spec = importlib.util.spec_from_file_location("mina_app_settings", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        module.Settings.from_env(profile)
+    except module.ConfigError as error:
+        raise ConfigError(f"the app would refuse its environment: {error}",
+                          hint=f"fix it in --env or {OVERRIDE_NAME}; nothing was changed") from None
+    finally:
+        sys.modules.pop(spec.name, None)
 
 
 def _read_example(root: Path) -> dict[str, tuple[str, int]]:

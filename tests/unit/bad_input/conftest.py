@@ -21,7 +21,8 @@ from replica.tasks import namespace, reporting
 
 ROOT = settings_module.ROOT
 REPLICA = "badinput"
-COPIED = (".env.staging.example", "docker-compose.staging.yml", "db/sanitize.yml")
+COPIED = (".env.staging.example", "docker-compose.staging.yml", "db/sanitize.yml",
+          "app/mina/settings.py")
 
 
 @dataclasses.dataclass

@@ -98,6 +98,13 @@ VALUES = [
          never_shown=SECRET),
     Case("up-env-bad-database-url", ("staging.up", "--env", "DATABASE_URL=mysql://x"), CONFIG),
     Case("up-env-unknown-reference", ("staging.up", "--env", "FRONTEND_URL=${NOPE}"), CONFIG),
+    # values the app itself refuses at start-up: the running app would go down
+    Case("up-env-app-refuses-boolean", ("staging.up", "--env", "DEBUG=maybe"), CONFIG),
+    Case("up-env-app-refuses-flask-env", ("staging.up", "--env", "FLASK_ENV=prod"), CONFIG),
+    Case("up-env-app-refuses-placeholder-secret", ("staging.up", "--env", "SECRET_KEY=changeme"),
+         CONFIG),
+    Case("up-env-app-refuses-direct-url", ("staging.up", "--env", "DATABASE_DIRECT_URL=mysql://x"),
+         CONFIG),
     Case("logs-unknown-service", ("staging.logs", "nope"), CONFIG),
     Case("restart-unknown-service", ("staging.restart", "nope"), CONFIG),
     Case("restart-one-shot-service", ("staging.restart", "migrate"), CONFIG),
