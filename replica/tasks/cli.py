@@ -7,17 +7,16 @@ default is never filled, one without is required, and a task with an unfilled po
 - `--help`/`-h` after a task name always shows that task's help;
 - a positional whose parameter defaults to None may be left out (`staging.logs [SERVICE]`);
 - a flag declared in `numbers` takes a whole number of at least its minimum;
-- every parse error is one line and exit 2 (configuration), as the README promises.
+- every parse error is one line (and a hint) and exit 2 (configuration), as the README promises.
 """
 from __future__ import annotations
 
 import invoke
 from invoke import Task
-from invoke.exceptions import Exit
+from invoke.exceptions import Exit, ParseError
 from invoke.parser import parser as invoke_parser
 from invoke.parser.parser import state, transition
 
-from .. import console
 from ..errors import ConfigError
 
 HELP_FLAGS = ("--help", "-h")
@@ -81,9 +80,23 @@ class StagingParseMachine(invoke_parser.ParseMachine):
             self.error(f"--{flag.name} must be at least {minimum}, not {flag.value}")
 
     def error(self, msg: str) -> None:
-        task = self.context.name if self.context is not None and self.context.name else None
-        console.failure(msg, f"see `invoke --help {task}`" if task else "see `invoke --list`")
-        raise Exit(code=ConfigError.exit_code)
+        raise CommandLineError(msg, self.context)
+
+
+class CommandLineError(ParseError, Exit):
+    """A parse error as invoke knows it (shell completion reads its context) that exits 2.
+
+    invoke's Program prints a ParseError as str() and takes an Exit's code: one line, exit 2.
+    """
+
+    def __init__(self, msg: str, context=None):
+        ParseError.__init__(self, msg, context)
+        Exit.__init__(self, code=ConfigError.exit_code)
+        task = context.name if context is not None and context.name else None
+        self.hint = f"see `invoke --help {task}`" if task else "see `invoke --list`"
+
+    def __str__(self) -> str:
+        return f"✘ {self.args[0]}\n  → {self.hint}"
 
 
 def install() -> None:

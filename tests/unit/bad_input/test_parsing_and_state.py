@@ -109,3 +109,12 @@ def test_ctrl_c_while_up_waits_exits_130(checkout, run, monkeypatch):
     monkeypatch.setattr(up_module, "up", interrupted)
     outcome = run("staging.up")
     assert_one_line_error(outcome, 130)
+
+
+@pytest.mark.parametrize("words, offered", [
+    (("staging.fault", "--"), "--state"),
+    (("staging.logs", "--tail", "abc", "--"), "--follow"),   # a bad value still completes
+], ids=["fault", "after-bad-value"])
+def test_shell_completion_still_offers_the_flags(words, offered, run):
+    outcome = run("--complete", "--", "invoke", *words)
+    assert outcome.code == 0 and offered in outcome.stdout.split(), outcome
