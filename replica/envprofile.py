@@ -158,7 +158,7 @@ def check_value(key: str, value: str) -> None:
         raise ConfigError(f"the value of {key} holds bytes that are not UTF-8",
                           hint="write it as UTF-8 text") from None
     if "'" in value:
-        raise ConfigError(f"the value of {key} holds a single quote, which compose cannot be passed",
+        raise ConfigError(f"the value of {key} holds a single quote, which cannot be passed to compose",
                           hint="leave the quote out")
 
 

@@ -57,7 +57,8 @@ def fault(c, profile, state, name=None):
     profiles_module.resolve([profile])
     settings = settings_for(name)
     running = service_commands.running_stack(
-        settings, hint=f"bring it up with the profile: invoke staging.up --profile {profile}")
+        settings, hint=f"bring it up with the profile: invoke staging.up --profile {profile}"
+        if state == "on" else "nothing to switch off")
     current = [p for p in running.profiles if p != profile]
     up_module.up(settings, profiles=current + ([profile] if state == "on" else []))
 
