@@ -124,6 +124,14 @@ VALUES = [
     Case("reset-url-remote", ("staging.db.reset", "--url",
                               f"postgresql://u:{SECRET}@ep-x.eu-central-1.aws.neon.tech/db"),
          CONFIG, never_shown=SECRET),
+    Case("validate-base-url-remote", ("staging.validate", "--base-url", "https://example.com"), CONFIG),
+    Case("validate-base-url-not-url", ("staging.validate", "--base-url", "notaurl"), CONFIG),
+    Case("validate-base-url-ipv6-open", ("staging.validate", "--base-url", "http://[::1"), CONFIG),
+    Case("validate-base-url-bad-port", ("staging.validate", "--base-url", "http://127.0.0.1:99999"),
+         CONFIG),
+    Case("validate-base-url-ftp", ("staging.validate", "--base-url", "ftp://127.0.0.1/"), CONFIG),
+    Case("validate-sink-url-remote", ("staging.validate", "--base-url", "http://127.0.0.1:5000",
+                                      "--sink-url", "http://10.1.2.3:9000"), CONFIG),
     Case("load-dump-url-conninfo", ("staging.db.load-dump", "dump.sql", "--url", "dbname=x"), CONFIG),
 ]
 
