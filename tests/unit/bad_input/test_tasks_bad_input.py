@@ -132,6 +132,7 @@ VALUES = [
     Case("validate-base-url-ftp", ("staging.validate", "--base-url", "ftp://127.0.0.1/"), CONFIG),
     Case("validate-sink-url-remote", ("staging.validate", "--base-url", "http://127.0.0.1:5000",
                                       "--sink-url", "http://10.1.2.3:9000"), CONFIG),
+    Case("hooks-install-outside-git", ("hooks.install",), DATA),
     Case("load-dump-url-conninfo", ("staging.db.load-dump", "dump.sql", "--url", "dbname=x"), CONFIG),
 ]
 
