@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import re
+import stat
 import sys
 from pathlib import Path
+from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 from dotenv.parser import parse_stream
@@ -71,9 +74,17 @@ def load_profile(root: Path, overrides: dict[str, str] | None = None,
     return {key: _substitute(key, value, substitutions or {}) for key, value in merged.items()}
 
 
-def check_profile(root: Path, overrides: dict[str, str]) -> None:
-    """Check the files and overrides the app's environment is made of, before anything starts."""
+def check_profile(root: Path, overrides: dict[str, str],
+                  generated: Mapping[str, Callable[[], str]] | None = None) -> None:
+    """Check the files and overrides the app's environment is made of, before anything starts.
+
+    `generated`: values `up` makes for a variable left empty (a per-replica SECRET_KEY); fresh
+    ones stand in for them here, in memory only.
+    """
     profile = load_profile(root, overrides, {"APP_URL": "http://127.0.0.1"})
+    for key, make in (generated or {}).items():
+        if key in profile and not profile[key]:
+            profile[key] = make()
     for key, value in profile.items():
         check_value(key, value)
     database_credentials(profile)
@@ -143,7 +154,12 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
     lines = [f"{key}={_quote(key, value)}" for key, value in values.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # private from its first byte (it may hold secrets); then the mode the file had, if any
+    descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write("\n".join(lines) + "\n")
+    if path.exists():
+        partial.chmod(stat.S_IMODE(path.stat().st_mode))
     partial.replace(path)
 
 

@@ -195,20 +195,10 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
 
 
 def _check_url(url: str | None) -> None:
-    """Refuse a --url that is not a postgresql:// URL libpq can read (never echoing it: a password)."""
-    if url is None:
-        return
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("--url is not a postgresql:// URL",
-                          hint="write it as postgresql://user:password@host:port/database")
-    from psycopg import ProgrammingError
-    from psycopg.conninfo import conninfo_to_dict
-    try:
-        conninfo_to_dict(url)
-    except (ProgrammingError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0].replace(url, "the URL")
-        raise ConfigError(f"--url cannot be read: {reason}",
-                          hint="percent-encode special characters of the user and password") from None
+    """Refuse a --url libpq cannot read, before anything else (the message masks its password)."""
+    if url is not None:
+        from ..conninfo import connection_params
+        connection_params(url)
 
 
 def _load_policy(policy_module, path):

@@ -116,11 +116,15 @@ VALUES = [
     Case("snapshot-space", ("staging.db.snapshot", "a b"), CONFIG),
     Case("snapshot-empty", ("staging.db.snapshot", ""), CONFIG),
     Case("restore-dotdot", ("staging.db.restore", "../x"), CONFIG),
-    Case("reset-url-conninfo", ("staging.db.reset", "--url", "host=127.0.0.1 dbname=x"), CONFIG),
+    Case("reset-url-conninfo-remote", ("staging.db.reset", "--url", "host=10.0.0.1 dbname=x"), CONFIG),
+    Case("reset-url-conninfo-unterminated", ("staging.db.reset", "--url", "dbname='x"), CONFIG),
+    Case("reset-url-conninfo-unknown-key", ("staging.db.reset", "--url", "nope=1"), CONFIG),
     Case("reset-url-percent", ("staging.db.reset", "--url", "postgresql://%zz@127.0.0.1/x"), CONFIG),
     Case("snapshots-url-ipv6", ("staging.db.snapshots", "--url", f"postgresql://u:{SECRET}@[::1"),
          CONFIG, never_shown=SECRET),
     Case("reset-url-http", ("staging.db.reset", "--url", "https://example.com/x"), CONFIG),
+    Case("reset-url-hostaddr-bypass", ("staging.db.reset", "--url",
+                                       "postgresql://u@localhost/x?hostaddr=10.0.0.1"), CONFIG),
     Case("reset-url-remote", ("staging.db.reset", "--url",
                               f"postgresql://u:{SECRET}@ep-x.eu-central-1.aws.neon.tech/db"),
          CONFIG, never_shown=SECRET),
@@ -133,7 +137,9 @@ VALUES = [
     Case("validate-sink-url-remote", ("staging.validate", "--base-url", "http://127.0.0.1:5000",
                                       "--sink-url", "http://10.1.2.3:9000"), CONFIG),
     Case("hooks-install-outside-git", ("hooks.install",), DATA),
-    Case("load-dump-url-conninfo", ("staging.db.load-dump", "dump.sql", "--url", "dbname=x"), CONFIG),
+    Case("load-dump-url-conninfo-remote",
+         ("staging.db.load-dump", "dump.sql", "--url", f"host=db.example.com password={SECRET}"),
+         CONFIG, never_shown=SECRET),
 ]
 
 NOT_UP_CASES = [Case(f"{task}-not-up", (task, *args), NOT_UP, setup=setup)
