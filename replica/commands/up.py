@@ -7,7 +7,8 @@ import time
 
 from rich.live import Live
 
-from .. import console, engine, health, images, profiles as profiles_module, stack as stack_module
+from .. import console, credentials, engine, envprofile, health, images
+from .. import profiles as profiles_module, stack as stack_module
 from ..errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..settings import Settings
 from .status import render_table
@@ -21,6 +22,9 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
        timeout: float = 300) -> stack_module.Stack:
     """Bring the replica up with exactly these profiles (idempotent); return the running stack."""
     chosen = profiles_module.resolve(list(profiles))
+    # every file and value first: one the app refuses would stop it when its container is recreated
+    app_overrides = {k: v for profile in chosen for k, v in profile.app_env.items()}
+    envprofile.check_profile(settings.root, {**app_overrides, **(env or {})}, credentials.GENERATED)
     engine.ensure_engine(settings.provision_engine)
     client = health.engine_client()
     before = health.service_states(client, settings.project)

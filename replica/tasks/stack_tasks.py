@@ -36,13 +36,7 @@ def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
     """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
     from ..commands import up as up_module
     chosen = list(profile or []) + (["redis-off"] if no_redis else [])
-    from ..credentials import GENERATED
-    from ..envprofile import check_profile
-    settings = settings_for(name)
-    env_values = parse_assignments(env or [])  # every flag is checked before anything changes
-    check_profile(settings.root, env_values, GENERATED)
-    profiles_module.resolve(chosen)
-    up_module.up(settings, env_values, chosen, timeout)
+    up_module.up(settings_for(name), parse_assignments(env or []), chosen, timeout)
 
 
 @task(positional=["profile", "state"],

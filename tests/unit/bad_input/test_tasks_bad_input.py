@@ -171,7 +171,12 @@ ENGINE_CASES = [
 
 ENV_FILES = [Case(f"up-env-file-{setup}", ("staging.up",), CONFIG, setup=setup, never_shown=SECRET)
              for setup in ("env_not_utf8", "env_unclosed_quote", "env_unknown_variable",
-                           "env_no_equals", "env_unknown_reference", "env_example_missing")]
+                           "env_no_equals", "env_unknown_reference", "env_example_missing",
+                           "env_app_refuses")]
+
+ENV_FILES += [Case(f"fault-env-file-{setup}", ("staging.fault", "redis-off", "on"), CONFIG,
+                   setup=f"stack_record_{setup}", never_shown=SECRET)
+              for setup in ("env_not_utf8", "env_unclosed_quote", "env_app_refuses")]
 
 SETTINGS = [
     Case("status-pg-major", ("staging.status",), CONFIG, env={"STAGING_PG_MAJOR": "17"}),
@@ -226,6 +231,10 @@ SETUPS = {
     "env_no_equals": _env(b"DEBUG=False\nSECRET_KEY\n"),
     "env_unknown_reference": _env(b"FRONTEND_URL=${NOPE}/x\n"),
     "env_example_missing": lambda checkout: (checkout / ".env.staging.example").unlink(),
+    "env_app_refuses": _env(b"DEBUG=maybe\n"),
+    "stack_record_env_not_utf8": lambda c: (_stack_record(c), SETUPS["env_not_utf8"](c)),
+    "stack_record_env_unclosed_quote": lambda c: (_stack_record(c), SETUPS["env_unclosed_quote"](c)),
+    "stack_record_env_app_refuses": lambda c: (_stack_record(c), SETUPS["env_app_refuses"](c)),
     "bad_policy": lambda checkout: (checkout / "bad.yml").write_bytes(b"tables:\n  \xff: x\n"),
 }
 
