@@ -58,3 +58,16 @@ class StackNotUpError(StagingError):
     """The command needs a running stack and there is none."""
 
     exit_code = 4
+
+
+class UserInterrupt(StagingError):
+    """The user pressed Ctrl-C (exit 130, as a shell reports SIGINT)."""
+
+    exit_code = 130
+
+
+def describe_os_error(error: OSError) -> str:
+    """Say in one line which path failed and why (no errno noise)."""
+    path = error.filename if error.filename is not None else None
+    reason = error.strerror or str(error)
+    return f"{path}: {reason}" if path else reason

@@ -1,7 +1,7 @@
 """`staging.down`: stop and remove the replica's containers (and with --volumes, its data)."""
 from __future__ import annotations
 
-from .. import console, engine, health
+from .. import console, engine, health, stack as stack_module
 from ..compose import Compose
 from ..errors import ComposeError
 from ..settings import Settings
@@ -25,6 +25,8 @@ def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
         console.info(f"compose could not take the replica down ({str(error).splitlines()[0]}); "
                      "removing by the project's labels")
         _remove_without_compose(client, label, volumes)
+    # The record of what `up` started: without it every task that needs the stack says "not up".
+    (settings.state_dir / stack_module.STACK_FILE).unlink(missing_ok=True)
     removed = {"containers": containers, "volumes": data}
     if not containers and not data:
         console.info(f"replica {settings.name!r} had nothing running")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .. import console, health, stack as stack_module
-from ..compose import Compose
 from ..errors import StackNotUpError, UnknownServiceError
 from ..settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
 
@@ -19,14 +18,15 @@ def check_service(service: str | None, allowed=ALL_SERVICES) -> None:
 def logs(settings: Settings, service: str | None, follow: bool, tail: int) -> int:
     """Print (or follow) the logs of one service or all of them."""
     check_service(service)
+    stack = running_stack(settings)
     args = ["logs", "--tail", str(tail)] + (["--follow"] if follow else [])
-    return Compose(settings).exec_interactive(*args, *([service] if service else []))
+    return stack.compose.exec_interactive(*args, *([service] if service else []))
 
 
 def restart(settings: Settings, service: str | None, timeout: float = 120) -> None:
     """Restart one service (or all) and wait until it is healthy again."""
     check_service(service, (*SERVICES, *PROFILE_SERVICES.values()))
-    stack = _running_stack(settings)
+    stack = running_stack(settings)
     targets = [service] if service else stack.services
     stack.compose.run("restart", *targets, timeout=timeout)
     health.wait_healthy(health.engine_client(), settings.project, targets, timeout)
@@ -35,20 +35,26 @@ def restart(settings: Settings, service: str | None, timeout: float = 120) -> No
 
 def exec_in(settings: Settings, service: str, *command: str) -> int:
     """Run a command attached to the terminal inside a running service."""
-    stack = _running_stack(settings)
+    check_service(service)
+    stack = running_stack(settings)
     if service not in stack.services:
-        raise StackNotUpError(f"{service} is not part of this replica's run (disabled?)")
+        raise StackNotUpError(f"{service} is not part of this replica's run (disabled?)",
+                              hint=f"running: {', '.join(stack.services)}")
+    state = health.service_states(health.engine_client(), settings.project).get(service)
+    if state is None or state.state != "running":
+        raise StackNotUpError(f"{service} of replica {settings.name!r} is not running",
+                              hint="`invoke staging.status` shows why; `invoke staging.up` repairs it")
     return stack.compose.exec_interactive("exec", service, *command)
 
 
 def psql_command(settings: Settings) -> list[str]:
-    stack = _running_stack(settings)
+    stack = running_stack(settings)
     return ["psql", "-U", stack.compose_env["DB_USER"], "-d", stack.compose_env["DB_NAME"]]
 
 
-def _running_stack(settings: Settings) -> stack_module.Stack:
+def running_stack(settings: Settings, hint: str = "run `invoke staging.up` first") -> stack_module.Stack:
+    """Return the stack `up` brought up for this replica; StackNotUpError when it is not up."""
     stack = stack_module.load(settings)
     if stack is None:
-        raise StackNotUpError(f"replica {settings.name!r} is not up",
-                              hint="run `invoke staging.up` first")
+        raise StackNotUpError(f"replica {settings.name!r} is not up", hint=hint)
     return stack

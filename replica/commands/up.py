@@ -7,8 +7,9 @@ import time
 
 from rich.live import Live
 
-from .. import console, engine, health, images, profiles as profiles_module, stack as stack_module
-from ..errors import StackUnhealthyError, StagingError
+from .. import console, credentials, engine, envprofile, health, images
+from .. import profiles as profiles_module, stack as stack_module
+from ..errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..settings import Settings
 from .status import render_table
 
@@ -21,6 +22,9 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
        timeout: float = 300) -> stack_module.Stack:
     """Bring the replica up with exactly these profiles (idempotent); return the running stack."""
     chosen = profiles_module.resolve(list(profiles))
+    # every file and value first: one the app refuses would stop it when its container is recreated
+    app_overrides = {k: v for profile in chosen for k, v in profile.app_env.items()}
+    envprofile.check_profile(settings.root, {**app_overrides, **(env or {})}, credentials.GENERATED)
     engine.ensure_engine(settings.provision_engine)
     client = health.engine_client()
     before = health.service_states(client, settings.project)
@@ -107,7 +111,7 @@ def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
     except KeyboardInterrupt:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
-        raise StagingError("interrupted: the stack may be half up",
+        raise UserInterrupt("interrupted: the stack may be half up",
                            hint="run `invoke staging.up` again; it repairs what is missing") from None
     if process.returncode != 0:
         error = StackUnhealthyError(f"`docker compose up` failed:\n{(output or '').strip()[-1500:]}")

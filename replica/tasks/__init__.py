@@ -1,8 +1,10 @@
 """The invoke namespace users type: `invoke staging.<task>` (tasks.py at the root loads this)."""
 from invoke import Collection
 
-from . import bundle_tasks, db_tasks, mock_tasks, parity_tasks, stack_tasks, test_tasks
+from . import bundle_tasks, cli, db_tasks, mock_tasks, parity_tasks, stack_tasks, test_tasks
 from . import gate_tasks
+
+cli.install()
 
 staging = Collection("staging")
 for task in stack_tasks.TASKS:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import task
 
+from .cli import task
 from .reporting import reported, settings_for
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json as json_module
 import time
 
-from invoke import Collection, task
+from invoke import Collection
 from invoke.exceptions import Exit
 
-from .. import console, stack as stack_module
-from ..errors import StackNotUpError
+from .. import console
+from ..errors import ConfigError
 from ..data import target as data_target
+from .cli import task
 from .reporting import reported, settings_for
 
 NAME = "replica name (env STAGING_NAME)"
@@ -25,10 +26,8 @@ STRATEGY = "CREATE DATABASE strategy: FILE_COPY (fastest here) or WAL_LOG"
 @reported
 def migrate(c, name=None):
     """Run `flask db upgrade` inside the app container, as the runbook does."""
-    settings = settings_for(name)
-    stack = stack_module.load(settings)
-    if stack is None:
-        raise StackNotUpError(f"replica {settings.name!r} is not up", hint="run `invoke staging.up`")
+    from ..commands.service import running_stack
+    stack = running_stack(settings_for(name))
     done = stack.compose.run("exec", "-T", "app", "flask", "--app", "main", "db", "upgrade")
     steps = [line.split("Running upgrade", 1)[1].strip() for line in done.stderr.splitlines()
              if "Running upgrade" in line]
@@ -37,18 +36,21 @@ def migrate(c, name=None):
 
 @task(help={"name": NAME, "scale": "small, default, prod, or a number of users",
             "seed": "Faker/random seed (same seed, same data)", "url": URL,
-            "force_remote": FORCE, "strategy": STRATEGY})
+            "force_remote": FORCE, "strategy": STRATEGY},
+      numbers={"seed": 0})
 @reported
 def seed(c, name=None, scale="default", seed=None, url=None, force_remote=False,
          strategy="FILE_COPY"):
     """Load deterministic fixtures with COPY, keep them as the reset template, and reset to them."""
     from ..data import fixtures, reset as reset_module
 
+    _check_strategy(strategy)
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "seed (replace all data of)", force_remote)
     started = time.perf_counter()
     fixture_set = fixtures.ensure(data_target.fixtures_dir(settings), scale,
-                                  int(seed) if seed is not None else fixtures.DEFAULT_SEED)
+                                  seed if seed is not None else fixtures.DEFAULT_SEED)
     result = reset_module.seed(db_url, fixture_set, strategy)
     rows = ", ".join(f"{n} {t}" for t, n in fixture_set.rows.items())
     console.success(f"seeded {result.database} with {rows} in {time.perf_counter() - started:.1f} s "
@@ -62,7 +64,9 @@ def reset(c, name=None, url=None, force_remote=False, strategy="FILE_COPY", veri
     """Return the database to the loaded fixtures (app sessions are disconnected; they reconnect)."""
     from ..data import reset as reset_module
 
+    _check_strategy(strategy)
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "reset", force_remote)
     result = reset_module.reset(db_url, strategy)
     console.success(f"reset {result.database} from {result.template} in {result.seconds:.2f} s")
@@ -80,6 +84,7 @@ def snapshot(c, snapshot, name=None, url=None, force_remote=False, replace=False
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "snapshot", force_remote)
     taken = snapshots.take(db_url, snapshot, replace=replace)
     console.success(f"snapshot {taken.name!r} saved ({_size(taken.size)})")
@@ -93,6 +98,7 @@ def restore(c, snapshot, name=None, url=None, force_remote=False):
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "restore over", force_remote)
     seconds = snapshots.restore(db_url, snapshot)
     console.success(f"restored snapshot {snapshot!r} in {seconds:.2f} s")
@@ -105,6 +111,7 @@ def snapshots_(c, name=None, url=None, json_=False):
     from ..data import snapshots
 
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "list snapshots of", force_remote=True)
     found = snapshots.listing(db_url)
     if json_:
@@ -129,6 +136,7 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
     from ..data import loaddump
 
     settings = settings_for(name)
+    _check_url(url)
     db_url = data_target.database_url(settings, url, "load a dump over", force_remote)
     seconds = loaddump.load_dump(db_url, file, int(settings.pg_major))
     console.success(f"loaded {file} in {seconds:.1f} s")
@@ -137,14 +145,15 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
 @task(help={"source": "a real pg_dump (plain, gzip, -Fc or -Fd)",
             "output": "sanitized SQL to write (- for stdout, e.g. to pipe into gzip)",
             "policy": "policy file (default db/sanitize.yml)", "name": NAME,
-            "workers": "rows rewritten on this many threads (default: every core, inputs over 16 MB)"})
+            "workers": "rows rewritten on this many threads (default: every core, inputs over 16 MB)"},
+      numbers={"workers": 1})
 @reported
 def sanitize(c, source, output, policy=None, name=None, workers=None):
     """Write a sanitized copy of a dump by the policy; unclassified columns are an error."""
     from ..data import policy as policy_module, rows as rows_module, salt, sanitize as sanitize_module
 
     settings = settings_for(name)
-    rules = policy_module.load(data_target.policy_path(settings, policy))
+    rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
     if not rows_module.NATIVE:
         console.warning("rows are rewritten in Python (several times slower): the compiled loop was "
                         "not built, for want of a C compiler at install; install gcc, then "
@@ -154,7 +163,7 @@ def sanitize(c, source, output, policy=None, name=None, workers=None):
     started = time.perf_counter()
     stats = sanitize_module.sanitize_file(source, output, rules, salt.load_salt(settings.root / ".staging"),
                                           int(settings.pg_major),
-                                          int(workers) if workers is not None else None)
+                                          workers)
     rows = sum(stats.rows.values())
     console.success(f"sanitized {rows} rows of {len(stats.rows)} tables into {output} "
                     f"in {time.perf_counter() - started:.1f} s", stderr=streaming)
@@ -168,7 +177,7 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
     from ..data import dumps, leakcheck as leakcheck_module, policy as policy_module
 
     settings = settings_for(name)
-    rules = policy_module.load(data_target.policy_path(settings, policy))
+    rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
     major = int(settings.pg_major)
     with dumps.open_plain(source, major) as original, dumps.open_plain(sanitized, major) as output:
         report = leakcheck_module.check(original, output, rules)
@@ -183,6 +192,28 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
         raise Exit(code=6)
     console.success(f"no leaks: {report.scanned} values checked against "
                     f"{report.sensitive} sensitive values of the original")
+
+
+def _check_url(url: str | None) -> None:
+    """Refuse a --url libpq cannot read, before anything else (the message masks its password)."""
+    if url is not None:
+        from ..conninfo import connection_params
+        connection_params(url)
+
+
+def _load_policy(policy_module, path):
+    try:
+        return policy_module.load(path)
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: bytes that are not UTF-8 (at byte {error.start})",
+                          hint="save the policy as UTF-8") from None
+
+
+def _check_strategy(strategy: str) -> None:
+    from ..data.databases import STRATEGIES
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"--strategy {strategy!r} is not a CREATE DATABASE strategy",
+                          hint=f"choose {' or '.join(STRATEGIES)}")
 
 
 def _size(size: int) -> str:

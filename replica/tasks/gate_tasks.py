@@ -1,11 +1,12 @@
 """Tasks of the pre-push gate: `staging.validate` and `hooks.install`."""
 from __future__ import annotations
 
-from invoke import task
 from invoke.exceptions import Exit
 
 from .. import console
+from ..errors import ConfigError
 from ..gate import hooks as hooks_module, validate as validate_module
+from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
 
@@ -18,6 +19,8 @@ from .stack_tasks import NAME_HELP
 @reported
 def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None):
     """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green."""
+    for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
+        _check_loopback_url(flag, url)
     settings = settings_for(name)
     if base_url:
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
@@ -26,6 +29,30 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
         checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline)
     if not checklist.passed:
         raise Exit(code=1)
+
+
+def _check_loopback_url(flag: str, url: str | None) -> None:
+    """Refuse a URL that is not http(s) on this machine: the gate's load runs only hit loopback."""
+    if url is None:
+        return
+    import ipaddress
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a bad port
+    except ValueError as error:
+        raise ConfigError(f"{flag} {url!r} is not a URL: {error}",
+                          hint="e.g. http://127.0.0.1:5000") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"{flag} {url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:5000")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ConfigError(f"{flag} {url!r} is not on this machine (127.0.0.1, ::1 or localhost)",
+                          hint="for real staging run the smoke suite itself: pytest "
+                               "tests/e2e/test_01_smoke_tests.py --base-url=URL")
 
 
 @task(help={"force": "replace a pre-push hook that this tool did not write"})

@@ -3,24 +3,22 @@ from __future__ import annotations
 
 import json
 
-from invoke import Collection, task
+from invoke import Collection
 from rich.table import Table
 
 from mocks import control
 
-from .. import console, stack as stack_module
-from ..errors import StackNotUpError, StagingError
+from .. import console
+from ..errors import StagingError
+from .cli import task
 from .reporting import reported, settings_for
 
 NAME = "replica name (env STAGING_NAME)"
 
 
 def _url(name: str | None, service: str) -> str:
-    settings = settings_for(name)
-    stack = stack_module.load(settings)
-    if stack is None:
-        raise StackNotUpError(f"replica {settings.name!r} is not up", hint="run `invoke staging.up`")
-    return stack.url(service)
+    from ..commands.service import running_stack
+    return running_stack(settings_for(name)).url(service)
 
 
 def _call(function, *args, **kwargs):
@@ -33,12 +31,13 @@ def _call(function, *args, **kwargs):
 
 
 @task(help={"name": NAME, "path": "only requests under this path, e.g. /v1/chat/completions",
-            "limit": "only the last N", "clear": "empty the journal afterwards", "json": "raw JSON"})
+            "limit": "only the last N", "clear": "empty the journal afterwards", "json": "raw JSON"},
+      numbers={"limit": 0})
 @reported
 def journal(c, name=None, path=None, limit=20, clear=False, json_=False):
     """Show what the app sent to the mock OpenAI (requests, statuses, faults), oldest first."""
     url = _url(name, "mock-openai")
-    entries = _call(control.openai_journal, url, path, int(limit))
+    entries = _call(control.openai_journal, url, path, limit)
     if json_:
         print(json.dumps(entries, indent=2))
     else:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
-from invoke import task
 from rich.table import Table
 
 from .. import console
+from .cli import task
 from .reporting import reported, settings_for
 
 

@@ -1,27 +1,43 @@
-"""Report StagingErrors once, at the edge, with a next step and the error's exit code."""
+"""Report errors once, at the edge, with a next step and the error's exit code; never a traceback."""
 from __future__ import annotations
 
 import functools
+import os
 
 from invoke.exceptions import Exit
 
 from .. import console
-from ..errors import StagingError
+from ..errors import ConfigError, StagingError, describe_os_error
 from ..settings import Settings, from_environment
+
+INTERNAL_ERROR = 1
+DEBUG_VARIABLE = "STAGING_DEBUG"  # =1: let an unexpected exception show its traceback
 
 
 def reported(function):
-    """Turn a StagingError raised inside a task into one clear message and its exit code."""
+    """Turn an exception raised inside a task into one clear message and its exit code.
+
+    StagingErrors carry their own code. An OSError (a read-only or missing path) is the user's
+    environment: a configuration error naming the path. Anything else is a bug of ours: one line
+    saying so, the traceback only with STAGING_DEBUG=1.
+    """
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
+        except (Exit, SystemExit):
+            raise
         except StagingError as error:
-            console.failure(str(error), error.hint)
-            raise Exit(code=error.exit_code) from None
+            _fail(str(error), error.hint, error.exit_code)
         except KeyboardInterrupt:
-            console.failure("interrupted")
-            raise Exit(code=130) from None
+            _fail("interrupted", None, 130)
+        except OSError as error:
+            if error.filename is None:
+                _unexpected(error)
+            _fail(describe_os_error(error), "check the path and its permissions",
+                  ConfigError.exit_code)
+        except Exception as error:  # noqa: BLE001 - the edge: a bug must still be one line
+            _unexpected(error)
     return wrapper
 
 
@@ -30,5 +46,22 @@ def settings_for(name: str | None) -> Settings:
     try:
         return from_environment().with_name(name)
     except StagingError as error:
-        console.failure(str(error), error.hint)
-        raise Exit(code=error.exit_code) from None
+        _fail(str(error), error.hint, error.exit_code)
+
+
+def _fail(message: str, hint: str | None, code: int):
+    console.failure(message, hint)
+    raise Exit(code=code) from None
+
+
+def _unexpected(error: Exception):
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        raise error
+    _fail(f"unexpected {type(error).__name__}: {_first_line(error)}",
+          f"a bug in the tooling: re-run with {DEBUG_VARIABLE}=1 for the traceback and report it",
+          INTERNAL_ERROR)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "(no message)"

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
-from invoke import task
 from invoke.exceptions import Exit
 
 from .. import console, engine as engine_module, profiles as profiles_module
-from .. import stack as stack_module
-from ..errors import ConfigError, StackNotUpError
+from ..errors import ConfigError
+from .cli import task
 from .reporting import reported, settings_for
 
 # Command modules (docker SDK, rich live displays) are imported inside each task, so `invoke`
@@ -30,27 +29,31 @@ def engine(c):
       help={"name": NAME_HELP, "no_redis": "run without Redis (the redis-off profile)",
             "profile": "a fault profile to switch on (repeatable; `invoke staging.profiles` lists them)",
             "env": "KEY=VALUE for the app's environment, over .env.staging (repeatable)",
-            "timeout": "seconds to wait for every service to be healthy"})
+            "timeout": "seconds to wait for every service to be healthy"},
+      numbers={"timeout": 1})
 @reported
 def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
     """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
     from ..commands import up as up_module
     chosen = list(profile or []) + (["redis-off"] if no_redis else [])
-    up_module.up(settings_for(name), parse_assignments(env or []), chosen, float(timeout))
+    up_module.up(settings_for(name), parse_assignments(env or []), chosen, timeout)
 
 
-@task(positional=["profile", "state"], help={"name": NAME_HELP})
+@task(positional=["profile", "state"],
+      help={"profile": "the fault profile (`invoke staging.profiles` lists them)",
+            "state": "on or off", "name": NAME_HELP})
 @reported
-def fault(c, profile, state="on", name=None):
+def fault(c, profile, state, name=None):
     """Switch one fault profile on or off on the running replica (others stay as they are)."""
-    settings = settings_for(name)
-    running = stack_module.load(settings)
-    if running is None:
-        raise StackNotUpError(f"replica {settings.name!r} is not up",
-                              hint=f"bring it up with the profile: invoke staging.up --profile {profile}")
+    from ..commands import service as service_commands, up as up_module
     if state not in ("on", "off"):
-        raise ConfigError(f"state must be on or off, not {state!r}")
-    from ..commands import up as up_module
+        raise ConfigError(f"state must be on or off, not {state!r}",
+                          hint=f"invoke staging.fault {profile} on")
+    profiles_module.resolve([profile])
+    settings = settings_for(name)
+    running = service_commands.running_stack(
+        settings, hint=f"bring it up with the profile: invoke staging.up --profile {profile}"
+        if state == "on" else "nothing to switch off")
     current = [p for p in running.profiles if p != profile]
     up_module.up(settings, profiles=current + ([profile] if state == "on" else []))
 
@@ -90,16 +93,17 @@ def status(c, name=None, json_=False):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
 
 
-@task(positional=["service"],
-      help={"name": NAME_HELP, "follow": "keep printing new lines", "tail": "lines of history"})
+@task(positional=["service"], numbers={"tail": 0},
+      help={"service": "one service (default: all)", "name": NAME_HELP,
+            "follow": "keep printing new lines", "tail": "lines of history"})
 @reported
 def logs(c, service=None, name=None, follow=False, tail=200):
     """Print the logs of one service (app, db, redis, mock-openai, error-sink, migrate) or all."""
     from ..commands import service as service_commands
-    _exit_with(service_commands.logs(settings_for(name), service, follow, int(tail)))
+    _exit_with(service_commands.logs(settings_for(name), service, follow, tail))
 
 
-@task(positional=["service"], help={"name": NAME_HELP})
+@task(positional=["service"], help={"service": "one service (default: all)", "name": NAME_HELP})
 @reported
 def restart(c, service=None, name=None):
     """Restart one service (or all) and wait until it is healthy again."""
@@ -134,11 +138,14 @@ def shell(c, service="app", name=None):
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
     """Turn ["KEY=VALUE", ...] into a dict; a pair without '=' is an error naming it."""
+    from ..envprofile import check_value
     parsed = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ConfigError(f"--env {pair!r} is not KEY=VALUE")
+            shown = key if sep else pair
+            raise ConfigError(f"--env {shown!r} is not KEY=VALUE", hint="e.g. --env DEBUG=False")
+        check_value(f"--env {key}", value)
         parsed[key] = value
     return parsed
 

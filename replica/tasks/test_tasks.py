@@ -5,10 +5,10 @@ import os
 import subprocess
 import sys
 
-from invoke import task
 from invoke.exceptions import Exit
 
 from .. import console, engine, system_packages
+from .cli import task
 from .reporting import reported, settings_for
 
 NO_TESTS_COLLECTED = 5

@@ -72,3 +72,29 @@ def test_written_env_files_read_back_the_same(tmp_path):
     values = {"A": "plain", "B": "has space and $dollar", "C": ""}
     write_env_file(tmp_path / "app.env", values)
     assert {k: v for k, (v, _) in read_env_file(tmp_path / "app.env").items()} == values
+
+
+def test_a_quote_error_names_the_line_and_never_the_secret(root):
+    (root / ".env.staging").write_text("DEBUG=False\n\nSECRET_KEY='hunter2-is-secret\n")
+    with pytest.raises(EnvFileError) as error:
+        load_profile(root, substitutions=APP_URL)
+    assert error.value.line == 3 and "SECRET_KEY" in str(error.value)
+    assert "hunter2" not in str(error.value)
+
+
+def test_bytes_that_are_not_utf8_name_file_and_line(root):
+    (root / ".env.staging").write_bytes(b"DEBUG=False\nSECRET_KEY=abc\xff\xfe\n")
+    with pytest.raises(EnvFileError) as error:
+        load_profile(root, substitutions=APP_URL)
+    assert error.value.line == 2 and "UTF-8" in str(error.value)
+    assert "abc" not in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["it's", "two\nlines", "nul\0", "bad\udcff"])
+def test_a_value_compose_cannot_take_leaves_the_written_file_as_it_was(tmp_path, value):
+    path = tmp_path / "app.env"
+    write_env_file(path, {"A": "before"})
+    with pytest.raises(ConfigError) as error:
+        write_env_file(path, {"A": "after", "SECRET_KEY": value})
+    assert "SECRET_KEY" in str(error.value) and value not in str(error.value)
+    assert path.read_text() == "A=before\n" and sorted(p.name for p in tmp_path.iterdir()) == ["app.env"]
