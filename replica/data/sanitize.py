@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO
 
-from . import dumpformat as fmt, inserts, source
-from .errors import (DumpFormatError, DumpVersionError, OutputError, PolicyError,
-                     TruncatedDumpError)
+from . import dumpformat as fmt, inserts, source, statements
+from .errors import (DumpFormatError, DumpLineTooLongError, DumpVersionError, OutputError,
+                     PolicyError, TruncatedDumpError)
 from .fakes import Fakes
-from .policy import Policy, qualify
-from .rows import NATIVE, copy_rewriter, insert_rewriter
+from .policy import Policy, Rule, qualify
+from .rows import NATIVE, copy_rewriter, insert_rewriter, literal_rewriter
 from .source import LineSource
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class Stats:
     def __init__(self) -> None:
         self.lines = 0
         self.rows: dict[str, int] = {}
+        self.dropped: dict[str, int] = {}  # statements left out, by kind
+
+    def drop(self, what: str) -> None:
+        self.dropped[what] = self.dropped.get(what, 0) + 1
 
 
 class Sanitizer:
@@ -71,13 +75,22 @@ class Sanitizer:
             if line.startswith(fmt.INSERT_START):
                 dst.write(self._insert(line, n, lines, stats))
                 continue
-            if line.startswith(fmt.LARGE_OBJECT_DATA):  # data outside any table: no policy covers it
-                raise PolicyError(f"line {n}: the dump holds large objects, which the policy cannot "
-                                  "classify", hint="dump again with --no-large-objects (-B)")
             if line.startswith(b"--"):
                 banner = banner or line.startswith(fmt.DUMP_BANNER)
                 complete = complete or line.startswith(fmt.DUMP_COMPLETE)
                 self._check_version(line)
+            elif line.strip() and not banner:
+                raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
+                                      "database dump' banner at the top)",
+                                      hint="pass a file written by pg_dump (plain or -Fc)")
+            elif line.startswith(b"\\"):
+                if not line.startswith(statements.META_COMMANDS):
+                    raise PolicyError(f"line {n}: the psql command {line.split()[0].decode(errors='replace')!r} "
+                                      "is not one pg_dump writes: refused (fail closed)",
+                                      hint="pass the dump as pg_dump wrote it")
+            elif line.strip():
+                dst.write(self._statement(line, n, lines, stats))
+                continue
             if not banner and n >= BANNER_WITHIN:
                 raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
                                       "database dump' banner at the top)",
@@ -91,6 +104,61 @@ class Sanitizer:
                 "'-- PostgreSQL database dump complete': it is truncated",
                 hint="take the dump again; nothing was written")
         return stats
+
+    def _statement(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
+        """Return a schema statement as the policy has it (b"" when it is left out), or refuse it."""
+        raw = statements.read(first, lines, lines.max_line, n)
+        text = raw.decode("utf-8", "surrogateescape")
+        found = statements.kind(text)
+        if found is None:
+            raise PolicyError(f"line {n}: the sanitizer does not know statements like "
+                              f"'{statements.head(text)} ...', so it cannot tell whether they "
+                              "hold data: refused (fail closed)",
+                              hint="dump without them, or teach replica/data/statements.py the kind")
+        kind, name = found
+        if kind == statements.LARGE_OBJECT:  # data outside any table: no policy covers it
+            raise PolicyError(f"line {n}: the dump holds large objects, which the policy cannot "
+                              "classify", hint="dump again with --no-large-objects (-B)")
+        if kind == statements.DROP:
+            stats.drop(name)
+            return b""
+        if kind == statements.STATS:
+            if not self._stats_kept(text, n):
+                stats.drop("statistics")
+                return b""
+            return raw
+        default = fmt.SET_DEFAULT.match(" ".join(text.split()))
+        if default:
+            table = qualify(fmt.unquote(default.group(1)))
+            rule = self.policy.rules_for(table, [fmt.unquote(default.group(2))])[0]
+            if rule.action == "drop":
+                stats.drop("default")
+                return b""
+            if rule.action != "keep":
+                return self._rewrite(text, table, rule)
+        return raw
+
+    def _stats_kept(self, text: str, n: int) -> bool:
+        """Keep relation statistics (counts) and column statistics of a `keep` column only."""
+        args = statements.stats_arguments(text)
+        if args is None:
+            raise PolicyError(f"line {n}: cannot read the arguments of this statistics call",
+                              hint="pass the dump as pg_dump wrote it, or dump with --no-statistics")
+        if "pg_restore_relation_stats" in text[:80]:
+            unknown = set(args) - statements.RELATION_STATS_KEYS
+            if unknown:
+                raise PolicyError(f"line {n}: relation statistics with unknown field(s) "
+                                  f"{', '.join(sorted(unknown))}: refused (fail closed)",
+                                  hint="dump with --no-statistics")
+            return True
+        rules = self.policy.tables.get(qualify(f"{args.get('schemaname')}.{args.get('relname')}"))
+        rule = rules.get(args.get("attname", "")) if rules else None  # an index's: no attname
+        return rule is not None and rule.action == "keep"
+
+    def _rewrite(self, text: str, table: str, rule: Rule) -> bytes:
+        """Return text with its literals replaced as the column's rule replaces values."""
+        return statements.rewrite_literals(text, literal_rewriter(rule, self.fakes)).encode(
+            "utf-8", "surrogateescape")
 
     def _check_version(self, line: bytes) -> None:
         found = fmt.version_of(line)
@@ -149,6 +217,8 @@ class Sanitizer:
             body.append(line)
         if closing is None:
             raise TruncatedDumpError(f"the dump ends inside CREATE TABLE {table}")
+        if not closing.rstrip().endswith(b";"):  # INHERITS (...), PARTITION BY ..., WITH (...)
+            closing = statements.read(closing, lines, lines.max_line, lines.line_no)
         named = [(fmt.column_name(line), line) for line in body]
         columns = [name for name, _ in named if name]
         rules = dict(zip(columns, self.policy.rules_for(table, columns)))
@@ -157,6 +227,9 @@ class Sanitizer:
                 raise PolicyError(f"{self.policy.source}: {table}.{name} is NOT NULL, so it "
                                   "cannot be `null`", hint="classify it `fake <kind>` or `hash`")
         self.columns[table] = columns
+        named = [(name, self._rewrite(line.decode("utf-8", "surrogateescape"), table, rules[name])
+                  if name and rules[name].action not in ("keep", "drop") and b"'" in line else line)
+                 for name, line in named]  # a DEFAULT follows its column's rule
         kept = [line for name, line in named if not name or rules[name].action != "drop"]
         if kept and kept[-1].rstrip().endswith(b","):
             kept[-1] = kept[-1].rstrip()[:-1] + b"\n"
@@ -207,6 +280,7 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
         workers = default_workers(Path(source_path), native)
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give the sanitized file's path")
+    refuse_overwriting(Path(source_path), target)
     if not target.parent.is_dir():
         raise OutputError(f"cannot write {target}: there is no folder {target.parent}")
     if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -221,6 +295,18 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     finally:
         partial.unlink(missing_ok=True)  # a failed run leaves nothing half-sanitized behind
     return stats
+
+
+def refuse_overwriting(source, target) -> None:
+    """Refuse a target that is the source (by inode, links resolved: a symlink, a hard link,
+    /dev/stdout appended to it) or inside a -Fd source folder, before anything is opened."""
+    from .dumps import same_file
+
+    same = same_file(source, target)
+    if same or (source.is_dir() and target.resolve().is_relative_to(source.resolve())):
+        raise OutputError(f"{target} is {'the input' if same else 'inside the input'} {source}: "
+                          "writing it would destroy the dump being read",
+                          hint="give another path for the sanitized file; nothing was written")
 
 
 def _writing(path, mode: str, **options) -> BinaryIO:
