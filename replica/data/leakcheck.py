@@ -35,7 +35,7 @@ class Leak:
     @property
     def where(self) -> str:
         """Name where it is: table.column, or the kind of statement whose literal holds it."""
-        return f"a {self.column} statement" if self.table == STATEMENT else f"{self.table}.{self.column}"
+        return f"the {self.column} statement" if self.table == STATEMENT else f"{self.table}.{self.column}"
 
 
 @dataclass

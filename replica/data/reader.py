@@ -43,13 +43,19 @@ def rows(stream: BinaryIO, literals: bool = False) -> Iterator[Row]:
             text = statements.read(line, lines, lines.max_line, n).decode("utf-8", "surrogateescape")
             if literals:
                 found = statements.kind(text)
-                yield from _literals(text, found[1] if found else statements.head(text), n)
+                yield from _literals(text, found[1] if found else statements.head(text), n,
+                                     arrays=found is not None and found[0] == statements.STATS)
     if table is not None:
         raise TruncatedDumpError(f"the dump ends inside the data of {table}")
 
 
-def _literals(text: str, kind: str, n: int) -> Iterator[Row]:
-    values = [lit.value.encode("utf-8", "surrogateescape") for lit in statements.lex(text)[0]]
+def _literals(text: str, kind: str, n: int, arrays: bool = False) -> Iterator[Row]:
+    """Yield the literals of a statement as one row; with arrays (statistics: most common
+    values, histogram bounds), each element of an array literal as a value of its own too."""
+    found = [lit.value for lit in statements.lex(text)[0]]
+    if arrays:
+        found += [element for value in found for element in statements.array_elements(value)]
+    values = [value.encode("utf-8", "surrogateescape") for value in found]
     if values:
         yield STATEMENT, [kind] * len(values), values, n
 

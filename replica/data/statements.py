@@ -147,7 +147,12 @@ def kind(text: str) -> tuple[str, str] | None:
     head = " ".join(text[:200].split()).upper().replace("CREATE OR REPLACE ", "CREATE ")
     for prefix, action in KINDS:
         if head.startswith(prefix):
-            return action, prefix.rstrip(" (;").lower()
+            name = prefix.rstrip(" (;").lower()
+            if action == STATS:
+                name = "statistics"
+            elif " " not in name:  # ALTER, SET, GRANT...: name it by its object too
+                name = " ".join(head.split()[:2]).lower()
+            return action, name
     return None
 
 
@@ -185,6 +190,29 @@ def stats_arguments(text: str) -> dict[str, str] | None:
     if len(values) % 2:
         return None
     return dict(zip(values[0::2], values[1::2]))
+
+
+def array_elements(text: str) -> list[str]:
+    """Return the elements of a PostgreSQL array literal ({a,"b c",NULL}); [] if it is not one."""
+    if not (text.startswith("{") and text.endswith("}")):
+        return []
+    found, i, n = [], 1, len(text) - 1
+    while i < n:
+        if text[i] == '"':
+            j, value = i + 1, []
+            while j < n and text[j] != '"':
+                if text[j] == "\\":
+                    j += 1
+                value.append(text[j])
+                j += 1
+            found.append("".join(value))
+            i = j + 2  # past the quote and the comma
+        else:
+            j = text.find(",", i)
+            j = n if j < 0 else j
+            found.append(text[i:j])
+            i = j + 1
+    return found
 
 
 def rewrite_literals(text: str, replace) -> str:
