@@ -17,10 +17,10 @@ INSIDE_WORDS = 3  # ... when it is at most this many words (an email, a name, a 
 SHOWN = 20
 PUBLIC_VALUE = STAGING_PASSWORD_HASH.encode()  # the documented staging password: not a secret
 PUBLIC_WORDS = {w.encode() for w in WORDS}  # fake text is made of these: no value of them alone
-# Words are split at spaces and at the punctuation around an embedded value; "." ":" "!" "?"
-# only where a word ends (bob@corp.example. ends a sentence).
-_SPLIT = re.compile(rb"""[\s,;()<>\[\]{}"'`|=]+""")
-_EDGE = b".:!?"
+# Words are split at spaces, at the punctuation around an embedded value and at casts (::);
+# ". : ! ? '" only count where a word ends (bob@corp.example. ends a sentence, O'Brien is one word).
+_SPLIT = re.compile(rb"""[\s,;()<>\[\]{}"`|=]+|::""")
+_EDGE = b".:!?'"
 
 
 @dataclass

@@ -50,9 +50,10 @@ def rows(stream: BinaryIO, literals: bool = False) -> Iterator[Row]:
 
 
 def _literals(text: str, kind: str, n: int, arrays: bool = False) -> Iterator[Row]:
-    """Yield the literals of a statement as one row; with arrays (statistics: most common
-    values, histogram bounds), each element of an array literal as a value of its own too."""
-    found = [lit.value for lit in statements.lex(text)[0]]
+    """Yield the literals of a statement as one row (a function body's own literals too); with
+    arrays (statistics: most common values, histogram bounds), each element of an array
+    literal as a value of its own too."""
+    found = statements.values(text)
     if arrays:
         found += [element for value in found for element in statements.array_elements(value)]
     values = [value.encode("utf-8", "surrogateescape") for value in found]
@@ -75,14 +76,8 @@ def _create_columns(first: bytes, lines: LineSource) -> tuple[list[str], str]:
 
 
 def _insert_rows(first: bytes, n: int, lines: LineSource, created) -> Iterator[Row]:
-    parts, quotes = [first], first.count(b"'")
-    while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
-        nxt = next(lines, None)
-        if nxt is None:
-            raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}")
-        parts.append(nxt)
-        quotes += nxt.count(b"'")
-    stmt = inserts.parse(b"".join(parts).decode("utf-8", "surrogateescape"), n)
+    stmt = inserts.parse(inserts.read(first, n, lines, lines.max_line)
+                         .decode("utf-8", "surrogateescape"), n)
     table = qualify(fmt.unquote(stmt.table))
     columns = stmt.columns or created.get(table, [])
     for row in stmt.rows:

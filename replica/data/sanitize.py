@@ -79,22 +79,14 @@ class Sanitizer:
                 banner = banner or line.startswith(fmt.DUMP_BANNER)
                 complete = complete or line.startswith(fmt.DUMP_COMPLETE)
                 self._check_version(line)
-            elif line.strip() and not banner:
+            elif not banner and (line.strip() or n >= BANNER_WITHIN):
                 raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
                                       "database dump' banner at the top)",
                                       hint="pass a file written by pg_dump (plain or -Fc)")
             elif line.startswith(b"\\"):
-                if not line.startswith(statements.META_COMMANDS):
-                    raise PolicyError(f"line {n}: the psql command {line.split()[0].decode(errors='replace')!r} "
-                                      "is not one pg_dump writes: refused (fail closed)",
-                                      hint="pass the dump as pg_dump wrote it")
+                self._check_meta_command(line, n)
             elif line.strip():
-                dst.write(self._statement(line, n, lines, stats))
-                continue
-            if not banner and n >= BANNER_WITHIN:
-                raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
-                                      "database dump' banner at the top)",
-                                      hint="pass a file written by pg_dump (plain or -Fc)")
+                line = self._statement(line, n, lines, stats)
             dst.write(line)
         if not banner:
             raise DumpFormatError("the input is not a pg_dump dump (it is empty or has no banner)")
@@ -137,6 +129,13 @@ class Sanitizer:
             if rule.action != "keep":
                 return self._rewrite(text, table, rule)
         return raw
+
+    @staticmethod
+    def _check_meta_command(line: bytes, n: int) -> None:
+        if not line.startswith(statements.META_COMMANDS):
+            command = line.split()[0].decode("utf-8", "replace")
+            raise PolicyError(f"line {n}: the psql command {command!r} is not one pg_dump writes: "
+                              "refused (fail closed)", hint="pass the dump as pg_dump wrote it")
 
     def _stats_kept(self, text: str, n: int) -> bool:
         """Keep relation statistics (counts) and column statistics of a `keep` column only."""
@@ -236,15 +235,8 @@ class Sanitizer:
         return first + b"".join(kept) + closing
 
     def _insert(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
-        parts, quotes = [first], first.count(b"'")
-        while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
-            nxt = next(lines, None)
-            if nxt is None:
-                raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}: "
-                                         "it is truncated")
-            parts.append(nxt)
-            quotes += nxt.count(b"'")
-        stmt = inserts.parse(b"".join(parts).decode("utf-8", "surrogateescape"), n)
+        stmt = inserts.parse(inserts.read(first, n, lines, lines.max_line)
+                             .decode("utf-8", "surrogateescape"), n)
         table = qualify(fmt.unquote(stmt.table))
         columns = stmt.columns or self.columns.get(table)
         if columns is None:

@@ -136,11 +136,6 @@ def _unescape(raw: str) -> str:
                   raw.replace("''", "'"), flags=re.DOTALL)
 
 
-def complete(text: str) -> bool:
-    """Tell whether text is one or more whole statements: it ends with ; outside quotes."""
-    return text.rstrip().endswith(";") and lex(text)[1]  # closed quotes: that ; is code
-
-
 def kind(text: str) -> tuple[str, str] | None:
     """Return (CODE, DROP, STATS or LARGE_OBJECT, the kind's name) for a statement, None for a
     kind not known."""
@@ -190,6 +185,17 @@ def stats_arguments(text: str) -> dict[str, str] | None:
     if len(values) % 2:
         return None
     return dict(zip(values[0::2], values[1::2]))
+
+
+def values(text: str, depth: int = 3) -> list[str]:
+    """Return the values of the string literals of text, and those of the SQL inside its
+    dollar-quoted ones (a function body's literals, quoted once more)."""
+    found = []
+    for lit in lex(text)[0]:
+        found.append(lit.value)
+        if lit.dollar and depth:
+            found += values(lit.value, depth - 1)
+    return found
 
 
 def array_elements(text: str) -> list[str]:
