@@ -3,7 +3,6 @@ literals of every other statement, as a whole value or inside a longer one."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -17,10 +16,13 @@ INSIDE_WORDS = 3  # ... when it is at most this many words (an email, a name, a 
 SHOWN = 20
 PUBLIC_VALUE = STAGING_PASSWORD_HASH.encode()  # the documented staging password: not a secret
 PUBLIC_WORDS = {w.encode() for w in WORDS}  # fake text is made of these: no value of them alone
-# Words are split at spaces, at the punctuation around an embedded value and at casts (::);
-# ". : ! ? '" only count where a word ends (bob@corp.example. ends a sentence, O'Brien is one word).
-_SPLIT = re.compile(rb"""[\s,;()<>\[\]{}"`|=]+|::""")
-_EDGE = b".:!?'"
+# Words, on both sides alike: split at spaces and at the punctuation around an embedded value
+# (brackets, quotes, commas, "=" of options, ":" of casts); ". ! ? '" are left out, so that
+# bob@corp.example. ending a sentence is bob@corpexample, as the value is. One translate and one
+# split, both in C: the scan runs this on every value of the output.
+_SEPARATORS = b""" \t\n\r\v\f,;()<>[]{}"`|=:"""
+_LEFT_OUT = b".!?'"
+_NORMAL = bytes.maketrans(_SEPARATORS, b" " * len(_SEPARATORS))
 
 
 @dataclass
@@ -54,8 +56,8 @@ def _key(value: bytes) -> bytes:
 
 
 def words(value: bytes) -> list[bytes]:
-    """Split a value into words the way an embedded value is found (see _SPLIT)."""
-    return [w for w in (w.strip(_EDGE) for w in _SPLIT.split(value)) if w]
+    """Split a value into words the way an embedded value is found (see _SEPARATORS)."""
+    return value.translate(_NORMAL, _LEFT_OUT).split()
 
 
 class Secrets:
