@@ -11,7 +11,6 @@ INSERT_START = b"INSERT INTO "
 _NAME = r'(?:"(?:[^"]|"")+"|[^ ."]+)'
 SET_DEFAULT = re.compile(  # on the statement with its whitespace collapsed
     rf"^ALTER TABLE (?:ONLY )?({_NAME}(?:\.{_NAME})?) ALTER COLUMN ({_NAME}) SET DEFAULT ")
-LARGE_OBJECT_DATA = b"SELECT pg_catalog.lowrite("
 DUMP_BANNER = b"-- PostgreSQL database dump"
 DUMP_COMPLETE = b"-- PostgreSQL database dump complete"
 VERSION_LINE = re.compile(rb"^-- Dumped (from database|by pg_dump) version (\d+)(?:\.(\d+))?")

