@@ -211,7 +211,7 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     import os
     from pathlib import Path
 
-    from .dumps import open_plain
+    from .dumps import open_plain, same_file
 
     target = Path(target)
     if workers is None:
@@ -225,6 +225,10 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
         with open_plain(source_path, max_major) as src, _writing(target, "wb") as dst:
             return Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
     partial = target.with_name(f".{target.name}.partial")
+    if same_file(source_path, partial):
+        raise OutputError(f"the input {source_path} has the name of the partial file written "
+                          f"first when sanitizing into {target}",
+                          hint="rename the input or give another output; nothing was written")
     try:
         with open_plain(source_path, max_major) as src, \
                 _writing(partial, "wb", buffering=1 << 20) as dst:

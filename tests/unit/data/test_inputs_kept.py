@@ -45,6 +45,15 @@ def test_an_output_that_is_the_input_is_refused_and_the_input_kept(victim, tmp_p
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
+def test_an_input_with_the_partial_files_name_is_not_overwritten(tmp_path, policy):
+    source = tmp_path / ".safe.sql.partial"
+    source.write_bytes(make_dump(sample_rows()))
+    before = source.read_bytes()
+    with pytest.raises(OutputError, match="name of the partial file"):
+        sanitize_file(source, tmp_path / "safe.sql", policy, SALT)
+    assert source.read_bytes() == before and not (tmp_path / "safe.sql").exists()
+
+
 def test_the_task_refuses_a_link_to_the_input_in_one_line_with_exit_2(victim, tmp_path):
     before = victim.read_bytes()
     link = tmp_path / "link.sql"
