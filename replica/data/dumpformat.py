@@ -8,7 +8,9 @@ COPY_END = (b"\\.\n", b"\\.\r\n", b"\\.")
 CREATE_TABLE = re.compile(rb"^CREATE (?:UNLOGGED )?TABLE ([^ ]+) \($")
 COLUMN_LINE = re.compile(rb'^    ("(?:[^"]|"")+"|[^ ]+) ')
 INSERT_START = b"INSERT INTO "
-LARGE_OBJECT_DATA = b"SELECT pg_catalog.lowrite("
+_NAME = r'(?:"(?:[^"]|"")+"|[^ ."]+)'
+SET_DEFAULT = re.compile(  # on the statement with its whitespace collapsed
+    rf"^ALTER TABLE (?:ONLY )?({_NAME}(?:\.{_NAME})?) ALTER COLUMN ({_NAME}) SET DEFAULT ")
 DUMP_BANNER = b"-- PostgreSQL database dump"
 DUMP_COMPLETE = b"-- PostgreSQL database dump complete"
 VERSION_LINE = re.compile(rb"^-- Dumped (from database|by pg_dump) version (\d+)(?:\.(\d+))?")

@@ -5,12 +5,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .dumpformat import version_of
+from .dumpformat import DUMP_BANNER, version_of
 from .errors import DumpFormatError, DumpVersionError, TruncatedDumpError
 
 CUSTOM_MAGIC = b"PGDMP"
 GZIP_MAGIC = b"\x1f\x8b"
 HEADER_LINES = 40
+HEADER_LINE_MAX = 4096
 
 
 def kind(path: Path) -> str:
@@ -58,7 +59,8 @@ def _pg_restore_stream(path: Path, max_major: int) -> Iterator[BinaryIO]:
     failure = None
     try:
         yield proc.stdout
-        proc.stdout.read()  # drain, so pg_restore can finish
+        while proc.stdout.read(1 << 20):  # drain, so pg_restore can finish (in flat memory)
+            pass
     except Exception as error:  # pg_restore's own complaint, if any, is the real cause
         failure = error
     finally:
@@ -81,12 +83,30 @@ def archive_error(path: Path, stderr: str, max_major: int) -> Exception:
                               hint="take the dump again with pg_dump -Fc")
 
 
-def check_version(path: str | Path, max_major: int = 18) -> None:
-    """Refuse a dump whose header says it comes from a newer PostgreSQL or pg_dump."""
+def check_header(path: str | Path, max_major: int = 18) -> None:
+    """Refuse input that is not pg_dump output, or whose header says it comes from a newer
+    PostgreSQL or pg_dump."""
+    banner = False
     with open_plain(path, max_major) as stream:
-        for _, line in zip(range(HEADER_LINES), stream):
+        for _ in range(HEADER_LINES):
+            line = stream.readline(HEADER_LINE_MAX)  # a binary file may have no newline at all
+            banner = banner or line.startswith(DUMP_BANNER)
             found = version_of(line)
             if found and found[1] > max_major:
                 raise DumpVersionError(
                     f"{path} was made by {found[0]} {found[1]}, newer than the replica's "
                     f"PostgreSQL {max_major}", hint=f"dump again with pg_dump {max_major}")
+    if not banner:
+        raise DumpFormatError(f"{path} is not pg_dump output (no '-- PostgreSQL database dump' "
+                              "banner at its top)",
+                              hint="pass a file written by pg_dump: plain SQL, .sql.gz, -Fc or -Fd")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Tell whether two paths are one file (by inode, after resolving links)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False

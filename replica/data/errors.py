@@ -38,6 +38,16 @@ class DumpFormatError(DumpError):
     """The input is not a pg_dump plain-text or custom-format dump."""
 
 
+class DumpLineTooLongError(DumpError):
+    """A line or statement is longer than the readers hold in memory at once."""
+
+    def __init__(self, what: str, limit: int):
+        super().__init__(f"{what} is longer than {limit >> 20} MiB, the most the sanitizer and "
+                         "the leak check hold in memory at once (so their memory stays flat)",
+                         hint="leave that table's data out (pg_dump --exclude-table-data=TABLE) "
+                              "and load it another way; nothing was written")
+
+
 class TruncatedDumpError(DumpError):
     """The dump ends early or a row is malformed."""
 

@@ -33,6 +33,25 @@ def quote_ident(name: str) -> str:
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
+def read(first: bytes, n: int, lines, limit: int) -> bytes:
+    """Return the INSERT statement that starts with line first (at line n), reading its other
+    lines from lines; refuse one cut short by the end of input or longer than limit bytes."""
+    from .errors import DumpLineTooLongError
+
+    parts, quotes, size = [first], first.count(b"'"), len(first)
+    while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
+        nxt = next(lines, None)
+        if nxt is None:
+            raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}: "
+                                     "it is truncated", hint="take the dump again")
+        parts.append(nxt)
+        quotes += nxt.count(b"'")
+        size += len(nxt)
+        if size > limit:
+            raise DumpLineTooLongError(f"the INSERT at line {n}", limit)
+    return b"".join(parts)
+
+
 def complete(text: str) -> bool:
     """Tell whether accumulated statement text ends its statement (a ; outside quotes)."""
     if not text.rstrip().endswith(";"):

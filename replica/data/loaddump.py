@@ -8,16 +8,17 @@ from typing import BinaryIO
 
 from . import databases as dbs, pgtools
 from .dumpformat import DUMP_COMPLETE
-from .dumps import check_version, open_plain
+from .dumps import check_header, open_plain
 from .errors import TruncatedDumpError
 
 SKIPPED = (b"ALTER ", b"GRANT ", b"REVOKE ")  # ownership and privileges name production roles
+FEED_PIECE = 1 << 20
 
 
 def load_dump(url: str, path: str | Path, max_major: int = 18) -> float:
     """Restore a dump into a new database, then swap it in; on failure the live one is intact."""
     started, path = time.perf_counter(), Path(path)
-    check_version(path, max_major)
+    check_header(path, max_major)
     live = dbs.database_of(url)
     loading = f"{live}_loading"
     with dbs.admin(url) as conn:
@@ -68,11 +69,17 @@ def _restore_into(url: str, path: Path, max_major: int) -> None:
 
 
 def _feed(stream: BinaryIO, sink: BinaryIO) -> bool:
-    """Copy dump lines to psql without ownership and privileges; tell whether the dump is complete."""
-    complete = False
-    for line in stream:
-        if line.startswith(SKIPPED) and (b" OWNER TO " in line or not line.startswith(b"ALTER ")):
-            continue
-        complete = complete or line.startswith(DUMP_COMPLETE)
-        sink.write(line)
+    """Copy dump lines to psql without ownership and privileges; tell whether the dump is complete.
+
+    Lines are copied in pieces of at most FEED_PIECE bytes: a long one never sits in memory whole."""
+    complete = skipping = False
+    starts_line = True
+    while piece := stream.readline(FEED_PIECE):
+        if starts_line:
+            skipping = piece.startswith(SKIPPED) and (b" OWNER TO " in piece
+                                                      or not piece.startswith(b"ALTER "))
+            complete = complete or piece.startswith(DUMP_COMPLETE)
+        starts_line = piece.endswith(b"\n")
+        if not skipping:
+            sink.write(piece)
     return complete

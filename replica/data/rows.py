@@ -124,3 +124,12 @@ def insert_rewriter(table: str, rules: list[Rule], fakes: Fakes) -> Callable[[li
                            inserts.literal(make(value.encode("utf-8", "surrogateescape"))))
         return out
     return rewrite
+
+
+def literal_rewriter(rule: Rule, fakes: Fakes) -> Callable[[str], str]:
+    """Return f(value of a SQL string literal) → the token a non-keep rule puts in its place
+    (a column's DEFAULT follows the column's rule)."""
+    if rule.action == "null":
+        return lambda value: "NULL"
+    make = _value_function(rule, fakes)
+    return lambda value: inserts.literal(make(value.encode("utf-8", "surrogateescape")))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO
 
-from . import dumpformat as fmt, inserts, source
+from . import dumpformat as fmt, inserts, schema, source, statements
 from .errors import (DumpFormatError, DumpVersionError, OutputError, PolicyError,
                      TruncatedDumpError)
 from .fakes import Fakes
@@ -29,6 +29,10 @@ class Stats:
     def __init__(self) -> None:
         self.lines = 0
         self.rows: dict[str, int] = {}
+        self.dropped: dict[str, int] = {}  # statements left out, by kind
+
+    def drop(self, what: str) -> None:
+        self.dropped[what] = self.dropped.get(what, 0) + 1
 
 
 class Sanitizer:
@@ -40,6 +44,7 @@ class Sanitizer:
         self.native = native
         self.salt = salt
         self.fakes = Fakes(salt)
+        self.schema = schema.SchemaPolicy(policy, self.fakes)
         self.max_major = max_major
         self.workers = workers
         self.columns: dict[str, list[str]] = {}  # from CREATE TABLE, for INSERTs without a list
@@ -71,17 +76,18 @@ class Sanitizer:
             if line.startswith(fmt.INSERT_START):
                 dst.write(self._insert(line, n, lines, stats))
                 continue
-            if line.startswith(fmt.LARGE_OBJECT_DATA):  # data outside any table: no policy covers it
-                raise PolicyError(f"line {n}: the dump holds large objects, which the policy cannot "
-                                  "classify", hint="dump again with --no-large-objects (-B)")
             if line.startswith(b"--"):
                 banner = banner or line.startswith(fmt.DUMP_BANNER)
                 complete = complete or line.startswith(fmt.DUMP_COMPLETE)
                 self._check_version(line)
-            if not banner and n >= BANNER_WITHIN:
+            elif not banner and (line.strip() or n >= BANNER_WITHIN):
                 raise DumpFormatError("the input is not a pg_dump dump (no '-- PostgreSQL "
                                       "database dump' banner at the top)",
                                       hint="pass a file written by pg_dump (plain or -Fc)")
+            elif line.startswith(b"\\"):
+                schema.check_meta_command(line, n)
+            elif line.strip():
+                line = self._statement(line, n, lines, stats)
             dst.write(line)
         if not banner:
             raise DumpFormatError("the input is not a pg_dump dump (it is empty or has no banner)")
@@ -91,6 +97,14 @@ class Sanitizer:
                 "'-- PostgreSQL database dump complete': it is truncated",
                 hint="take the dump again; nothing was written")
         return stats
+
+    def _statement(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
+        """Return a schema statement as the policy has it (b"" when it is left out), or refuse it."""
+        text = statements.read(first, lines, lines.max_line, n).decode("utf-8", "surrogateescape")
+        kept, dropped = self.schema.statement(text, n)
+        if dropped:
+            stats.drop(dropped)
+        return kept.encode("utf-8", "surrogateescape")
 
     def _check_version(self, line: bytes) -> None:
         found = fmt.version_of(line)
@@ -149,6 +163,8 @@ class Sanitizer:
             body.append(line)
         if closing is None:
             raise TruncatedDumpError(f"the dump ends inside CREATE TABLE {table}")
+        if not closing.rstrip().endswith(b";"):  # INHERITS (...), PARTITION BY ..., WITH (...)
+            closing = statements.read(closing, lines, lines.max_line, lines.line_no)
         named = [(fmt.column_name(line), line) for line in body]
         columns = [name for name, _ in named if name]
         rules = dict(zip(columns, self.policy.rules_for(table, columns)))
@@ -157,21 +173,16 @@ class Sanitizer:
                 raise PolicyError(f"{self.policy.source}: {table}.{name} is NOT NULL, so it "
                                   "cannot be `null`", hint="classify it `fake <kind>` or `hash`")
         self.columns[table] = columns
+        named = [(name, self.schema.column_line(line, rules[name]) if name else line)
+                 for name, line in named]  # a DEFAULT follows its column's rule
         kept = [line for name, line in named if not name or rules[name].action != "drop"]
         if kept and kept[-1].rstrip().endswith(b","):
             kept[-1] = kept[-1].rstrip()[:-1] + b"\n"
         return first + b"".join(kept) + closing
 
     def _insert(self, first: bytes, n: int, lines: LineSource, stats: Stats) -> bytes:
-        parts, quotes = [first], first.count(b"'")
-        while not (quotes % 2 == 0 and parts[-1].rstrip().endswith(b";")):
-            nxt = next(lines, None)
-            if nxt is None:
-                raise TruncatedDumpError(f"the dump ends inside the INSERT at line {n}: "
-                                         "it is truncated")
-            parts.append(nxt)
-            quotes += nxt.count(b"'")
-        stmt = inserts.parse(b"".join(parts).decode("utf-8", "surrogateescape"), n)
+        stmt = inserts.parse(inserts.read(first, n, lines, lines.max_line)
+                             .decode("utf-8", "surrogateescape"), n)
         table = qualify(fmt.unquote(stmt.table))
         columns = stmt.columns or self.columns.get(table)
         if columns is None:
@@ -200,19 +211,24 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     import os
     from pathlib import Path
 
-    from .dumps import open_plain
+    from .dumps import open_plain, same_file
 
     target = Path(target)
     if workers is None:
         workers = default_workers(Path(source_path), native)
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give the sanitized file's path")
+    refuse_overwriting(Path(source_path), target)
     if not target.parent.is_dir():
         raise OutputError(f"cannot write {target}: there is no folder {target.parent}")
     if target.is_symlink() or (target.exists() and not target.is_file()):
         with open_plain(source_path, max_major) as src, _writing(target, "wb") as dst:
             return Sanitizer(policy, salt, max_major, workers, native).run(src, dst)
     partial = target.with_name(f".{target.name}.partial")
+    if same_file(source_path, partial):
+        raise OutputError(f"the input {source_path} has the name of the partial file written "
+                          f"first when sanitizing into {target}",
+                          hint="rename the input or give another output; nothing was written")
     try:
         with open_plain(source_path, max_major) as src, \
                 _writing(partial, "wb", buffering=1 << 20) as dst:
@@ -221,6 +237,18 @@ def sanitize_file(source_path, target, policy: Policy, salt: bytes, max_major: i
     finally:
         partial.unlink(missing_ok=True)  # a failed run leaves nothing half-sanitized behind
     return stats
+
+
+def refuse_overwriting(source, target) -> None:
+    """Refuse a target that is the source (by inode, links resolved: a symlink, a hard link,
+    /dev/stdout appended to it) or inside a -Fd source folder, before anything is opened."""
+    from .dumps import same_file
+
+    same = same_file(source, target)
+    if same or (source.is_dir() and target.resolve().is_relative_to(source.resolve())):
+        raise OutputError(f"{target} is {'the input' if same else 'inside the input'} {source}: "
+                          "writing it would destroy the dump being read",
+                          hint="give another path for the sanitized file; nothing was written")
 
 
 def _writing(path, mode: str, **options) -> BinaryIO:

@@ -4,15 +4,18 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from .compiled import copyrows
+from .errors import DumpLineTooLongError
 
 CHUNK = 1 << 20
+MAX_LINE = 64 << 20  # longer lines are refused: a reader holds at most one line (and a chunk)
 
 
 class LineSource:
     """Read a binary stream line by line, or in ~1 MiB chunks that end on a line boundary."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO, max_line: int = MAX_LINE):
         self.raw = raw
+        self.max_line = max_line
         self.pending = b""  # data pushed back, read before raw, from self.at on
         self.at = 0
         self.line_no = 0
@@ -25,9 +28,11 @@ class LineSource:
             end = self.pending.find(b"\n", self.at) + 1 or len(self.pending)
             line, self.at = self.pending[self.at:end], end
         else:
-            line = self.raw.readline()
+            line = self.raw.readline(self.max_line + 1)
             if not line:
                 raise StopIteration
+            if len(line) > self.max_line:
+                raise DumpLineTooLongError(f"line {self.line_no + 1}", self.max_line)
         self.line_no += 1
         return line
 
@@ -37,7 +42,11 @@ class LineSource:
         if len(data) < size:
             data += self.raw.read(size - len(data))
         if data and not data.endswith(b"\n"):
-            data += self.raw.readline()
+            rest = self.raw.readline(self.max_line + 1)
+            if len(rest) > self.max_line:
+                at = self.line_no + data.count(b"\n") + 1
+                raise DumpLineTooLongError(f"line {at}", self.max_line)
+            data += rest
         return data
 
     def unread(self, data: bytes) -> None:

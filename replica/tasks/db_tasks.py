@@ -165,8 +165,10 @@ def sanitize(c, source, output, policy=None, name=None, workers=None):
                                           int(settings.pg_major),
                                           workers)
     rows = sum(stats.rows.values())
+    dropped = ", ".join(f"{count} {kind}" for kind, count in sorted(stats.dropped.items()))
     console.success(f"sanitized {rows} rows of {len(stats.rows)} tables into {output} "
-                    f"in {time.perf_counter() - started:.1f} s", stderr=streaming)
+                    f"in {time.perf_counter() - started:.1f} s"
+                    + (f"; left out: {dropped}" if dropped else ""), stderr=streaming)
 
 
 @task(help={"source": "the original dump", "sanitized": "the sanitized dump to check",
@@ -183,7 +185,7 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
         report = leakcheck_module.check(original, output, rules)
     if report.total_leaks:
         for leak in report.leaks:
-            console.failure(f"line {leak.line}: {leak.table}.{leak.column} holds a value of "
+            console.failure(f"line {leak.line}: {leak.where} holds a value of "
                             f"{leak.source} from the original")
         for where, count in sorted(report.by_column.items()):
             console.warning(f"{where}: {count} leaked values")

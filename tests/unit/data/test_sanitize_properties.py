@@ -68,7 +68,9 @@ def test_no_sensitive_value_of_the_input_appears_in_the_output(run, data, style)
     replaced = [row[i] for t, idx in SENSITIVE.items() for row in out.get(t, []) for i in idx
                 if row[i] is not None]
     for value in secret:
-        if len(value) >= 8:  # long enough that a chance substring match is impossible
+        # long enough that a chance substring match is impossible, unless it is a piece of
+        # every fake email's domain ("example.")
+        if len(value) >= 8 and value not in "@example.com":
             assert not any(value in field for field in replaced)
 
 
