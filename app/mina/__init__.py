@@ -104,9 +104,14 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     from .extensions import csrf, db, login_manager, migrate
     from .live import init_socketio
     from .migrations import migrations_dir
+    from .outage import CONNECT_RETRY_SECONDS, retry_connects
 
     db.init_app(app)
     app.extensions["mina.read_engine"] = read_engine(settings)
+    budget = float(app.config.get("DB_CONNECT_RETRY_SECONDS", CONNECT_RETRY_SECONDS))
+    with app.app_context():  # every engine rides out a database that is waking or restarting
+        for engine in (*db.engines.values(), app.extensions["mina.read_engine"]):
+            retry_connects(engine, budget)
     migrate.init_app(app, db, directory=migrations_dir())
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"

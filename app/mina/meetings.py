@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from .api import int_arg, json_body, pagination, read_rows, text_field
 from .errors import ApiError
 from .extensions import db
+from .idempotency import commit_created, idempotent
 from .models import Meeting, TranscriptSegment, meeting_json, segment_json
 
 bp = Blueprint("meetings", __name__, url_prefix="/api/meetings")
@@ -74,14 +75,15 @@ def index():
 
 @bp.post("")
 @login_required
+@idempotent
 def create():
     data = json_body()
     meeting = Meeting(owner_id=current_user.id, title=text_field(data, "title"),
                       description=text_field(data, "description", required=False,
                                              max_len=5000))
     db.session.add(meeting)
-    db.session.commit()
-    return jsonify(meeting.to_dict()), 201
+    db.session.flush()  # id and server defaults come back with the INSERT
+    return commit_created(meeting.to_dict())
 
 
 @bp.get("/<int:meeting_id>")

@@ -10,6 +10,7 @@ from .ai import get_client, to_api_error
 from .api import read_only
 from .errors import ApiError
 from .extensions import db
+from .idempotency import commit_created, idempotent
 from .meetings import get_meeting
 from .models import Summary, TranscriptSegment
 
@@ -43,6 +44,7 @@ def ask_for_summary(title: str, transcript: str):
 
 @bp.post("/<int:meeting_id>/summary")
 @login_required
+@idempotent
 def create(meeting_id: int):
     meeting = get_meeting(meeting_id)
     title, transcript = meeting.title, transcript_text(meeting_id)
@@ -59,8 +61,8 @@ def create(meeting_id: int):
                       prompt_tokens=usage.prompt_tokens if usage else None,
                       completion_tokens=usage.completion_tokens if usage else None)
     db.session.add(summary)
-    db.session.commit()
-    return jsonify(summary.to_dict()), 201
+    db.session.flush()
+    return commit_created(summary.to_dict())
 
 
 @bp.get("/<int:meeting_id>/summary")

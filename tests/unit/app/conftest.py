@@ -2,12 +2,15 @@
 import pytest
 
 from mina import create_app
+# Tests that need the database use the throwaway PostgreSQL of tests/conftest.py, migrated.
+from tests.support.app_fixtures import (  # noqa: F401 (fixtures)
+    make_db_app, migrated_template, migrated_url, register)
 
 # Nothing listens on port 1: a unit test that touches the database fails loudly.
 UNREACHABLE_DB = "postgresql://mina@127.0.0.1:1/none"
 TEST_CONFIG = {"FLASK_ENV": "test", "SECRET_KEY": "unit-test-secret",
                "DATABASE_URL": UNREACHABLE_DB, "TESTING": True, "MINA_FANOUT": "local",
-               "SOCKETIO_ASYNC_MODE": "threading"}
+               "SOCKETIO_ASYNC_MODE": "threading", "DB_CONNECT_RETRY_SECONDS": 0}
 
 
 @pytest.fixture
@@ -24,3 +27,4 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
