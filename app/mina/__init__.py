@@ -131,9 +131,12 @@ def read_engine(settings: Settings):
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area; JSON APIs are exempt from form CSRF (they require JSON)."""
     from . import auth, health, meetings, pages, summary
+    from .api import IdConverter, refuse_unstorable_params
     from .errors import register_error_handlers
     from .extensions import csrf, login_manager
 
+    app.url_map.converters["id"] = IdConverter
+    app.before_request(refuse_unstorable_params)
     for module in (health, auth, meetings, summary):
         app.register_blueprint(module.bp)
         if module is not health:

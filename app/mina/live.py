@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .ai import get_client
+from .api import MAX_ID
 from .extensions import db, socketio
 from .green import eventlet_active
 from .models import Meeting, TranscriptSegment
@@ -91,6 +92,8 @@ def owned_meeting(data) -> Meeting:
     meeting_id = data.get("meeting_id")
     if isinstance(meeting_id, bool) or not isinstance(meeting_id, int) or meeting_id < 1:
         raise EventError("bad_event", "'meeting_id' must be a positive integer")
+    if meeting_id > MAX_ID:  # beyond BIGINT: no such row (and PostgreSQL would refuse the query)
+        raise EventError("not_found", f"meeting {meeting_id} not found")
     meeting = db.session.scalar(select(Meeting).where(
         Meeting.id == meeting_id, Meeting.owner_id == current_user.id))
     if meeting is None:

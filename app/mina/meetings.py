@@ -86,13 +86,13 @@ def create():
     return commit_created(meeting.to_dict())
 
 
-@bp.get("/<int:meeting_id>")
+@bp.get("/<id:meeting_id>")
 @login_required
 def show(meeting_id: int):
     return jsonify(meeting_json(find_meeting_row(meeting_id)))
 
 
-@bp.delete("/<int:meeting_id>")
+@bp.delete("/<id:meeting_id>")
 @login_required
 def delete(meeting_id: int):
     db.session.delete(get_meeting(meeting_id))
@@ -100,7 +100,7 @@ def delete(meeting_id: int):
     return "", 204
 
 
-@bp.get("/<int:meeting_id>/segments")
+@bp.get("/<id:meeting_id>/segments")
 @login_required
 def segments(meeting_id: int):
     find_meeting_row(meeting_id)

@@ -42,7 +42,7 @@ def ask_for_summary(title: str, transcript: str):
         raise to_api_error(exc, "the summary") from exc
 
 
-@bp.post("/<int:meeting_id>/summary")
+@bp.post("/<id:meeting_id>/summary")
 @login_required
 @idempotent
 def create(meeting_id: int):
@@ -65,7 +65,7 @@ def create(meeting_id: int):
     return commit_created(summary.to_dict())
 
 
-@bp.get("/<int:meeting_id>/summary")
+@bp.get("/<id:meeting_id>/summary")
 @read_only
 @login_required
 def latest(meeting_id: int):
