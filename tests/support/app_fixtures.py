@@ -1,6 +1,6 @@
 """Fixtures for tests of the Mina app on the throwaway PostgreSQL (tests/conftest.py), migrated.
 
-Import them into a conftest: `from tests.support.app_fixtures import make_db_app, migrated_template, migrated_url, register`.
+tests/conftest.py registers this module as a plugin, so every test can ask for them.
 """
 import pytest
 from flask_migrate import upgrade

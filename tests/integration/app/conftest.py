@@ -1,8 +1,7 @@
-"""Integration fixtures: the app on a real, migrated PostgreSQL 18 (and Redis when asked)."""
-import pytest
+"""Integration fixtures: the app on a real, migrated PostgreSQL 18 (and Redis when asked).
 
-from tests.support.app_fixtures import (  # noqa: F401 (fixtures)
-    make_db_app, migrated_template, migrated_url, register)
+make_db_app, migrated_url and register come from tests/support/app_fixtures.py."""
+import pytest
 
 
 @pytest.fixture

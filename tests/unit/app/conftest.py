@@ -1,10 +1,10 @@
-"""Unit fixtures: apps from create_app with a test config and no reachable services."""
+"""Unit fixtures: apps from create_app with a test config and no reachable services.
+
+Tests that need the database use make_db_app, migrated_url and register
+(tests/support/app_fixtures.py, on the throwaway PostgreSQL of tests/conftest.py)."""
 import pytest
 
 from mina import create_app
-# Tests that need the database use the throwaway PostgreSQL of tests/conftest.py, migrated.
-from tests.support.app_fixtures import (  # noqa: F401 (fixtures)
-    make_db_app, migrated_template, migrated_url, register)
 
 # Nothing listens on port 1: a unit test that touches the database fails loudly.
 UNREACHABLE_DB = "postgresql://mina@127.0.0.1:1/none"
