@@ -176,6 +176,9 @@ def parse_chunk(data: dict) -> tuple[int, bytes]:
         raise EventError("bad_event", "'audio' must be non-empty bytes or base64 text")
     if len(audio) > MAX_AUDIO_BYTES:
         raise EventError("too_large", f"audio chunk is over {MAX_AUDIO_BYTES} bytes")
+    speaker = data.get("speaker")
+    if isinstance(speaker, str) and ("\x00" in speaker or not speaker.isprintable()):
+        raise EventError("bad_event", "'speaker' must be printable text (no NUL or control characters)")
     for key in ("start_ms", "end_ms"):
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)

@@ -56,3 +56,20 @@ def test_a_bad_last_seq_is_a_bad_event(meeting, last_seq):
     ack = sio.emit("join", {"meeting_id": meeting_id, "last_seq": last_seq}, callback=True)
     assert ack["ok"] is False and ack["code"] == "bad_event" and "last_seq" in ack["message"]
     assert replayed(sio) == []
+
+
+HUGE_ID = 99999999999999999999
+
+
+@pytest.mark.parametrize("event,data,code", [
+    ("join", {"meeting_id": HUGE_ID}, "not_found"),
+    ("audio_chunk", {"meeting_id": HUGE_ID, "seq": 9, "audio": "aGk="}, "not_found"),
+    ("audio_chunk", {"seq": 9, "audio": "aGk=", "speaker": "a\u0000b"}, "bad_event"),
+    ("audio_chunk", {"seq": 9, "audio": "aGk=", "speaker": "line\nbreak"}, "bad_event"),
+])
+def test_bad_live_events_are_refused_and_store_nothing(meeting, migrated_url, event, data, code):
+    sio, meeting_id = meeting
+    ack = sio.emit(event, {"meeting_id": meeting_id, **data}, callback=True)
+    assert ack["ok"] is False and ack["code"] == code, ack
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("SELECT count(*) FROM transcript_segments").fetchone()[0] == 5
