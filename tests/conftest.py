@@ -14,6 +14,8 @@ import pytest
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
 
+# The app's migrated-database fixtures, registered once for unit and integration tests alike.
+pytest_plugins = ["tests.support.app_fixtures"]
 TEMPLATE_DB = "mina_empty_template"
 _counter = itertools.count(1)
 

@@ -104,9 +104,14 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     from .extensions import csrf, db, login_manager, migrate
     from .live import init_socketio
     from .migrations import migrations_dir
+    from .outage import CONNECT_RETRY_SECONDS, retry_connects
 
     db.init_app(app)
     app.extensions["mina.read_engine"] = read_engine(settings)
+    budget = float(app.config.get("DB_CONNECT_RETRY_SECONDS", CONNECT_RETRY_SECONDS))
+    with app.app_context():  # every engine rides out a database that is waking or restarting
+        for engine in (*db.engines.values(), app.extensions["mina.read_engine"]):
+            retry_connects(engine, budget)
     migrate.init_app(app, db, directory=migrations_dir())
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
@@ -126,9 +131,12 @@ def read_engine(settings: Settings):
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area; JSON APIs are exempt from form CSRF (they require JSON)."""
     from . import auth, health, meetings, pages, summary
+    from .api import IdConverter, refuse_unstorable_params
     from .errors import register_error_handlers
     from .extensions import csrf, login_manager
 
+    app.url_map.converters["id"] = IdConverter
+    app.before_request(refuse_unstorable_params)
     for module in (health, auth, meetings, summary):
         app.register_blueprint(module.bp)
         if module is not health:

@@ -6,18 +6,24 @@ from functools import lru_cache, wraps
 from flask import current_app, request, session
 import psycopg
 from psycopg.rows import namedtuple_row
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
 
 from .errors import ApiError
 from .extensions import db
 
 MAX_PER_PAGE = 100
+MAX_ID = 2**63 - 1  # PostgreSQL's BIGINT, the type of every id column
 
 
 def json_body() -> dict:
     """Return the request's JSON object or raise a 4xx that says what is wrong."""
     if not request.is_json:
         raise ApiError(415, "send a JSON body with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # json.loads gives up on nesting deeper than the interpreter's stack
+        raise ApiError(400, "request body is nested too deeply") from None
     if data is None:
         raise ApiError(400, "request body is not valid JSON")
     if not isinstance(data, dict):
@@ -35,10 +41,48 @@ def text_field(data: dict, name: str, *, required: bool = True, max_len: int = 2
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"'{name}' must be a string")
+    check_storable(value, f"'{name}'")
     value = value.strip()
     if not min_len <= len(value) <= max_len:
         raise ApiError(400, f"'{name}' must be {min_len} to {max_len} characters")
     return value
+
+
+def check_storable(value: str, what: str) -> None:
+    """Refuse text PostgreSQL cannot store: NUL characters and lone UTF-16 surrogates."""
+    if "\x00" in value:
+        raise ApiError(400, f"{what} must not contain NUL (\\u0000) characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{what} is not valid Unicode (a lone surrogate such as \\ud800)") from None
+
+
+def refuse_unstorable_params() -> None:
+    """Refuse query and form values PostgreSQL could not store, before any view reads them."""
+    for kind, values in (("query parameter", request.args), ("form field", request.form)):
+        for name, value in values.items(multi=True):
+            check_storable(value, f"{kind} '{name}'")
+
+
+class IdConverter(BaseConverter):
+    """A BIGINT row id in a URL (`<id:meeting_id>`): any other number names no row, so it is a 404.
+
+    It raises NotFound rather than ValidationError: werkzeug would then try the path's other
+    rules and answer 405 for a method one of them allows.
+    """
+
+    regex = r"\d+"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise NotFound(f"{value} is not an id here (ids are 1 to {MAX_ID})")
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
 
 
 def int_arg(name: str, default: int, *, low: int, high: int) -> int:

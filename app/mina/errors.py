@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .outage import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, first_line, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,28 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, message: str, *, retryable: bool = False, **extra):
+def error_response(status: int, message: str, *, retryable: bool = False, headers=None, **extra):
     """Render an error as JSON or as the error page, whichever the client wants."""
     if wants_json():
         body = {"error": message, "status": status, "retryable": retryable, **extra}
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify(body), status, headers or {}
+    return render_template("error.html", status=status, message=message), status, headers or {}
+
+
+def database_unavailable(err: Exception):
+    """Answer a database outage with a retryable 503 and Retry-After, after rolling back."""
+    from .extensions import db
+
+    try:
+        db.session.rollback()  # the connection is gone or broken; never reuse its transaction
+    except Exception:  # noqa: BLE001 (a dead connection may fail even to roll back)
+        db.session.close()
+    if "_login_user" not in g:  # the page's nav would load the session user from the database
+        g._login_user = current_app.login_manager.anonymous_user()
+    log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                first_line(err))
+    return error_response(503, UNAVAILABLE_MESSAGE, retryable=True,
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -55,5 +73,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
+        if is_outage(err):
+            return database_unavailable(err)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, InternalServerError.description)

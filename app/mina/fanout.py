@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import psycopg
 from socketio.pubsub_manager import PubSubManager
 
+from .delivery import TracksLostPublishes
+
 log = logging.getLogger(__name__)
 MAX_NOTIFY_BYTES = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 CHECK_METHOD = "mina_listen_check"  # other workers' managers ignore a method they do not know
@@ -22,7 +24,7 @@ def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-class PostgresManager(PubSubManager):
+class PostgresManager(TracksLostPublishes, PubSubManager):
     """A python-socketio client manager that relays emits between workers via NOTIFY.
 
     Needs a direct (session-mode) connection: a transaction-mode pooler takes the LISTEN's server
@@ -54,10 +56,11 @@ class PostgresManager(PubSubManager):
                     conn = self._publisher()
                     conn.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
                     return
-                except psycopg.OperationalError:
+                except psycopg.OperationalError as exc:
                     self._pub_conn = None
-                    if attempt == 2:
-                        raise
+                    if attempt == 2:  # like python-socketio's Redis manager: log, drop, and say so
+                        log.error("cannot NOTIFY other workers (%s): broadcast lost", exc)
+                        self._publish_lost()
 
     def _publisher(self) -> psycopg.Connection:
         if self._pub_conn is None or self._pub_conn.closed:
@@ -65,21 +68,29 @@ class PostgresManager(PubSubManager):
         return self._pub_conn
 
     def _listen(self):
+        interrupted = False
         while True:
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f'LISTEN "{self.channel}"')
                     log.info("listening for socket.io messages on %s", self.channel)
+                    if interrupted:  # NOTIFYs sent meanwhile were not heard here
+                        self.announce_missed("fanout_interrupted")
+                        interrupted = False
                     yield from self._checked_notifies(conn)
             except psycopg.Error as exc:
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
+                interrupted = True
                 time.sleep(1)  # eventlet patches time.sleep
 
     def _checked_notifies(self, conn: psycopg.Connection):
         """Yield the payloads LISTEN receives, after sending the listener a check of its own."""
         nonce = uuid.uuid4().hex
         self.listen_status = "pending"
-        self._publish({"method": CHECK_METHOD, "host_id": self.host_id, "nonce": nonce})
+        with self.tracking() as outcome:
+            self._publish({"method": CHECK_METHOD, "host_id": self.host_id, "nonce": nonce})
+        if outcome.lost:  # reconnect and check again rather than wait for a NOTIFY never sent
+            raise psycopg.OperationalError("could not NOTIFY the listener's own check")
         first = conn.notifies(timeout=CHECK_TIMEOUT_S)
         try:
             for notify in first:

@@ -25,7 +25,9 @@ def live():
 @bp.get("/health/ready")
 def ready():
     settings = current_app.config["MINA"]
-    checks = {"database": check_database(), "migrations": check_migrations(),
+    database = check_database()
+    checks = {"database": database,
+              "migrations": check_migrations() if database["status"] == "ok" else {"status": "unknown"},
               "redis": check_redis(settings.redis_url),
               "fanout_listen": check_listen(current_app.extensions["mina.fanout_manager"])}
     ok = all(c["status"] in ("ok", "disabled") for c in checks.values())

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .ai import get_client
+from .delivery import MISSED_EVENT, ROOM_PREFIX
+from .api import MAX_ID
 from .extensions import db, socketio
 from .green import eventlet_active
 from .models import Meeting, TranscriptSegment
@@ -22,6 +24,8 @@ from .models import Meeting, TranscriptSegment
 log = logging.getLogger(__name__)
 MAX_AUDIO_BYTES = 512 * 1024
 MAX_SEQ = 2**31 - 1
+REPLAY_LIMIT = 500  # segments a join replays; more: re-join with the new last_seq
+_undelivered: set[int] = set()  # meetings whose last broadcast reached only this worker
 
 
 FOREIGN_KEY_VIOLATION = "23503"  # the meeting row went away between our read and our insert
@@ -42,9 +46,12 @@ def init_socketio(app: Flask, settings) -> None:
               "transports": ["websocket"], "max_http_buffer_size": MAX_AUDIO_BYTES * 2,
               "cors_allowed_origins": allowed_origins(settings),
               "logger": settings.enable_verbose_logging, "engineio_logger": False}
+    # Always name the manager: Flask-SocketIO keeps init_app's options across apps (tests build many)
+    kwargs["client_manager"] = None  # "local": python-socketio's in-process manager
     fanout = app.config.get("MINA_FANOUT") or ("redis" if settings.redis_url else "postgres")
-    if fanout == "redis":
-        kwargs["message_queue"] = settings.redis_url
+    if fanout == "redis":  # python-socketio's Redis manager, reporting lost broadcasts
+        from .fanout_redis import RedisFanout
+        kwargs["client_manager"] = RedisFanout(settings.redis_url)
     elif fanout == "postgres":  # LISTEN needs a direct connection: DATABASE_DIRECT_URL if set
         from .fanout import PostgresManager
         kwargs["client_manager"] = PostgresManager(settings.listen_url)
@@ -81,7 +88,7 @@ def allowed_origins(settings):
 
 
 def room_for(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
+    return f"{ROOM_PREFIX}{meeting_id}"
 
 
 def owned_meeting(data) -> Meeting:
@@ -91,11 +98,66 @@ def owned_meeting(data) -> Meeting:
     meeting_id = data.get("meeting_id")
     if isinstance(meeting_id, bool) or not isinstance(meeting_id, int) or meeting_id < 1:
         raise EventError("bad_event", "'meeting_id' must be a positive integer")
+    if meeting_id > MAX_ID:  # beyond BIGINT: no such row (and PostgreSQL would refuse the query)
+        raise EventError("not_found", f"meeting {meeting_id} not found")
     meeting = db.session.scalar(select(Meeting).where(
         Meeting.id == meeting_id, Meeting.owner_id == current_user.id))
     if meeting is None:
         raise EventError("not_found", f"meeting {meeting_id} not found")
     return meeting
+
+
+def parse_last_seq(data: dict) -> int | None:
+    """Return the join's `last_seq` (the highest seq the client has), or None when absent."""
+    last_seq = data.get("last_seq")
+    if last_seq is None:
+        return None
+    if isinstance(last_seq, bool) or not isinstance(last_seq, int) or not -1 <= last_seq <= MAX_SEQ:
+        raise EventError("bad_event", "'last_seq' must be an integer from -1 (none yet) up")
+    return last_seq
+
+
+def replay_missed(meeting_id: int, last_seq: int) -> tuple[int, bool]:
+    """Send this client the meeting's stored segments after `last_seq`, oldest first.
+
+    Returns (how many were sent, whether more remain: then re-join with the new last_seq, or
+    read GET /api/meetings/<id>/segments?after_seq=). Sent straight to this socket, which is on
+    this worker, so it works while the cross-worker queue is down.
+    """
+    segments = db.session.scalars(
+        select(TranscriptSegment).where(TranscriptSegment.meeting_id == meeting_id,
+                                        TranscriptSegment.seq > last_seq)
+        .order_by(TranscriptSegment.seq).limit(REPLAY_LIMIT + 1)).all()
+    for segment in segments[:REPLAY_LIMIT]:
+        emit("segment", {**segment.to_dict(), "worker_pid": os.getpid(), "replayed": True},
+             ignore_queue=True)
+    return min(len(segments), REPLAY_LIMIT), len(segments) > REPLAY_LIMIT
+
+
+def broadcast_segment(payload: dict, meeting_id: int) -> bool:
+    """Send a stored segment to the meeting's room on every worker; False if that failed.
+
+    On failure this worker's own participants still get it; the others are told
+    `segments_missed` (by their listener when it reconnects, and through the queue with this
+    meeting's next successful broadcast) and replay the gap by re-joining with `last_seq`.
+    """
+    room, manager = room_for(meeting_id), socketio.server.manager
+    if not hasattr(manager, "tracking"):  # one process, no queue: nothing to lose
+        socketio.emit("segment", payload, to=room)
+        return True
+    with manager.tracking() as outcome:
+        socketio.emit("segment", payload, to=room)
+    if outcome.lost:
+        log.warning("segment %s of meeting %s reached only this worker's participants",
+                    payload["seq"], meeting_id)
+        socketio.emit("segment", payload, to=room, ignore_queue=True)
+        _undelivered.add(meeting_id)
+        return False
+    if meeting_id in _undelivered:
+        _undelivered.discard(meeting_id)
+        socketio.emit(MISSED_EVENT, {"meeting_id": meeting_id, "reason": "broadcast_failed"},
+                      to=room)
+    return True
 
 
 def parse_chunk(data: dict) -> tuple[int, bytes]:
@@ -114,6 +176,9 @@ def parse_chunk(data: dict) -> tuple[int, bytes]:
         raise EventError("bad_event", "'audio' must be non-empty bytes or base64 text")
     if len(audio) > MAX_AUDIO_BYTES:
         raise EventError("too_large", f"audio chunk is over {MAX_AUDIO_BYTES} bytes")
+    speaker = data.get("speaker")
+    if isinstance(speaker, str) and ("\x00" in speaker or not speaker.isprintable()):
+        raise EventError("bad_event", "'speaker' must be printable text (no NUL or control characters)")
     for key in ("start_ms", "end_ms"):
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
@@ -167,7 +232,7 @@ def send_error(err: EventError, event: str) -> dict:
     log.info("socket.io %s rejected for sid %s: %s", event, request.sid, err.message)
     body = {"event": event, "code": err.code, "message": err.message,
             "retryable": err.retryable}
-    emit("error", body)
+    emit("error", body, ignore_queue=True)  # this socket is on this worker: no queue needed
     return {"ok": False, **body}
 
 
@@ -176,20 +241,24 @@ def on_connect(auth=None):
     if not current_user.is_authenticated:
         log.info("socket.io connect refused: not logged in")
         return False  # refused: the client gets connect_error (raising would hit on_error)
-    emit("welcome", {"worker_pid": os.getpid(), "user_id": current_user.id})
+    emit("welcome", {"worker_pid": os.getpid(), "user_id": current_user.id}, ignore_queue=True)
 
 
 @socketio.on("join")
 def on_join(data=None):
     try:
         meeting = owned_meeting(data)
+        last_seq = parse_last_seq(data)
     except EventError as err:
         return send_error(err, "join")
     meeting_id = meeting.id
     join_room(room_for(meeting_id))
+    ack = {"ok": True, "meeting_id": meeting_id, "worker_pid": os.getpid(),
+           "fanout": current_app.extensions["mina.fanout"]}
+    if last_seq is not None:
+        ack["replayed"], ack["more"] = replay_missed(meeting_id, last_seq)
     db.session.rollback()  # end the read transaction; the socket may stay open for hours
-    return {"ok": True, "meeting_id": meeting_id, "worker_pid": os.getpid(),
-            "fanout": current_app.extensions["mina.fanout"]}
+    return ack
 
 
 @socketio.on("leave")
@@ -224,8 +293,8 @@ def on_audio_chunk(data=None):
         db.session.rollback()
         return send_error(err, "audio_chunk")
     payload = {**segment.to_dict(), "worker_pid": os.getpid()}
-    socketio.emit("segment", payload, to=room_for(meeting_id))
-    return {"ok": True, "seq": seq, "segment_id": segment.id}
+    delivered = broadcast_segment(payload, meeting_id)
+    return {"ok": True, "seq": seq, "segment_id": segment.id, "broadcast": delivered}
 
 
 @socketio.on_error_default

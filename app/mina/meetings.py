@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from .api import int_arg, json_body, pagination, read_rows, text_field
 from .errors import ApiError
 from .extensions import db
+from .idempotency import commit_created, idempotent
 from .models import Meeting, TranscriptSegment, meeting_json, segment_json
 
 bp = Blueprint("meetings", __name__, url_prefix="/api/meetings")
@@ -74,23 +75,24 @@ def index():
 
 @bp.post("")
 @login_required
+@idempotent
 def create():
     data = json_body()
     meeting = Meeting(owner_id=current_user.id, title=text_field(data, "title"),
                       description=text_field(data, "description", required=False,
                                              max_len=5000))
     db.session.add(meeting)
-    db.session.commit()
-    return jsonify(meeting.to_dict()), 201
+    db.session.flush()  # id and server defaults come back with the INSERT
+    return commit_created(meeting.to_dict())
 
 
-@bp.get("/<int:meeting_id>")
+@bp.get("/<id:meeting_id>")
 @login_required
 def show(meeting_id: int):
     return jsonify(meeting_json(find_meeting_row(meeting_id)))
 
 
-@bp.delete("/<int:meeting_id>")
+@bp.delete("/<id:meeting_id>")
 @login_required
 def delete(meeting_id: int):
     db.session.delete(get_meeting(meeting_id))
@@ -98,7 +100,7 @@ def delete(meeting_id: int):
     return "", 204
 
 
-@bp.get("/<int:meeting_id>/segments")
+@bp.get("/<id:meeting_id>/segments")
 @login_required
 def segments(meeting_id: int):
     find_meeting_row(meeting_id)

@@ -5,7 +5,8 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index,
-                        Integer, Text, UniqueConstraint, func)
+                        Integer, PrimaryKeyConstraint, Text, UniqueConstraint, func)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -101,6 +102,21 @@ class Summary(db.Model):
                 "content": self.content, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "created_at": _iso(self.created_at)}
+
+
+class IdempotencyKey(db.Model):
+    """The first response to a create request sent with an Idempotency-Key (mina/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "key", name="idempotency_keys_pkey"),
+                      Index("ix_idempotency_keys_created", "created_at"))
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    key: Mapped[str] = mapped_column(Text, nullable=False)
+    request_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    response: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _created()
 
 
 def segment_json(s) -> dict:

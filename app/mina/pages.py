@@ -99,7 +99,7 @@ def meetings():
                            pages=max(1, (total + per_page - 1) // per_page)), status
 
 
-@bp.get("/meetings/<int:meeting_id>")
+@bp.get("/meetings/<id:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
     try:

@@ -10,6 +10,7 @@ from .ai import get_client, to_api_error
 from .api import read_only
 from .errors import ApiError
 from .extensions import db
+from .idempotency import commit_created, idempotent
 from .meetings import get_meeting
 from .models import Summary, TranscriptSegment
 
@@ -41,8 +42,9 @@ def ask_for_summary(title: str, transcript: str):
         raise to_api_error(exc, "the summary") from exc
 
 
-@bp.post("/<int:meeting_id>/summary")
+@bp.post("/<id:meeting_id>/summary")
 @login_required
+@idempotent
 def create(meeting_id: int):
     meeting = get_meeting(meeting_id)
     title, transcript = meeting.title, transcript_text(meeting_id)
@@ -59,11 +61,11 @@ def create(meeting_id: int):
                       prompt_tokens=usage.prompt_tokens if usage else None,
                       completion_tokens=usage.completion_tokens if usage else None)
     db.session.add(summary)
-    db.session.commit()
-    return jsonify(summary.to_dict()), 201
+    db.session.flush()
+    return commit_created(summary.to_dict())
 
 
-@bp.get("/<int:meeting_id>/summary")
+@bp.get("/<id:meeting_id>/summary")
 @read_only
 @login_required
 def latest(meeting_id: int):

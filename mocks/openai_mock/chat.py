@@ -15,6 +15,7 @@ from .http import EventStream, json_response
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 FINGERPRINT = "fp_mockstaging"
+CONTENT_REQUIRED = frozenset({"system", "developer", "user"})
 
 
 def message_text(content: object) -> str:
@@ -47,10 +48,28 @@ def validate(body: dict) -> tuple[str, list[dict]]:
             raise BadRequest(f"Invalid value: '{message.get('role')}'. Supported values are: 'system', "
                              "'assistant', 'user', 'function', 'tool', and 'developer'.",
                              param=f"messages[{i}].role", code="invalid_value")
+        _check_content(message, f"messages[{i}]")
     _check_int(body, "max_tokens")
     _check_int(body, "max_completion_tokens")
     _check_int(body, "n", minimum=1)
     return models.require(body["model"], models.CHAT_MODELS), messages
+
+
+def _check_content(message: dict, where: str) -> None:
+    """Raise the real API's 400 unless the content is a string or an array of objects.
+
+    Only an assistant (with tool calls) or tool message may leave it out or null.
+    """
+    content = message.get("content")
+    if content is None:
+        if message["role"] in CONTENT_REQUIRED:
+            raise missing(f"{where}.content")
+        return
+    if not isinstance(content, (str, list)):
+        raise invalid_type(f"{where}.content", "one of a string or array of objects", content)
+    for j, part in enumerate(content if isinstance(content, list) else ()):
+        if not isinstance(part, dict):
+            raise invalid_type(f"{where}.content[{j}]", "an object", part)
 
 
 def _check_int(body: dict, name: str, minimum: int = 1) -> None:

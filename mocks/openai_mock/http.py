@@ -124,7 +124,7 @@ async def read_json(request: Request, limit: int) -> dict:
     raw = await read_body(request, limit)
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise BadRequest(NOT_JSON) from None
     if not isinstance(data, dict):
         raise BadRequest(NOT_JSON)

@@ -23,8 +23,8 @@ def test_cli_upgrade_creates_schema_and_check_finds_no_drift(database_url):
         tables = {r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-    assert {"users", "meetings", "transcript_segments", "summaries"} <= tables
-    assert version == "0001"
+    assert {"users", "meetings", "transcript_segments", "summaries", "idempotency_keys"} <= tables
+    assert version == "0002"  # the newest revision in db/migrations
     check = flask_db(database_url, "check")
     assert check.returncode == 0, check.stdout + check.stderr
 
