@@ -17,7 +17,7 @@ def settings(tmp_path, monkeypatch):
 
 
 def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, monkeypatch, tmp_path):
-    def broken_up(_settings):
+    def broken_up(_settings, **_options):
         raise StackUnhealthyError("app is unhealthy: /health/ready 503", hint="read its logs")
     monkeypatch.setattr(up_module, "up", broken_up)
     checklist = validate_module.validate(settings)
@@ -34,6 +34,6 @@ def test_an_unwritable_results_folder_stops_before_anything_runs(settings, monke
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
     monkeypatch.setenv("STAGING_RESULTS_DIR", str(blocker / "results"))
-    monkeypatch.setattr(up_module, "up", lambda _s: pytest.fail("up must not run"))
+    monkeypatch.setattr(up_module, "up", lambda _s, **_options: pytest.fail("up must not run"))
     with pytest.raises(ResultsNotWritableError, match="not writable"):
         validate_module.validate(settings)
