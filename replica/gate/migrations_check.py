@@ -19,7 +19,7 @@ from .checklist import ItemFailed
 FLASK_DB = ("exec", "-T", "app", "flask", "--app", "main", "db")
 SCRATCH_SUFFIX = "_migration_check"
 CACHE_FILE = "migration-tests.json"
-RAN = re.compile(r"Running (upgrade|downgrade) (\S*) -> (\S*)")
+RAN = re.compile(r"Running (upgrade|downgrade) ([^\s,]*) -> ([^\s,]*)")
 
 
 @dataclass(frozen=True)

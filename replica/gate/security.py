@@ -41,12 +41,13 @@ def bandit_check(root: Path, baseline: Path = BANDIT_BASELINE) -> str:
         except (OSError, ValueError):
             raise ItemFailed(f"bandit did not run (exit {done.returncode}): "
                              f"{(done.stderr or done.stdout).strip()[-300:]}") from None
-    new = results.get("results", [])
+    rank = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
+    new = sorted(results.get("results", []), key=lambda r: rank.get(r.get("issue_severity"), 3))
     accepted = len(json.loads(baseline.read_text()).get("results", [])) if baseline.is_file() else 0
     lines = results.get("metrics", {}).get("_totals", {}).get("loc", 0)
     if new:
         first = new[0]
-        raise ItemFailed(f"bandit: {len(new)} new finding(s) not in {baseline.name}, first: "
+        raise ItemFailed(f"bandit: {len(new)} new finding(s) not in {baseline.name}, worst: "
                          f"{first['test_id']} {first['filename']}:{first['line_number']} "
                          f"{first['issue_text']} ({first['issue_severity']})")
     return f"bandit over {BANDIT_TARGET}/ ({lines} lines): no new findings ({accepted} accepted in {baseline.name})"
