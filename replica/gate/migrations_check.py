@@ -52,7 +52,7 @@ def flask_db(stack, *args: str, database_url: str | None = None,
              on: str = "the populated fixtures") -> list[str]:
     """Run `flask db ARGS` in the app container; return the steps it ran; fail naming the last one."""
     env = ("-e", f"DATABASE_URL={database_url}") if database_url else ()
-    command = [*FLASK_DB[:3], *env, *FLASK_DB[3:], *args]
+    command = [*FLASK_DB[:2], *env, *FLASK_DB[2:], *args]  # exec -T [-e K=V] app flask ...
     try:
         done = stack.compose.run(*command, timeout=300, check=False)
     except StagingError as error:

@@ -51,7 +51,7 @@ def test_a_scratch_database_is_passed_to_the_app_container_not_the_live_one():
     assert url == "postgresql://u:p@db:5432/mina_staging_migration_check"
     assert migrations_check.flask_db(stack, "downgrade", "-1", database_url=url) == \
         ["base -> 0001", "0001 -> 0002"]
-    assert ("-e", f"DATABASE_URL={url}") == stack.compose.commands[0][3:5]
+    assert stack.compose.commands[0][:5] == ("exec", "-T", "-e", f"DATABASE_URL={url}", "app")
 
 
 def test_the_fixtures_revision_is_a_migration_of_this_repository():
