@@ -52,6 +52,8 @@ def test_a_scratch_database_is_passed_to_the_app_container_not_the_live_one():
     assert migrations_check.flask_db(stack, "downgrade", "-1", database_url=url) == \
         ["base -> 0001", "0001 -> 0002"]
     assert stack.compose.commands[0][:5] == ("exec", "-T", "-e", f"DATABASE_URL={url}", "app")
+    migrations_check.in_one_process(stack, "downgrade", "upgrade", database_url=url)
+    assert stack.compose.commands[1][5:7] == ("python", "-c") and stack.compose.commands[1][-2:] == ("downgrade", "upgrade")
 
 
 def test_the_fixtures_revision_is_a_migration_of_this_repository():
