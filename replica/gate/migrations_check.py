@@ -18,6 +18,7 @@ from .checklist import ItemFailed
 
 SCRATCH_SUFFIX = "_migration_check"
 CACHE_FILE = "migration-tests.json"
+EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Violation)\b")
 RAN = re.compile(r"Running (upgrade|downgrade) ([^\s,]*) -> ([^\s,]*)")
 
 
@@ -79,9 +80,25 @@ def _exec(stack, command: list[str], label: str, database_url: str | None, on: s
     return steps
 
 
+def migrate_service_failure(settings) -> str | None:
+    """Return, when `up` failed because its one-shot migrate service did, which migration and why."""
+    from .. import health
+
+    client = health.engine_client()
+    state = health.service_states(client, settings.project).get("migrate")
+    if state is None or state.state != "exited" or state.exit_code == 0:
+        return None
+    output = client.containers.get(state.container_id).logs(tail=400).decode(errors="replace")
+    steps = steps_run(output)
+    where = f"migration {steps[-1]} failed" if steps else "`flask db upgrade` failed"
+    return f"{where} on the replica's data (staging.up's migrate service): {_last_error(output)}"
+
+
 def _last_error(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
+    """Return the exception line of a traceback (SQLAlchemy's links and SQL echo left out)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()
+             and not line.strip().startswith(("(Background on this error", "[SQL:", "^"))]
+    errors = [line for line in lines if EXCEPTION_LINE.match(line)]
     return (errors or lines or ["no output"])[-1][:300]
 
 

@@ -141,6 +141,7 @@ def _bring_up(run: Run, profiles: list[str]):
         run.checklist.item("stack", GATE_STEPS["stack"])
         run.checklist.record("stack", FAILED, f"{error}" + (f" → {error.hint}" if error.hint else ""),
                              time.monotonic() - item_started)
+        _blame_a_failed_migration(run)
         return None
     run.base_url, run.sink_url = stack.url("app"), (
         stack.url("error-sink") if "error-sink" in stack.services else None)
@@ -150,6 +151,16 @@ def _bring_up(run: Run, profiles: list[str]):
     run.checklist.record("stack", PASSED, f"app at {run.base_url}{with_profiles}",
                          time.monotonic() - item_started)
     return stack
+
+
+def _blame_a_failed_migration(run: Run) -> None:
+    """When `up` failed in its migrate service, the migration is to blame: say which, by name."""
+    try:
+        blame = migrations_check.migrate_service_failure(run.settings)
+    except StagingError:
+        return  # no engine to ask: the stack item's own evidence stands
+    if blame:
+        run.checklist.record("migrations", FAILED, blame)
 
 
 def _reset(stack) -> str:

@@ -98,3 +98,16 @@ def test_validate_keeps_the_profiles_the_replica_is_up_with(settings, monkeypatc
     assert validate_module.current_profiles(settings) == ["redis-off"]
     monkeypatch.setattr(stack_module, "load", lambda s: None)
     assert validate_module.current_profiles(settings) == []
+
+
+def test_up_failing_in_its_migrate_service_blames_the_migration_by_name(settings, monkeypatch):
+    from replica.gate import migrations_check
+
+    def broken_up(_settings, **_options):
+        raise StackUnhealthyError("service \"migrate\" didn't complete successfully: exit 1")
+    monkeypatch.setattr(up_module, "up", broken_up)
+    monkeypatch.setattr(migrations_check, "migrate_service_failure",
+                        lambda s: "migration 0001 -> 0002 failed on the replica's data: NotNullViolation")
+    checklist = validate_module.validate(settings, profiles=[])
+    assert checklist.item("stack").result == "failed"
+    assert checklist.item("migrations").evidence.startswith("migration 0001 -> 0002 failed")
