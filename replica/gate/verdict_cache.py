@@ -20,7 +20,9 @@ from ..settings import Settings
 # What the gate reads: the app, its data and migrations, load and smoke suites, the mocks, the
 # images' build inputs, the stack's definition and env profile, staging's declaration, the gate itself.
 KEYED_PATHS = ("app", "db", "k6", "mocks", "tests/e2e", "docker", "replica", "docker-compose.staging.yml",
-               "staging.declared.yml", ".env.staging.example", ".env.staging", "pyproject.toml")
+               "staging.declared.yml", ".env.staging.example", "pyproject.toml")
+# Read by the gate though git ignores them: hashed by name, present or not.
+IGNORED_INPUTS = (".env.staging",)
 CACHE_DIR = "verdicts"
 FIELDS = ("key", "passed", "verdict", "run", "finished_at")
 
@@ -54,9 +56,10 @@ def key_for(settings: Settings, profiles: list[str], options: dict) -> str:
         path = settings.root / name
         content = path.read_bytes() if path.is_file() else b"<deleted>"
         digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
-    for name in (COMPOSE_ENV, APP_ENV):
-        path = settings.state_dir / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
+    read_anyway = [settings.root / name for name in IGNORED_INPUTS]
+    read_anyway += [settings.state_dir / name for name in (COMPOSE_ENV, APP_ENV)]
+    for path in read_anyway:
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
     digest.update(json.dumps({"replica": settings.name, "profiles": sorted(profiles), **options},
                              sort_keys=True).encode())
     return digest.hexdigest()

@@ -20,7 +20,7 @@ def repo(tmp_path, monkeypatch):
     root = tmp_path / "repo"
     (root / "app").mkdir(parents=True)
     (root / "app" / "views.py").write_text("print('v1')\n")
-    (root / ".gitignore").write_text(".staging/\nresults/\n")
+    (root / ".gitignore").write_text(".staging/\nresults/\n.env.staging\n")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     settings = dataclasses.replace(from_environment({"STAGING_NAME": "cache-unit"}), root=root)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -38,6 +38,14 @@ def test_the_key_changes_with_an_uncommitted_edit_a_new_file_and_the_profiles(re
     edited = key(repo)
     (repo.root / "app" / "new.py").write_text("x = 1\n")
     assert len({first, edited, key(repo), key(repo, ["redis-off"])}) == 4
+
+
+def test_the_users_env_file_and_the_replicas_compose_env_change_the_key_though_ignored(repo):
+    first = key(repo)
+    (repo.root / ".env.staging").write_text("DEBUG=False\n")
+    with_env = key(repo)
+    (repo.state_dir / "compose.env").write_text("APP_IMAGE=mina-staging/app:abc\n")
+    assert len({first, with_env, key(repo)}) == 3
 
 
 def test_ignored_files_do_not_change_the_key(repo):
