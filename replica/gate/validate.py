@@ -126,7 +126,7 @@ def _live_security(run: Run) -> str:
     from .. import health, parity
 
     edge_tls = security.declares_edge_tls(parity.declared(run.settings.root))
-    published = ({} if run.stack is None else
+    published = (None if run.stack is None else
                  security.published_addresses(health.engine_client(), run.settings.project))
     return security.live_checks(run.base_url, published, edge_tls)
 

@@ -95,6 +95,10 @@ def test_ports_off_loopback_fail(published, ok, live_app):
             security.live_checks(live_app.url, published, edge_tls=True)
 
 
+def test_a_target_that_is_not_a_replica_says_its_ports_were_not_checked(live_app):
+    assert "ports not checked" in security.live_checks(live_app.url, None, edge_tls=False)
+
+
 def test_a_session_cookie_without_httponly_fails(live_app):
     live_app.cookie = "session=abc; Path=/; SameSite=Lax"
     with pytest.raises(ItemFailed, match="lacks HttpOnly"):
