@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import console
 from ..errors import StagingError
 from ..settings import Settings
-from concurrent.futures import ThreadPoolExecutor
-
 from . import baseline, k6_runner, migrations_check, security, smoke
 from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
                         ItemSkipped)

@@ -49,17 +49,28 @@ def tree_files(root: Path, paths: tuple[str, ...] = KEYED_PATHS) -> list[str]:
     return sorted(set(filter(None, done.stdout.decode().split("\0"))))
 
 
-def key_for(settings: Settings, profiles: list[str], options: dict) -> str:
-    """Return the hex key of a gate run on this working tree, replica set-up, profiles and options."""
+def tree_digest(root: Path) -> str:
+    """Hash the working-tree files the gate reads (contents, not commits: edits and new files count)."""
     digest = hashlib.sha256()
-    for name in tree_files(settings.root):
-        path = settings.root / name
+    for name in tree_files(root):
+        path = root / name
         content = path.read_bytes() if path.is_file() else b"<deleted>"
         digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
-    read_anyway = [settings.root / name for name in IGNORED_INPUTS]
-    read_anyway += [settings.state_dir / name for name in (COMPOSE_ENV, APP_ENV)]
-    for path in read_anyway:
-        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
+    for name in IGNORED_INPUTS:
+        path = root / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
+    return digest.hexdigest()
+
+
+def key_for(settings: Settings, profiles: list[str], options: dict, tree: str | None = None) -> str:
+    """Return the hex key of a gate run on this working tree, replica set-up, profiles and options.
+
+    tree: a tree_digest taken earlier (at the start of the run whose verdict is being stored).
+    """
+    digest = hashlib.sha256((tree or tree_digest(settings.root)).encode())
+    for name in (COMPOSE_ENV, APP_ENV):
+        path = settings.state_dir / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
     digest.update(json.dumps({"replica": settings.name, "profiles": sorted(profiles), **options},
                              sort_keys=True).encode())
     return digest.hexdigest()

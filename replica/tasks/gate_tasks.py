@@ -38,10 +38,14 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     options = {"full": full, "reset": reset, "rebaseline": rebaseline}
     if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
         return
+    tree = verdict_cache.tree_digest(settings.root)
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
                                          profiles=profiles)
-    verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options),
-                        checklist.passed, checklist.verdict(), checklist.results)
+    if verdict_cache.tree_digest(settings.root) != tree:
+        console.warning("files the gate reads changed during the run: its verdict is not cached")
+    else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)
+        verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options, tree),
+                            checklist.passed, checklist.verdict(), checklist.results)
     if not checklist.passed:
         raise Exit(code=1)
 

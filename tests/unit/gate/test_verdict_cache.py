@@ -130,6 +130,17 @@ def test_a_corrupt_entry_says_so_and_runs_the_gate_again(gate, repo, capsys):
     assert len(gate.runs) == 2 and "cannot be read" in printed.out + printed.err
 
 
+def test_a_verdict_is_not_cached_when_files_change_during_the_run(gate, repo, monkeypatch, capsys):
+    def validate_while_editing(settings, **options):
+        (repo.root / "app" / "views.py").write_text("print('edited mid-run')\n")
+        return FakeChecklist(True)
+    monkeypatch.setattr(validate_module, "validate", validate_while_editing)
+    gate_tasks.validate(Context())
+    printed = capsys.readouterr()
+    assert "not cached" in printed.out + printed.err
+    assert not list((repo.state_dir / verdict_cache.CACHE_DIR).glob("*.json"))
+
+
 def test_an_unknown_profile_is_a_one_line_error_with_exit_2(gate, capsys):
     with pytest.raises(Exit) as caught:
         gate_tasks.validate(Context(), profile=["redis-of"])
