@@ -60,7 +60,8 @@ def main() -> None:
         f"# Cached gate verdict ({result['when']}, {result['cpus']} cores)\n\n"
         f"First call: {first['wall_s']:.1f} s ({'cached' if first['cached'] else 'ran the gate'}).\n"
         f"Cached calls: median {result['median_wall_s']:.2f} s, max {result['max_wall_s']:.2f} s "
-        f"(target ≤ {TARGET_S:.0f} s).\n\n| call | wall s | CPU s | load 1 min | exit |\n|---|---|---|---|---|\n"
+        f"(target ≤ {TARGET_S:.0f} s).\n\n"
+        "| call | wall s | CPU s | load 1 min | exit |\n|---|---|---|---|---|\n"
         f"{rows}\n")
     print(f"cached verdict: median {result['median_wall_s']:.2f} s, max {result['max_wall_s']:.2f} s "
           f"(load {runs[-1]['load_1m']}); {RESULTS / 'verdict_cache.md'}")

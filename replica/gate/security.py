@@ -50,7 +50,8 @@ def bandit_check(root: Path, baseline: Path = BANDIT_BASELINE) -> str:
         raise ItemFailed(f"bandit: {len(new)} new finding(s) not in {baseline.name}, worst: "
                          f"{first['test_id']} {first['filename']}:{first['line_number']} "
                          f"{first['issue_text']} ({first['issue_severity']})")
-    return f"bandit over {BANDIT_TARGET}/ ({lines} lines): no new findings ({accepted} accepted in {baseline.name})"
+    return (f"bandit over {BANDIT_TARGET}/ ({lines} lines): no new findings "
+            f"({accepted} accepted in {baseline.name})")
 
 
 def write_bandit_baseline(root: Path, baseline: Path = BANDIT_BASELINE) -> int:

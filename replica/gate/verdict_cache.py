@@ -19,8 +19,9 @@ from ..settings import Settings
 
 # What the gate reads: the app, its data and migrations, load and smoke suites, the mocks, the
 # images' build inputs, the stack's definition and env profile, staging's declaration, the gate itself.
-KEYED_PATHS = ("app", "db", "k6", "mocks", "tests/e2e", "docker", "replica", "docker-compose.staging.yml",
-               "staging.declared.yml", ".env.staging.example", "pyproject.toml")
+KEYED_PATHS = ("app", "db", "k6", "mocks", "tests/e2e", "docker", "replica",
+               "docker-compose.staging.yml", "staging.declared.yml", ".env.staging.example",
+               "pyproject.toml")
 # Read by the gate though git ignores them: hashed by name, present or not.
 IGNORED_INPUTS = (".env.staging",)
 CACHE_DIR = "verdicts"
