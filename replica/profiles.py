@@ -17,6 +17,10 @@ REPLICA_DATABASE_HOSTS = ("db", "db-proxy", "pgbouncer")
 DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_DIRECT_URL")
 REDIS_HOST = "redis:6379"
 
+# The mock OpenAI paths the app's summary call uses: `openai-ratelimit` limits only these, so a
+# live transcription still succeeds and the smoke run reaches the summary whose 429 it tests.
+SUMMARY_PATHS = ("/v1/chat/completions", "/v1/responses")
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -40,9 +44,11 @@ def catalogue() -> dict[str, Profile]:
     profiles = [
         Profile("redis-off", "Redis disabled, as the runbook allows for staging",
                 "invoke staging.up --profile redis-off", app_env={"REDIS_URL": ""}),
-        Profile("openai-ratelimit", "the mock OpenAI answers 429 with retry-after",
+        Profile("openai-ratelimit", "the mock OpenAI answers 429 with retry-after to the summary "
+                "calls (chat, responses); transcription stays healthy",
                 "invoke staging.up --profile openai-ratelimit", group="openai",
-                compose_env={"MOCK_OPENAI_PROFILE": "ratelimit"}),
+                compose_env={"MOCK_OPENAI_PROFILE": "ratelimit",
+                             "MOCK_OPENAI_FAULT_PATHS": ",".join(SUMMARY_PATHS)}),
         Profile("openai-slow", "the mock OpenAI answers after a long delay",
                 "invoke staging.up --profile openai-slow", group="openai",
                 compose_env={"MOCK_OPENAI_PROFILE": "slow"}),

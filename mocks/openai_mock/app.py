@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.profile not in PROFILES:
         known = ", ".join(p for p in PROFILES if p)
         raise SettingsError(f"MOCK_OPENAI_PROFILE={settings.profile!r} is not a profile; known: {known}")
-    state = SimpleNamespace(settings=settings, faults=FaultPlan(settings.profile),
+    state = SimpleNamespace(settings=settings, faults=FaultPlan(settings.profile, settings.fault_paths),
                             journal=Journal(settings.journal_size))
 
     def api(path: str, handler, method: str, body_kind: str | None) -> Route:

@@ -89,9 +89,9 @@ def _parse_list(tokens: object, param: str) -> list[Fault]:
 class FaultPlan:
     """The faults to inject: a one-shot sequence first, then a repeating cycle (the profile)."""
 
-    def __init__(self, profile: str = "") -> None:
+    def __init__(self, profile: str = "", paths: tuple[str, ...] = ()) -> None:
         self._startup_profile = profile
-        self.set({"profile": profile})
+        self.set({"profile": profile, "paths": list(paths)})
 
     def set(self, spec: dict) -> dict:
         """Replace the plan with `{"profile"?, "sequence"?, "cycle"?, "paths"?}` and return its state."""

@@ -32,6 +32,7 @@ class Settings:
 
     api_keys: frozenset[str] = field(default_factory=lambda: frozenset({DEFAULT_API_KEY}))
     profile: str = ""
+    fault_paths: tuple[str, ...] = ()  # the start-up profile acts only on these path prefixes
     journal_size: int = 1000
     max_json_bytes: int = 8 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -47,6 +48,8 @@ class Settings:
         return cls(
             api_keys=keys,
             profile=os.environ.get("MOCK_OPENAI_PROFILE", "").strip(),
+            fault_paths=tuple(p.strip() for p in os.environ.get("MOCK_OPENAI_FAULT_PATHS", "").split(",")
+                              if p.strip()),
             journal_size=_env_int("MOCK_OPENAI_JOURNAL_SIZE", cls.journal_size),
             max_json_bytes=_env_int("MOCK_OPENAI_MAX_JSON_BYTES", cls.max_json_bytes),
             max_upload_bytes=_env_int("MOCK_OPENAI_MAX_UPLOAD_BYTES", cls.max_upload_bytes),

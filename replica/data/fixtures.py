@@ -30,6 +30,9 @@ COLUMNS = {
     "summaries": ["id", "meeting_id", "model", "content", "prompt_tokens", "completion_tokens",
                   "created_at"],
 }
+# The migration whose schema COLUMNS describes: the gate seeds fixtures at it, so every later
+# migration runs on populated data (bump it with COLUMNS when the fixtures follow a new schema).
+SCHEMA_REVISION = "0001"
 LOAD_ORDER = list(COLUMNS)
 MANIFEST = "manifest.json"
 

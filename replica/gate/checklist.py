@@ -25,6 +25,14 @@ RUNBOOK_ITEMS = {
     "performance": "Performance within SLO targets",
     "accessibility": "Accessibility tests passing",
 }
+# The runbook's "Required Tests Before Production" that the checklist above does not cover. Each
+# must pass, or be skipped for a reason it names (a vulnerability service that cannot be reached).
+REQUIRED_TESTS = {
+    "migration-tests": "Migration tests: upgrade, downgrade -1, upgrade on the fixtures, data intact",
+    "security-code": "Security tests: no new bandit finding in app/",
+    "security-deps": "Security tests: no known vulnerable dependency (pip-audit)",
+    "security-live": "Security tests: session cookie flags, no debugger, ports on loopback only",
+}
 
 
 class ItemFailed(Exception):
@@ -42,6 +50,7 @@ class Item:
     result: str = SKIPPED
     evidence: str = "not run"
     seconds: float = 0.0
+    ran: bool = False             # recorded by a check (an item never run stays False)
 
 
 @dataclass
@@ -49,13 +58,14 @@ class Checklist:
     """Items in runbook order, plus the gate's own steps (up, reset) before them."""
 
     items: list[Item] = field(default_factory=list)
+    results: str = ""             # the folder holding this run's evidence, once written
 
     def item(self, key: str, title: str | None = None) -> Item:
         """Return the item named key, adding it (runbook title by default) if new."""
         for found in self.items:
             if found.key == key:
                 return found
-        new = Item(key, title or RUNBOOK_ITEMS.get(key, key))
+        new = Item(key, title or RUNBOOK_ITEMS.get(key) or REQUIRED_TESTS.get(key, key))
         self.items.append(new)
         return new
 
@@ -65,6 +75,7 @@ class Checklist:
         if item.result == FAILED and result != FAILED:
             return item
         item.result, item.evidence, item.seconds = result, evidence, round(seconds, 2)
+        item.ran = True
         return item
 
     def run(self, key: str, check, title: str | None = None) -> Item:
@@ -88,9 +99,11 @@ class Checklist:
 
     @property
     def passed(self) -> bool:
-        """Green only when nothing failed and every runbook item actually ran."""
+        """Green only when nothing failed, every runbook item passed and every required test ran."""
         ran = {i.key for i in self.items if i.result == PASSED}
-        return not self.failed and all(key in ran for key in RUNBOOK_ITEMS)
+        reasoned = {i.key for i in self.items if i.result == SKIPPED and i.ran}
+        return (not self.failed and all(key in ran for key in RUNBOOK_ITEMS)
+                and all(key in ran | reasoned for key in REQUIRED_TESTS))
 
     def verdict(self) -> str:
         """One sentence: what to do next."""
@@ -99,9 +112,13 @@ class Checklist:
             return f"NOT READY: {len(self.failed)} item(s) failed: {names}. Fix them before pushing."
         if not self.passed:
             results = {i.key: i.result for i in self.items}
+            ran = {i.key for i in self.items if i.ran}
             missing = [title for key, title in RUNBOOK_ITEMS.items() if results.get(key) != PASSED]
+            missing += [title for key, title in REQUIRED_TESTS.items() if key not in ran]
             return f"INCOMPLETE: not checked: {', '.join(missing)}."
-        return "READY: every runbook item passed; staging would be green."
+        skipped = [i.title for i in self.items if i.key in REQUIRED_TESTS and i.result == SKIPPED]
+        note = f" Skipped, with the reason in the table: {', '.join(skipped)}." if skipped else ""
+        return f"READY: every runbook item passed; staging would be green.{note}"
 
     def table(self, title: str = "staging validation") -> Table:
         """Render the checklist as a rich table: item, result, evidence, time."""
@@ -115,7 +132,7 @@ class Checklist:
 
     def ordered(self) -> list[Item]:
         """The gate's own steps as they ran, then the runbook's items in the runbook's order."""
-        rank = {key: n for n, key in enumerate(RUNBOOK_ITEMS)}
+        rank = {key: n for n, key in enumerate([*RUNBOOK_ITEMS, *REQUIRED_TESTS])}
         return sorted(self.items, key=lambda i: (i.key in rank, rank.get(i.key, 0)))
 
     def to_dict(self) -> dict:

@@ -12,7 +12,8 @@ PRE_PUSH = f"""#!/bin/sh
 {MARKER}
 # Runs the staging gate before every push. Skip it only with git's own: git push --no-verify
 cd "$(git rev-parse --show-toplevel)" || exit 1
-echo "pre-push: running invoke staging.validate (skip only with: git push --no-verify)"
+echo "pre-push: running invoke staging.validate (an unchanged tree answers from its verdict cache;"
+echo "pre-push: re-run anyway: invoke staging.validate --force; skip only with: git push --no-verify)"
 if [ -x .venv/bin/invoke ]; then INVOKE=.venv/bin/invoke; else INVOKE=invoke; fi
 "$INVOKE" staging.validate
 status=$?

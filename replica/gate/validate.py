@@ -8,19 +8,21 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import console
 from ..errors import StagingError
 from ..settings import Settings
-from . import baseline, k6_runner, smoke
-from .checklist import FAILED, PASSED, RUNBOOK_ITEMS, Checklist, ItemFailed, ItemSkipped
+from . import baseline, k6_runner, migrations_check, security, smoke
+from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
+                        ItemSkipped)
 from .results import prepare_dir, results_root, run_name
 
 SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcription", "summary",
                "accessibility", "sentry"]
 GATE_STEPS = {"stack": "Replica up (staging.up)", "reset": "Data reset to fixtures (staging.db.reset)",
-              "migrate": "Migrations run (flask db upgrade)"}
+              "migrate": "Migrations run on the fixtures (flask db upgrade)"}
 FULL_SUITES = ("load", "stress")
 
 
@@ -33,22 +35,40 @@ class Run:
     checklist: Checklist = field(default_factory=Checklist)
     base_url: str | None = None
     sink_url: str | None = None
+    stack: object = None
     started: float = field(default_factory=time.time)
 
 
+def current_profiles(settings: Settings) -> list[str]:
+    """Return the profiles the replica was last brought up with (none if it never was)."""
+    from .. import stack as stack_module
+
+    stack = stack_module.load(settings)
+    return list(stack.profiles) if stack is not None else []
+
+
 def validate(settings: Settings, full: bool = False, reset: bool = True,
-             rebaseline: bool = False) -> Checklist:
-    """Run every checklist item against the replica; print the table and write report.json."""
+             rebaseline: bool = False, profiles: list[str] | None = None) -> Checklist:
+    """Run every checklist item against the replica; print the table and write report.json.
+
+    profiles=None keeps the replica's own profiles; a list brings it up with exactly those.
+    """
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()))
     console.info(f"evidence goes to {run.run_dir}")
+    chosen = current_profiles(settings) if profiles is None else list(profiles)
 
     def body():
-        stack = _bring_up(run)
-        if stack is not None:
-            if reset:
-                run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
-            run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
-            run_checks(run, full=full, rebaseline=rebaseline)
+        stack = _bring_up(run, chosen)
+        if stack is None:
+            return
+        if reset:
+            run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
+        migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
+        if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
+            run.checklist.record("migrations", FAILED, migrated.evidence)
+            return
+        run.checklist.run("migration-tests", lambda: migrations_check.round_trip(stack))
+        run_checks(run, full=full, rebaseline=rebaseline)
     return _run_to_end(run, body)
 
 
@@ -57,7 +77,11 @@ def validate_target(settings: Settings, base_url: str, sink_url: str | None = No
     """Run the checks against an app that is already running (no up, reset or migrate)."""
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), base_url=base_url,
               sink_url=sink_url)
-    return _run_to_end(run, lambda: run_checks(run, full=full, rebaseline=rebaseline))
+    def body():
+        run.checklist.record("migration-tests", SKIPPED, "not run against --base-url: the gate "
+                             "changes no schema of a target it did not bring up")
+        run_checks(run, full=full, rebaseline=rebaseline)
+    return _run_to_end(run, body)
 
 
 def _run_to_end(run: Run, body) -> Checklist:
@@ -72,9 +96,15 @@ def _run_to_end(run: Run, body) -> Checklist:
 
 
 def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
-    """The checks proper, against run.base_url: smoke suite, k6 smoke (+ full suites), sink."""
-    code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir)
-    smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
+    """The checks proper, against run.base_url: smoke suite, security, k6 smoke (+ full suites), sink."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # static checks need no app: beside the smoke run
+        static = pool.submit(_static_security, run.settings.root)
+        code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir)
+        smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
+        for key, (result, evidence, seconds) in static.result().items():
+            run.checklist.item(key)
+            run.checklist.record(key, result, evidence, seconds)
+    run.checklist.run("security-live", lambda: _live_security(run))
     run.checklist.item("performance")
     _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
     for suite in FULL_SUITES if full else ():
@@ -83,22 +113,53 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         run.checklist.run("sentry", lambda: _sink_clean(run))
 
 
-def _bring_up(run: Run):
+def _static_security(root: Path) -> dict[str, tuple[str, str, float]]:
+    """Run bandit and the dependency audit; return (result, evidence, seconds) per item."""
+    scratch = Checklist()
+    scratch.run("security-code", lambda: security.bandit_check(root))
+    scratch.run("security-deps", lambda: security.dependency_audit(root))
+    return {item.key: (item.result, item.evidence, item.seconds) for item in scratch.items}
+
+
+def _live_security(run: Run) -> str:
+    from .. import health, parity
+
+    edge_tls = security.declares_edge_tls(parity.declared(run.settings.root))
+    published = (None if run.stack is None else
+                 security.published_addresses(health.engine_client(), run.settings.project))
+    return security.live_checks(run.base_url, published, edge_tls)
+
+
+def _bring_up(run: Run, profiles: list[str]):
     from ..commands.up import up
 
     item_started = time.monotonic()
     try:
-        stack = up(run.settings)
+        stack = up(run.settings, profiles=profiles)
     except StagingError as error:
         run.checklist.item("stack", GATE_STEPS["stack"])
         run.checklist.record("stack", FAILED, f"{error}" + (f" → {error.hint}" if error.hint else ""),
                              time.monotonic() - item_started)
+        _blame_a_failed_migration(run)
         return None
     run.base_url, run.sink_url = stack.url("app"), (
         stack.url("error-sink") if "error-sink" in stack.services else None)
+    run.stack = stack
     run.checklist.item("stack", GATE_STEPS["stack"])
-    run.checklist.record("stack", PASSED, f"app at {run.base_url}", time.monotonic() - item_started)
+    with_profiles = f" with profiles {', '.join(stack.profiles)}" if stack.profiles else " (no profiles)"
+    run.checklist.record("stack", PASSED, f"app at {run.base_url}{with_profiles}",
+                         time.monotonic() - item_started)
     return stack
+
+
+def _blame_a_failed_migration(run: Run) -> None:
+    """When `up` failed in its migrate service, the migration is to blame: say which, by name."""
+    try:
+        blame = migrations_check.migrate_service_failure(run.settings)
+    except StagingError:
+        return  # no engine to ask: the stack item's own evidence stands
+    if blame:
+        run.checklist.record("migrations", FAILED, blame)
 
 
 def _reset(stack) -> str:
@@ -121,27 +182,36 @@ def _seed_once(stack) -> str:
     from ..data import fixtures, reset as reset_module, target
     from ..data.errors import DataError
     started = time.time()
+    at = _to_fixtures_revision(stack, fixtures.SCHEMA_REVISION)
     try:
         fixture_set = fixtures.ensure(target.fixtures_dir(stack.settings), "default")
         reset_module.seed(stack.url("db"), fixture_set)
     except DataError as error:
         raise ItemFailed(f"no fixtures were loaded, and seeding them failed: {error}") from None
-    return (f"no fixtures were loaded yet: seeded the default scale once in "
+    return (f"no fixtures were loaded yet: seeded the default scale once{at} in "
             f"{time.time() - started:.0f} s (later runs reset to them)")
+
+
+def _to_fixtures_revision(stack, revision: str) -> str:
+    """Bring the still empty database to the schema the fixtures are written for.
+
+    `up` migrated it to head; seeding there would load the fixtures after every new migration,
+    so one that fails on populated data would surface as a fixture-load failure. Seeded at the
+    fixtures' revision, the later migrations run on the populated data and are blamed by name.
+    """
+    current = migrations_check.live_revision(stack.url("db"))
+    if current in (None, revision):
+        return f" at revision {revision}" if current else ""
+    steps = migrations_check.flask_db(stack, "downgrade", revision, on="the empty database")
+    return f" at the fixtures' revision {revision} (downgraded {'; '.join(steps)})"
 
 
 def _migrate(stack) -> str:
     at_head = _migrations_at_head(stack.url("app"))
     if at_head:
         return at_head  # `docker compose exec` costs seconds; the app's own check is exact
-    try:
-        done = stack.compose.run("exec", "-T", "app", "flask", "--app", "main", "db", "upgrade",
-                                 timeout=180)
-    except StagingError as error:
-        raise ItemFailed(str(error)) from None
-    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-    ran = [line.split("Running upgrade", 1)[1].strip() for line in lines if "Running upgrade" in line]
-    return f"applied: {'; '.join(ran)}" if ran else "already at head"
+    ran = migrations_check.flask_db(stack, "upgrade")
+    return f"applied on the fixtures: {'; '.join(ran)}" if ran else "already at head"
 
 
 def _migrations_at_head(app_url: str) -> str | None:
@@ -197,13 +267,14 @@ def _sink_clean(run: Run) -> str:
 
 
 def _finish(run: Run, interrupted: bool = False) -> None:
-    for key in RUNBOOK_ITEMS:
+    for key in [*RUNBOOK_ITEMS, *REQUIRED_TESTS]:
         item = run.checklist.item(key)
         if item.evidence == "not run":
             item.evidence = "interrupted" if interrupted else "not run (an earlier step failed)"
     report = {**run.checklist.to_dict(), "interrupted": interrupted, "replica": run.settings.name,
               "base_url": run.base_url, "results": str(run.run_dir)}
     (run.run_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    run.checklist.results = str(run.run_dir)
     console.console.print(run.checklist.table(f"staging validation ({run.settings.name})"))
     say = console.success if run.checklist.passed else console.failure
     say(run.checklist.verdict())

@@ -3,32 +3,70 @@ from __future__ import annotations
 
 from invoke.exceptions import Exit
 
-from .. import console
+from .. import console, profiles as profiles_module
 from ..errors import ConfigError
-from ..gate import hooks as hooks_module, validate as validate_module
+from ..gate import hooks as hooks_module, validate as validate_module, verdict_cache
 from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
 
 
-@task(help={"name": NAME_HELP, "full": "also run the longer k6 load and stress suites",
+@task(iterable=["profile"],
+      help={"name": NAME_HELP, "full": "also run the longer k6 load and stress suites",
             "reset": "reset the data to the fixtures first (--no-reset keeps it)",
             "rebaseline": "record this run's k6 metrics as the new baselines",
             "base_url": "check an app that is already running at this loopback URL (no up/reset/migrate)",
-            "sink_url": "with --base-url: the error sink to check"})
+            "sink_url": "with --base-url: the error sink to check",
+            "profile": "gate the replica with exactly these fault profiles (repeatable; default: the "
+                       "profiles it is up with)",
+            "force": "run the gate even when this tree's verdict is cached"})
 @reported
-def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None):
+def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
+             profile=None, force=False):
     """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green."""
     for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
         _check_loopback_url(flag, url)
     settings = settings_for(name)
+    chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
                                                     full=full, rebaseline=rebaseline)
-    else:
-        checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline)
+        if not checklist.passed:
+            raise Exit(code=1)
+        return
+    profiles = chosen if chosen is not None else validate_module.current_profiles(settings)
+    options = {"full": full, "reset": reset, "rebaseline": rebaseline}
+    if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
+        return
+    tree = verdict_cache.tree_digest(settings.root)
+    checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
+                                         profiles=profiles)
+    if verdict_cache.tree_digest(settings.root) != tree:
+        console.warning("files the gate reads changed during the run: its verdict is not cached")
+    else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)
+        verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options, tree),
+                            checklist.passed, checklist.verdict(), checklist.results)
     if not checklist.passed:
         raise Exit(code=1)
+
+
+def _answer_from_cache(settings, profiles: list[str], options: dict) -> bool:
+    """Print the cached verdict of this exact tree and set-up; True when it answered (exit 1 if red)."""
+    key = verdict_cache.key_for(settings, profiles, options)
+    try:
+        cached = verdict_cache.lookup(settings, key)
+    except verdict_cache.CorruptEntry as error:
+        console.warning(f"{error}: ignoring it and running the gate again")
+        return False
+    if cached is None:
+        return False
+    say = console.success if cached.passed else console.failure
+    say(f"cached verdict (nothing the gate reads changed since run {cached.run}, "
+        f"{cached.finished_at}): {cached.verdict}")
+    console.info("run it again anyway: invoke staging.validate --force")
+    if not cached.passed:
+        raise Exit(code=1)
+    return True
 
 
 def _check_loopback_url(flag: str, url: str | None) -> None:
@@ -62,8 +100,8 @@ def install(c, force=False):
     root = settings_for(None).root
     path = hooks_module.install_pre_push(root, force=force)
     console.success(f"pre-push hook installed at {path}")
-    console.info("every `git push` now runs `invoke staging.validate`; "
-                 "skip it only with `git push --no-verify`")
+    console.info("every `git push` now runs `invoke staging.validate` (an unchanged tree answers "
+                 "from the verdict cache); skip it only with `git push --no-verify`")
     console.info(hooks_module.install_pre_commit(root))
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from mocks import control
 
 from .. import console
-from ..errors import StagingError
+from ..errors import ConfigError, StagingError
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -54,18 +54,25 @@ def journal(c, name=None, path=None, limit=20, clear=False, json_=False):
         console.info(f"cleared {_call(control.clear_openai_journal, url)} entries")
 
 
-@task(iterable=["sequence"],
+@task(iterable=["sequence", "path"],
       help={"name": NAME, "profile": "ratelimit, flaky, slow, down, timeout, broken-stream, malformed",
             "sequence": "one-shot fault tokens in order, e.g. --sequence 429 --sequence 429 --sequence ok",
+            "path": "only requests under this path prefix get the faults, e.g. /v1/chat/completions "
+                    "(repeatable; with --profile or --sequence)",
             "clear": "remove every fault"})
 @reported
-def faults(c, name=None, profile=None, sequence=None, clear=False):
+def faults(c, name=None, profile=None, sequence=None, path=None, clear=False):
     """Show, set or clear the mock OpenAI's faults on the running replica (no restart)."""
+    if path and profile is None and not sequence:
+        raise ConfigError("--path says where faults go, but no fault was given",
+                          hint="add --profile NAME or --sequence TOKEN, e.g. "
+                               "--profile ratelimit --path /v1/chat/completions")
     url = _url(name, "mock-openai")
     if clear:
         plan = _call(control.clear_openai_faults, url)
     elif profile is not None or sequence:
-        plan = _call(control.set_openai_faults, url, profile=profile, sequence=sequence or None)
+        plan = _call(control.set_openai_faults, url, profile=profile, sequence=sequence or None,
+                     paths=path or None)
     else:
         plan = _call(control.openai_faults, url)
     print(json.dumps(plan, indent=2))

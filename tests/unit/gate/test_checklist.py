@@ -2,13 +2,13 @@
 from rich.console import Console
 
 from replica.errors import StackNotUpError
-from replica.gate.checklist import (FAILED, PASSED, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
-                                    ItemSkipped)
+from replica.gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
+                                    ItemFailed, ItemSkipped)
 
 
 def all_passed() -> Checklist:
     checklist = Checklist()
-    for key in RUNBOOK_ITEMS:
+    for key in [*RUNBOOK_ITEMS, *REQUIRED_TESTS]:
         checklist.record(key, PASSED, "ok", 0.1)
     return checklist
 
@@ -35,6 +35,28 @@ def test_a_runbook_item_that_never_ran_is_not_green():
     checklist = all_passed()
     checklist.item("summary").result = SKIPPED
     assert not checklist.passed and "AI summary generation working" in checklist.verdict()
+
+
+def test_a_required_test_that_never_ran_is_not_green():
+    checklist = Checklist()
+    for key in RUNBOOK_ITEMS:
+        checklist.record(key, PASSED, "ok")
+    checklist.item("security-code")
+    assert not checklist.passed
+    assert checklist.verdict().startswith("INCOMPLETE") and REQUIRED_TESTS["security-code"] in checklist.verdict()
+
+
+def test_a_required_test_skipped_for_a_reason_is_green_and_named_in_the_verdict():
+    checklist = all_passed()
+    checklist.run("security-deps", _raise(ItemSkipped("the vulnerability service is not reachable")))
+    assert checklist.passed
+    assert "skipped" in checklist.verdict().lower() and REQUIRED_TESTS["security-deps"] in checklist.verdict()
+    assert "not reachable" in render(checklist)
+
+
+def test_required_tests_follow_the_runbook_items_in_the_table():
+    keys = [item.key for item in all_passed().ordered()]
+    assert keys == [*RUNBOOK_ITEMS, *REQUIRED_TESTS]
 
 
 def test_a_failure_is_not_overwritten_by_a_later_pass():
@@ -65,8 +87,8 @@ def test_table_shows_item_result_evidence_and_time_verbatim():
 
 def test_report_dict_carries_verdict_and_items():
     report = all_passed().to_dict()
-    assert report["passed"] and len(report["items"]) == len(RUNBOOK_ITEMS)
-    assert set(report["items"][0]) == {"key", "title", "result", "evidence", "seconds"}
+    assert report["passed"] and len(report["items"]) == len(RUNBOOK_ITEMS) + len(REQUIRED_TESTS)
+    assert set(report["items"][0]) == {"key", "title", "result", "evidence", "seconds", "ran"}
 
 
 def _raise(error):

@@ -58,6 +58,15 @@ def test_passing_gate_lets_the_push_through(repo):
     assert git(repo, "push", "-q", "origin", "main", check=False).returncode == 0
 
 
+def test_the_hook_lets_the_verdict_cache_answer_an_unchanged_tree(repo):
+    hooks.install_pre_push(repo)
+    fake_invoke(repo, 0)
+    pushed = git(repo, "push", "-q", "origin", "main", check=False)
+    ran = [line for line in (pushed.stdout + pushed.stderr).splitlines() if line.startswith("fake invoke")]
+    assert ran == ["fake invoke staging.validate"]  # no --force: the cache may answer
+    assert "verdict cache" in (repo / ".git" / "hooks" / "pre-push").read_text()
+
+
 def test_someone_elses_hook_is_kept_unless_forced(repo):
     theirs = repo / ".git" / "hooks" / "pre-push"
     theirs.write_text("#!/bin/sh\nexit 0\n")

@@ -17,7 +17,7 @@ def settings(tmp_path, monkeypatch):
 
 
 def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, monkeypatch, tmp_path):
-    def broken_up(_settings):
+    def broken_up(_settings, **_options):
         raise StackUnhealthyError("app is unhealthy: /health/ready 503", hint="read its logs")
     monkeypatch.setattr(up_module, "up", broken_up)
     checklist = validate_module.validate(settings)
@@ -34,6 +34,80 @@ def test_an_unwritable_results_folder_stops_before_anything_runs(settings, monke
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
     monkeypatch.setenv("STAGING_RESULTS_DIR", str(blocker / "results"))
-    monkeypatch.setattr(up_module, "up", lambda _s: pytest.fail("up must not run"))
+    monkeypatch.setattr(up_module, "up", lambda _s, **_options: pytest.fail("up must not run"))
     with pytest.raises(ResultsNotWritableError, match="not writable"):
         validate_module.validate(settings)
+
+
+class FailingMigrationStack:
+    """A replica whose `flask db upgrade` fails at 0001 -> 0002, as on populated data."""
+
+    services = ["app", "db", "error-sink"]
+    profiles = ("redis-off",)
+    app_env = {"DATABASE_URL": "postgresql://u:p@db:5432/mina_staging"}
+    compose_env = {}
+
+    def __init__(self, settings):
+        self.settings, self.commands = settings, []
+        self.compose = self
+
+    def url(self, service):
+        return {"app": "http://127.0.0.1:9", "error-sink": "http://127.0.0.1:9"}.get(
+            service, "postgresql://u:p@127.0.0.1:9/mina_staging")
+
+    def run(self, *args, **kwargs):
+        import subprocess
+        self.commands.append(args)
+        log = ("INFO  Running upgrade 0001 -> 0002, add language\n"
+               "psycopg.errors.NotNullViolation: column \"language\" contains null values\n")
+        return subprocess.CompletedProcess(args, 1 if "upgrade" in args else 0, "", log)
+
+
+def test_a_migration_failing_on_the_fixtures_is_blamed_on_migrations_by_name(settings, monkeypatch):
+    stack = FailingMigrationStack(settings)
+    seen = {}
+
+    def fake_up(_settings, profiles=(), **_options):
+        seen["profiles"] = profiles
+        return stack
+    monkeypatch.setattr(up_module, "up", fake_up)
+    monkeypatch.setattr(validate_module, "_reset", lambda s: "mina_staging cloned from its fixtures")
+    monkeypatch.setattr(validate_module.smoke, "run", lambda *a: pytest.fail("smoke must not run"))
+    checklist = validate_module.validate(settings, profiles=["redis-off"])
+    assert seen["profiles"] == ["redis-off"]
+    assert checklist.item("reset").result == "passed"
+    migrations = checklist.item("migrations")
+    assert migrations.result == "failed"
+    assert migrations.evidence.startswith("migration 0001 -> 0002 failed on the populated fixtures")
+    assert checklist.item("starts").evidence == "not run (an earlier step failed)"
+
+
+def test_a_first_seed_happens_at_the_fixtures_revision_not_at_head(settings, monkeypatch):
+    from replica.gate import migrations_check
+
+    stack = FailingMigrationStack(settings)
+    monkeypatch.setattr(migrations_check, "live_revision", lambda url: "0002")
+    evidence = validate_module._to_fixtures_revision(stack, "0001")
+    assert stack.commands[0][-2:] == ("downgrade", "0001") and "0001" in evidence
+
+
+def test_validate_keeps_the_profiles_the_replica_is_up_with(settings, monkeypatch):
+    from replica import stack as stack_module
+
+    monkeypatch.setattr(stack_module, "load", lambda s: FailingMigrationStack(s))
+    assert validate_module.current_profiles(settings) == ["redis-off"]
+    monkeypatch.setattr(stack_module, "load", lambda s: None)
+    assert validate_module.current_profiles(settings) == []
+
+
+def test_up_failing_in_its_migrate_service_blames_the_migration_by_name(settings, monkeypatch):
+    from replica.gate import migrations_check
+
+    def broken_up(_settings, **_options):
+        raise StackUnhealthyError("service \"migrate\" didn't complete successfully: exit 1")
+    monkeypatch.setattr(up_module, "up", broken_up)
+    monkeypatch.setattr(migrations_check, "migrate_service_failure",
+                        lambda s: "migration 0001 -> 0002 failed on the replica's data: NotNullViolation")
+    checklist = validate_module.validate(settings, profiles=[])
+    assert checklist.item("stack").result == "failed"
+    assert checklist.item("migrations").evidence.startswith("migration 0001 -> 0002 failed")

@@ -61,6 +61,14 @@ def test_mock_openai_reads_keys_and_profile_from_the_environment():
             assert sdk.models.list().data
 
 
+def test_mock_openai_reads_the_fault_paths_from_the_environment():
+    env = {"MOCK_OPENAI_PROFILE": "down", "MOCK_OPENAI_FAULT_PATHS": " /v1/embeddings , /v1/responses"}
+    with running("mocks.openai_mock", env) as url:
+        assert control.openai_faults(url)["paths"] == ["/v1/embeddings", "/v1/responses"]
+        with openai.OpenAI(base_url=f"{url}/v1", api_key="sk-staging-local", max_retries=0) as sdk:
+            assert sdk.models.list().data
+
+
 def test_the_port_flag_overrides_the_environment():
     port = free_port()
     with running("mocks.sentry_sink", args=("--port", str(port)), port=port) as url:

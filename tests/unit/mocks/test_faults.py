@@ -154,3 +154,12 @@ def test_noretry_makes_the_sdk_give_up_at_once(client, openai_url):
 def test_malformed_tokens_are_refused(openai_url, token):
     with pytest.raises(control.MockRequestError):
         control.set_openai_faults(openai_url, sequence=[token])
+
+
+def test_a_startup_profile_can_act_on_some_paths_only(start_mock):
+    url = start_mock(profile="ratelimit", fault_paths=("/v1/chat/completions",))
+    with openai.OpenAI(base_url=f"{url}/v1", api_key="sk-staging-local", max_retries=0) as sdk:
+        assert sdk.embeddings.create(model="text-embedding-3-small", input="x").data
+        with pytest.raises(openai.RateLimitError):
+            chat(sdk)
+    assert control.openai_faults(url)["paths"] == ["/v1/chat/completions"]

@@ -95,3 +95,11 @@ def test_the_routed_database_url_keeps_a_query_host_so_up_must_refuse_it():
                                resolve([]))
     with pytest.raises(ConfigError, match="DATABASE_URL points at staging.example.com"):
         check_replica_databases({"DATABASE_URL": routed})
+
+
+def test_openai_ratelimit_limits_only_the_summary_calls_not_transcription():
+    compose_env = catalogue()["openai-ratelimit"].compose_env
+    paths = compose_env["MOCK_OPENAI_FAULT_PATHS"].split(",")
+    assert compose_env["MOCK_OPENAI_PROFILE"] == "ratelimit"
+    assert "/v1/chat/completions" in paths and "/v1/responses" in paths
+    assert not any("/v1/audio/transcriptions".startswith(path) for path in paths)
