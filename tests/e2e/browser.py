@@ -22,7 +22,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
          "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PAGE_TIMEOUT_MS = 20_000
+PAGE_TIMEOUT_MS = 30_000  # generous: the machine may be busy; a pass is usually ~1 s
 CONNECTED = re.compile(r"^Connected \(worker (\d+)\)\.$")
 RECORD_S = 1.0  # long enough for MediaRecorder to hand over a non-empty chunk
 
