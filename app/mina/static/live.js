@@ -52,6 +52,7 @@
     say("Disconnected; retrying in 3 seconds.");
     if (!socket.active) setTimeout(function () { socket.connect(); }, RETRY_MS);  // server-side disconnect
   });
+  socket.io.on("reconnect_attempt", function () { say("Connecting…"); });
   socket.on("segment", function (data) { if (data.meeting_id === meetingId) addSegment(data); });
   socket.on("error", function (data) { say("Error: " + data.message); });
 
