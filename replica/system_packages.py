@@ -10,7 +10,7 @@ from .errors import ConfigError
 
 # binary on PATH → the Debian package that provides it
 UNIT_TEST_BINARIES = {"redis-server": "redis-server"}
-BROWSER_BINARIES = {"chromium": "chromium", "chromedriver": "chromium-driver"}
+BROWSER_BINARIES = {"chromium": "chromium"}  # Playwright drives it directly: no chromedriver
 
 
 def ensure(binaries: dict[str, str]) -> None:

@@ -1,118 +1,120 @@
-"""Headless Chromium (Debian's chromium + chromium-driver) and axe-core, with no browser downloads.
+"""Headless Chromium through Playwright: the meeting page as a user drives it, and axe-core.
 
-Speaks W3C WebDriver to chromedriver over HTTP with `requests` instead of Selenium: Selenium pulls
-in trio, and trio in the shared virtualenv breaks the app's OpenAI client under eventlet.
-axe-core (v4.4) comes from the PyPI package axe-core-python, which has no dependencies.
+The browser is Debian's chromium (`playwright install` downloads browsers, which this project never
+does); its fake microphone gives the page's MediaRecorder real audio to record.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
+import re
+import threading
 import time
 from pathlib import Path
 
-import requests
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-# Debian's packages by default; CI runners with their own Chrome set CHROMIUM_BINARY/CHROMEDRIVER_BINARY.
+# Debian's package by default; CI runners with their own Chrome set CHROMIUM_BINARY.
 CHROMIUM = Path(os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER_BINARY", "/usr/bin/chromedriver"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-         "--window-size=1280,900"]
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-START_TIMEOUT_S = 20
-CALL_TIMEOUT_S = 40
+PAGE_TIMEOUT_MS = 30_000  # generous: the machine may be busy; a pass is usually ~1 s
+CONNECTED = re.compile(r"^Connected \(worker (\d+)\)\.$")
+RECORD_S = 1.0  # long enough for MediaRecorder to hand over a non-empty chunk
 
 
-def axe_script() -> Path | None:
-    """Return axe.min.js shipped inside the axe-core-python package (not imported), or None."""
-    spec = importlib.util.find_spec("axe_core_python")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "axe.min.js"
-    return path if path.is_file() else None
+def launch_args() -> dict:
+    """Playwright launch options for Debian's chromium; fail with the install hint if it is missing."""
+    if not CHROMIUM.is_file():
+        raise FileNotFoundError(f"{CHROMIUM} is missing: apt-get install -y chromium "
+                                "(or set CHROMIUM_BINARY)")
+    return {"executable_path": str(CHROMIUM), "args": FLAGS}
 
 
-def missing_browser() -> str | None:
-    """Say what is missing for the accessibility checks, or None when everything is there."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.is_file():
-            return f"{path} is missing: apt-get install -y chromium chromium-driver"
-    if axe_script() is None:
-        return "axe-core is missing: pip install axe-core-python==0.1.0"
-    return None
+def log_in(context, base_url: str, cookies) -> None:
+    """Carry an API session's cookies into a browser context (same origin)."""
+    context.add_cookies([{"name": c.name, "value": c.value, "url": base_url} for c in cookies])
 
 
-class Browser:
-    """One headless Chromium session with a fresh profile, driven through chromedriver."""
+class MeetingPage:
+    """The live meeting page (app/mina/static/live.js) in one browser tab."""
 
-    def __init__(self):
-        self.profile = tempfile.mkdtemp(prefix="smoke-chromium-")
-        port = _free_port()
-        self.driver = subprocess.Popen([str(CHROMEDRIVER), f"--port={port}"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self.session = None
-        _wait_ready(self.endpoint)
-        options = {"binary": str(CHROMIUM), "args": [*FLAGS, f"--user-data-dir={self.profile}"]}
-        created = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome", "goog:chromeOptions": options,
-            "timeouts": {"pageLoad": 20000, "script": 30000}}}}, in_session=False)
-        self.session = created["sessionId"]
+    def __init__(self, page: Page, url: str):
+        self.page, self.url = page, url
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.goto(url)
 
-    def _call(self, method: str, path: str, body: dict | None = None, in_session: bool = True):
-        url = self.endpoint + (f"/session/{self.session}" if in_session else "") + path
-        response = requests.request(method, url, json=body if body is not None else
-                                    ({} if method == "POST" else None), timeout=CALL_TIMEOUT_S)
-        value = response.json().get("value")
-        if response.status_code >= 400:
-            raise RuntimeError(f"webdriver {method} {path}: {value.get('error')}: "
-                               f"{value.get('message', '')[:300]}")
-        return value
+    def status(self) -> str:
+        return self.page.locator("#connection").inner_text().strip()
 
-    def open(self, url: str) -> None:
-        self._call("POST", "/url", {"url": url})
+    def worker_pid(self) -> int:
+        """Wait until the page has joined the meeting; return the worker its socket is on."""
+        expect(self.page.locator("#connection"), "the page never joined the meeting").to_have_text(
+            CONNECTED, timeout=PAGE_TIMEOUT_MS)
+        return int(CONNECTED.match(self.status()).group(1))
 
-    def log_in_with(self, base_url: str, cookies) -> None:
-        """Carry an API session's cookies into the browser (same origin)."""
-        self.open(f"{base_url}/health")
-        for cookie in cookies:
-            self._call("POST", "/cookie", {"cookie": {"name": cookie.name, "value": cookie.value,
-                                                      "path": "/"}})
+    def reconnect(self) -> None:
+        self.page.reload()
 
-    def clear_cookies(self) -> None:
-        self._call("DELETE", "/cookie")
+    def record_a_chunk(self) -> None:
+        """Press record, let the microphone run briefly, press stop: the page sends its audio."""
+        button = self.page.locator("#record")
+        button.click()
+        self.page.wait_for_selector("#record[aria-pressed=true]")
+        self.page.wait_for_timeout(RECORD_S * 1000)
+        button.click()
+        self.page.wait_for_selector("#record[aria-pressed=false]")
 
-    def violations(self, url: str) -> list[dict]:
-        """Open url and return axe-core's WCAG 2.0/2.1 A/AA violations."""
-        self.open(url)
-        self._call("POST", "/execute/sync", {"script": axe_script().read_text(), "args": []})
-        script = ("const done = arguments[arguments.length - 1];"
-                  "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
-                  ".then(r => done({violations: r.violations}), e => done({error: String(e)}));")
-        result = self._call("POST", "/execute/async", {"script": script, "args": [AXE_TAGS]})
-        if "error" in result:
-            raise RuntimeError(f"axe-core failed on {url}: {result['error']}")
-        return result["violations"]
+    def segments(self) -> list[tuple[int, str]]:
+        """The transcript as shown: (seq, text) per list item."""
+        return [tuple(item) for item in self.page.eval_on_selector_all(
+            "#transcript li", "items => items.map(li => [Number(li.dataset.seq), li.textContent])")]
 
-    def close(self) -> None:
+    def wait_for_segments(self, count: int, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+        """Wait until the transcript shows at least `count` segments."""
         try:
-            if self.session:
-                self._call("DELETE", "")
-        except (requests.RequestException, RuntimeError):
-            pass
-        finally:
-            self.driver.terminate()
-            try:
-                self.driver.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.driver.kill()
-            shutil.rmtree(self.profile, ignore_errors=True)
+            self.page.wait_for_function("n => document.querySelectorAll('#transcript li').length >= n",
+                                        arg=count, timeout=timeout_ms)
+        except PlaywrightTimeout:
+            raise AssertionError(f"{len(self.segments())} of {count} segments shown after "
+                                 f"{timeout_ms / 1000:.0f} s; status: {self.status()!r}") from None
+
+
+def pages_on_two_workers(open_page, busy, attempts: int = 16) -> tuple[MeetingPage, MeetingPage]:
+    """Open two meeting pages whose sockets sit on different gunicorn workers (bounded retries).
+
+    On an idle machine the kernel tends to hand every new connection to the same waiting worker.
+    `busy` (a blocking call that keeps a worker's CPU busy for ~0.1 s) runs beside each reconnect
+    of the second page, as real traffic would, so the other worker gets to accept.
+    """
+    first, second = open_page(), open_page()
+    first_pid, pids = first.worker_pid(), set()
+    for _ in range(attempts):
+        pid = second.worker_pid()
+        if pid != first_pid:
+            return first, second
+        pids.add(pid)
+        helpers = [threading.Thread(target=busy) for _ in range(2)]
+        for helper in helpers:
+            helper.start()
+        time.sleep(0.03)  # the login is being hashed now
+        second.reconnect()
+        for helper in helpers:
+            helper.join()
+    raise AssertionError(f"{attempts} page loads all joined on worker(s) {pids | {first_pid}}; "
+                         "expected gunicorn's 2 workers to share them")
+
+
+def violations(page: Page, url: str) -> list[dict]:
+    """Open url and return axe-core's WCAG 2.0/2.1 A/AA violations."""
+    page.goto(url)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                       "resultTypes": ["violations"]})
+    return results.response["violations"]
 
 
 def describe(violations: list[dict]) -> str:
@@ -120,20 +122,3 @@ def describe(violations: list[dict]) -> str:
     return "; ".join(f"{v['id']} ({v.get('impact')}, {len(v['nodes'])} node(s), e.g. "
                      f"{json.dumps(v['nodes'][0]['target']) if v['nodes'] else '?'})"
                      for v in violations)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_ready(endpoint: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{endpoint}/status", timeout=2).json()["value"]["ready"]:
-                return
-        except (requests.RequestException, ValueError, KeyError):
-            time.sleep(0.1)
-    raise RuntimeError(f"chromedriver did not start within {START_TIMEOUT_S} s")

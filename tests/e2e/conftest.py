@@ -1,2 +1,19 @@
-"""Loads the smoke suite's plugin when pytest is pointed at tests/e2e (the runbook's command)."""
-from tests.e2e.plugin import pytest_addoption, pytest_configure, run_started_at, target  # noqa: F401
+"""The smoke suite's plugin when pytest is pointed at tests/e2e (the runbook's command), and the browser."""
+import pytest
+
+from tests.e2e import browser, plugin
+
+
+def pytest_addoption(parser, pluginmanager):
+    """Register the plugin unless `-p tests.e2e.plugin` already did, so its hooks run once."""
+    if not pluginmanager.is_registered(plugin):
+        pluginmanager.register(plugin, "tests.e2e.plugin")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, on Debian's chromium with a fake microphone."""
+    try:
+        return {**browser_type_launch_args, **browser.launch_args()}
+    except FileNotFoundError as missing:
+        pytest.fail(f"cannot drive the pages: {missing}", pytrace=False)

@@ -1,48 +1,69 @@
-"""The smoke suite's pytest plugin: --base-url/--sink-url options, checklist marks, the gate's report.
+"""The smoke suite's pytest plugin: its options and marks, the target, the gate's report.
 
-Loaded as `pytest -p tests.e2e.plugin ...` (what `invoke staging.validate` runs), or by this
-folder's conftest when pytest is pointed at tests/e2e (the runbook's
+`--base-url` is pytest-base-url's (the convention pytest-selenium and pytest-playwright share);
+this plugin adds `--sink-url`, `--destructive` and `--gate-report`. Loaded as
+`pytest -p tests.e2e.plugin ...` (what `invoke staging.validate` runs), or by this folder's
+conftest when pytest is pointed at tests/e2e (the runbook's
 `pytest tests/e2e/test_01_smoke_tests.py --base-url=URL`).
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e.target import Target, resolve_target
 
-OPTIONS = (
-    ("--base-url", "URL of the app under test (default: the running local replica)"),
-    ("--sink-url", "URL of the Sentry-compatible error sink (default: the replica's, if any)"),
-    ("--gate-report", "write per-checklist-item results as JSON to this path"),
-)
-
 
 def pytest_addoption(parser):
-    """Add the suite's options; tolerate a second registration (conftest and -p both loaded)."""
     group = parser.getgroup("staging smoke suite")
-    for name, help_text in OPTIONS:
-        try:
-            group.addoption(name, action="store", default=None, help=help_text)
-        except ValueError:  # already added by the other loading path
-            return
+    group.addoption("--sink-url", action="store", default=None,
+                    help="URL of the Sentry-compatible error sink (default: the replica's, if any)")
+    group.addoption("--destructive", action="store_true", default=False,
+                    help="also run the tests that write data (accounts, meetings) against a "
+                         "--base-url that is not this machine")
+    group.addoption("--gate-report", action="store", default=None,
+                    help="write per-checklist-item results as JSON to this path")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "checklist(*keys): the runbook checklist items a test proves")
-    wanted = config.getoption("--gate-report", default=None)
-    if wanted and not config.pluginmanager.has_plugin("staging-gate-report"):  # once, if loaded twice
+    config.addinivalue_line("markers", "destructive: writes data; run against a target that is not "
+                                       "loopback only with --destructive")
+    wanted = config.getoption("--gate-report")
+    if wanted:
         config.pluginmanager.register(GateReport(config), "staging-gate-report")
+
+
+def pytest_runtest_setup(item):
+    """Skip a data-writing test against a remote target unless --destructive was given."""
+    if item.get_closest_marker("destructive") is None or item.config.getoption("--destructive"):
+        return
+    base_url = item.config.getoption("base_url")
+    if base_url and not is_loopback(base_url):
+        pytest.skip(f"writes data on {urlsplit(base_url).hostname}: pass --destructive to run it there")
+
+
+def is_loopback(url: str) -> bool:
+    """True when url's host is this machine (localhost or a loopback address)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: not resolved, a remote target unless it says localhost
+        return False
 
 
 @pytest.fixture(scope="session")
 def target(request) -> Target:
     """Where the suite points: --base-url, else the running replica (skip if none is up)."""
-    found = resolve_target(request.config.getoption("--base-url", default=None),
-                           request.config.getoption("--sink-url", default=None))
+    found = resolve_target(request.config.getoption("base_url"),
+                           request.config.getoption("--sink-url"))
     if isinstance(found, str):
         pytest.skip(found)
     return found

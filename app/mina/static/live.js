@@ -1,14 +1,20 @@
-// Live meeting page: a minimal Socket.IO v4 client over a plain WebSocket (no CDN needed),
-// recording in self-contained 4-second chunks, and the summary button.
+// Live meeting page: Socket.IO through the official client (static/vendor/socket.io.min.js, the
+// global `io`), recording in self-contained 4-second chunks, and the summary button.
 (function () {
   "use strict";
+  const RETRY_MS = 3000;
   const list = document.getElementById("transcript");
   const status = document.getElementById("connection");
   const recordButton = document.getElementById("record");
   const summaryBox = document.getElementById("summary");
   const meetingId = Number(list.dataset.meetingId);
-  let ws = null, nextAck = 0, seq = nextSeq(), recorder = null, recording = false;
-  const acks = {};
+  let seq = nextSeq(), recorder = null, recording = false;
+
+  // WebSocket only, never long-polling: staging runs 2 gunicorn workers without sticky sessions,
+  // so a polling session's next request may reach the worker that does not know it.
+  const socket = io({ transports: ["websocket"], upgrade: false, autoConnect: false,
+                      reconnectionDelay: RETRY_MS, reconnectionDelayMax: RETRY_MS,
+                      randomizationFactor: 0 });
 
   function nextSeq() {
     const items = list.querySelectorAll("li[data-seq]");
@@ -18,10 +24,8 @@
   function say(text) { status.textContent = text; }
 
   function emit(event, data, onAck) {
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    let id = "";
-    if (onAck) { id = String(nextAck++); acks[id] = onAck; }
-    ws.send("42" + id + JSON.stringify([event, data]));
+    if (!socket.connected) return;  // no buffering while disconnected, as before
+    socket.emit(event, data, onAck);
   }
 
   function addSegment(s) {
@@ -35,36 +39,22 @@
     seq = Math.max(seq, s.seq + 1);
   }
 
-  function onPacket(packet) {
-    if (packet[0] === "0") { ws.send("40"); return; }        // engine.io open
-    if (packet === "2") { ws.send("3"); return; }            // ping -> pong
-    if (packet.startsWith("40")) {                           // socket.io connected
-      emit("join", { meeting_id: meetingId }, function (ack) {
-        say(ack && ack.ok ? "Connected (worker " + ack.worker_pid + ")." : "Could not join: " + (ack && ack.message));
-      });
-      return;
-    }
-    if (packet.startsWith("44")) { say("Connection refused: please log in again."); return; }
-    const ackMatch = packet.match(/^43(\d+)(\[.*)$/s);
-    if (ackMatch) {
-      const cb = acks[ackMatch[1]]; delete acks[ackMatch[1]];
-      if (cb) cb(JSON.parse(ackMatch[2])[0]);
-      return;
-    }
-    if (packet.startsWith("42")) {
-      const [event, data] = JSON.parse(packet.slice(2));
-      if (event === "segment" && data.meeting_id === meetingId) addSegment(data);
-      if (event === "error") say("Error: " + data.message);
-    }
-  }
-
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(scheme + "://" + location.host + "/socket.io/?EIO=4&transport=websocket");
-    ws.onmessage = function (e) { onPacket(String(e.data)); };
-    ws.onclose = function () { say("Disconnected; retrying in 3 seconds."); setTimeout(connect, 3000); };
-    say("Connecting…");
-  }
+  socket.on("connect", function () {
+    emit("join", { meeting_id: meetingId }, function (ack) {
+      say(ack && ack.ok ? "Connected (worker " + ack.worker_pid + ")." : "Could not join: " + (ack && ack.message));
+    });
+  });
+  socket.on("connect_error", function () {
+    // Not active: the server refused us (not logged in) and the client will not retry.
+    say(socket.active ? "Disconnected; retrying in 3 seconds." : "Connection refused: please log in again.");
+  });
+  socket.on("disconnect", function () {
+    say("Disconnected; retrying in 3 seconds.");
+    if (!socket.active) setTimeout(function () { socket.connect(); }, RETRY_MS);  // server-side disconnect
+  });
+  socket.io.on("reconnect_attempt", function () { say("Connecting…"); });
+  socket.on("segment", function (data) { if (data.meeting_id === meetingId) addSegment(data); });
+  socket.on("error", function (data) { say("Error: " + data.message); });
 
   function toBase64(buffer) {
     let binary = "";
@@ -112,5 +102,6 @@
       : body.error + (body.retryable ? " (you can try again)" : "");
   });
 
-  connect();
+  say("Connecting…");
+  socket.connect();
 })();

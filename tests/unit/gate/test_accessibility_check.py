@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from tests.e2e.browser import Browser, describe, missing_browser
+from tests.e2e.browser import describe, launch_args, violations
 
 BAD_PAGE = b"""<!doctype html><html><head><title>bad</title></head><body>
 <img src="chart.png"><form><input type="text" name="q"></form></body></html>"""
@@ -32,22 +32,20 @@ def pages():
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(reason)
-    opened = Browser()
-    yield opened
-    opened.close()
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    try:
+        return {**browser_type_launch_args, **launch_args()}
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))
 
 
-def test_violations_are_found_and_named(pages, browser):
-    violations = browser.violations(f"{pages}/bad")
-    rules = {v["id"] for v in violations}
+def test_violations_are_found_and_named(pages, page):
+    found = violations(page, f"{pages}/bad")
+    rules = {v["id"] for v in found}
     assert {"image-alt", "label", "html-has-lang"} <= rules
-    assert "image-alt" in describe(violations)
+    assert "image-alt" in describe(found)
 
 
-def test_a_clean_page_has_none(pages, browser):
-    assert browser.violations(f"{pages}/good") == []
+def test_a_clean_page_has_none(pages, page):
+    assert violations(page, f"{pages}/good") == []

@@ -47,3 +47,21 @@ def test_command_points_pytest_at_the_target_and_the_report(tmp_path):
     assert cmd[cmd.index("--base-url") + 1] == "http://127.0.0.1:5000"
     assert "--sink-url" not in cmd and str(tmp_path / "smoke.json") in cmd
     assert "tests.e2e.plugin" in cmd
+
+
+def test_a_browser_that_cannot_be_installed_is_a_warning_not_a_crash(monkeypatch, capsys):
+    from replica.errors import ConfigError
+
+    def cannot(binaries):
+        raise ConfigError("missing on this machine: chromium", hint="sudo apt-get install chromium")
+    monkeypatch.delenv("CHROMIUM_BINARY", raising=False)
+    monkeypatch.setattr(smoke.system_packages, "ensure", cannot)
+    smoke.ensure_browser()
+    said = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "browser checks will fail (sudo apt-get install chromium)" in said
+
+
+def test_a_browser_of_ones_own_is_used_as_it_is(monkeypatch):
+    monkeypatch.setenv("CHROMIUM_BINARY", "/opt/google/chrome/chrome")
+    monkeypatch.setattr(smoke.system_packages, "ensure", lambda binaries: 1 / 0)
+    smoke.ensure_browser()
