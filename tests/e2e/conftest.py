@@ -2,6 +2,7 @@
 import pytest
 
 from tests.e2e import browser, plugin
+from tests.e2e.target import unreachable_reason
 
 
 def pytest_addoption(parser, pluginmanager):
@@ -17,3 +18,12 @@ def browser_type_launch_args(browser_type_launch_args):
         return {**browser_type_launch_args, **browser.launch_args()}
     except FileNotFoundError as missing:
         pytest.fail(f"cannot drive the pages: {missing}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def base_url(target) -> str:
+    """The app under test (pytest-base-url's --base-url, else the local replica), answering."""
+    reason = unreachable_reason(target.base_url)
+    if reason:
+        pytest.fail(f"{reason} (source: {target.source}); is the app up?", pytrace=False)
+    return target.base_url

@@ -14,15 +14,6 @@ import requests
 
 from tests.e2e.browser import MeetingPage, describe, log_in, pages_on_two_workers, violations
 from tests.e2e.clients import Api, Participant
-from tests.e2e.target import unreachable_reason
-
-
-@pytest.fixture(scope="session")
-def base_url(target) -> str:
-    reason = unreachable_reason(target.base_url)
-    if reason:
-        pytest.fail(f"{reason} (source: {target.source}); is the app up?", pytrace=False)
-    return target.base_url
 
 
 @pytest.fixture

@@ -35,15 +35,25 @@
     const who = document.createElement("strong");
     who.textContent = (s.speaker || "Unknown") + ":";
     li.append(who, " " + s.text);
-    list.append(li);
+    // in seq order: segments replayed after a reconnect may arrive after later live ones
+    const later = Array.from(list.querySelectorAll("li[data-seq]"))
+      .find(function (item) { return Number(item.dataset.seq) > s.seq; });
+    list.insertBefore(li, later || null);
     seq = Math.max(seq, s.seq + 1);
   }
 
-  socket.on("connect", function () {
-    emit("join", { meeting_id: meetingId }, function (ack) {
-      say(ack && ack.ok ? "Connected (worker " + ack.worker_pid + ")." : "Could not join: " + (ack && ack.message));
+  // Join (again) with the last segment shown: the server first replays what this page missed
+  // (a reconnect, or a broadcast lost while its message queue was down), 500 at a time.
+  function join() {
+    emit("join", { meeting_id: meetingId, last_seq: nextSeq() - 1 }, function (ack) {
+      if (!ack || !ack.ok) { say("Could not join: " + (ack && ack.message)); return; }
+      say("Connected (worker " + ack.worker_pid + ").");
+      if (ack.more) join();
     });
-  });
+  }
+
+  socket.on("connect", join);
+  socket.on("segments_missed", function (data) { if (data.meeting_id === meetingId) join(); });
   socket.on("connect_error", function () {
     // Not active: the server refused us (not logged in) and the client will not retry.
     say(socket.active ? "Disconnected; retrying in 3 seconds." : "Connection refused: please log in again.");
