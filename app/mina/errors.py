@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error the client can act on: a status, a message and whether retrying helps."""
 
-    def __init__(self, status: int, message: str, *, retryable: bool = False, **extra):
+    def __init__(self, status: int, message: str, *, retryable: bool = False,
+                 headers: dict[str, str] | None = None, **extra):
         super().__init__(message)
         self.status, self.message, self.retryable, self.extra = status, message, retryable, extra
+        self.headers = headers or {}
 
 
 def wants_json() -> bool:
@@ -58,7 +60,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(err: ApiError):
         log.info("api error %s %s: %s", request.method, request.path, err.message)
-        return error_response(err.status, err.message, retryable=err.retryable, **err.extra)
+        return error_response(err.status, err.message, retryable=err.retryable,
+                              headers=err.headers, **err.extra)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(err: CSRFError):
