@@ -6,7 +6,7 @@ applies exactly the profiles it is given, so turning one off restores the previo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .conninfo import connection_hosts, service_of
@@ -22,6 +22,37 @@ REDIS_HOST = "redis:6379"
 SUMMARY_PATHS = ("/v1/chat/completions", "/v1/responses")
 
 
+# The exception types the openai SDK raises for the AI service's failures (what the app reports).
+AI_ERROR_TYPES = ("RateLimitError", "InternalServerError", "APIStatusError", "APIConnectionError",
+                  "APITimeoutError", "ServiceUnavailableError")
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the app must do under a profile; the defaults are the happy path (no fault).
+
+    Read by the smoke suite (tests/e2e), the k6 suites (EXPECT_* variables) and the gate's sink
+    check, so a red gate under a profile means the app mishandles the fault, not that it is on.
+    """
+
+    summary_status: int = 201          # POST /api/meetings/<id>/summary of a transcribed meeting
+    transcription: str = "stored"      # "stored", or "refused": audio_chunk acked ok: false, retryable
+    ai_errors_reported: bool = False   # the app reports the AI service's failures to error tracking
+
+    def reported_on_purpose(self, event: dict) -> bool:
+        """An error event the app must send under this profile: the AI service's failures."""
+        return self.ai_errors_reported and event.get("exception_type") in AI_ERROR_TYPES
+
+    def k6_env(self) -> dict[str, str]:
+        return {"EXPECT_SUMMARY_STATUS": str(self.summary_status),
+                "EXPECT_TRANSCRIPTION": self.transcription}
+
+
+HAPPY_PATH = Expectations()
+RATE_LIMITED = Expectations(summary_status=429, ai_errors_reported=True)
+AI_DOWN = Expectations(summary_status=503, transcription="refused", ai_errors_reported=True)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -32,6 +63,7 @@ class Profile:
     compose_env: dict[str, str] = field(default_factory=dict)
     compose_profiles: tuple[str, ...] = ()        # optional services it turns on
     seed_scale: str | None = None                 # fixtures to load once the stack is up
+    expects: Expectations = HAPPY_PATH            # what the app must do under it
 
 
 def _knob(variable: str, default: str) -> str:
@@ -48,13 +80,14 @@ def catalogue() -> dict[str, Profile]:
                 "calls (chat, responses); transcription stays healthy",
                 "invoke staging.up --profile openai-ratelimit", group="openai",
                 compose_env={"MOCK_OPENAI_PROFILE": "ratelimit",
-                             "MOCK_OPENAI_FAULT_PATHS": ",".join(SUMMARY_PATHS)}),
+                             "MOCK_OPENAI_FAULT_PATHS": ",".join(SUMMARY_PATHS)},
+                expects=RATE_LIMITED),
         Profile("openai-slow", "the mock OpenAI answers after a long delay",
                 "invoke staging.up --profile openai-slow", group="openai",
                 compose_env={"MOCK_OPENAI_PROFILE": "slow"}),
         Profile("openai-down", "the mock OpenAI answers 503 to everything",
                 "invoke staging.up --profile openai-down", group="openai",
-                compose_env={"MOCK_OPENAI_PROFILE": "down"}),
+                compose_env={"MOCK_OPENAI_PROFILE": "down"}, expects=AI_DOWN),
         Profile("db-slow", "every database round trip gets slower (a proxy: no netem here)",
                 "STAGING_DB_LATENCY_MS=100 invoke staging.up --profile db-slow",
                 compose_env={"DB_PROXY_LATENCY_MS": _knob("STAGING_DB_LATENCY_MS", "50")},
@@ -82,6 +115,18 @@ def catalogue() -> dict[str, Profile]:
                 "invoke staging.up --profile prod-scale", seed_scale="prod"),
     ]
     return {profile.name: profile for profile in profiles}
+
+
+def expectations(names) -> Expectations:
+    """What the app must do under these profiles together (each changes what it faults)."""
+    combined = HAPPY_PATH
+    known = catalogue()
+    for name in names:
+        expects = known[name].expects if name in known else HAPPY_PATH
+        changed = {f.name: getattr(expects, f.name) for f in fields(Expectations)
+                   if getattr(expects, f.name) != getattr(HAPPY_PATH, f.name)}
+        combined = replace(combined, **changed)
+    return combined
 
 
 def resolve(names: list[str]) -> list[Profile]:

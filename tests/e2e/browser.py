@@ -57,6 +57,11 @@ class MeetingPage:
             CONNECTED, timeout=PAGE_TIMEOUT_MS)
         return int(CONNECTED.match(self.status()).group(1))
 
+    def wait_for_status(self, text: str) -> None:
+        """Wait until the page's connection line says text (e.g. a refused chunk's message)."""
+        expect(self.page.locator("#connection"), f"the page never said {text!r}").to_contain_text(
+            text, timeout=PAGE_TIMEOUT_MS)
+
     def reconnect(self) -> None:
         self.page.reload()
 

@@ -78,9 +78,13 @@ class Participant:
         self.worker_pid = ack.get("worker_pid", self.worker_pid)
         return ack
 
+    def try_chunk(self, meeting_id: int, seq: int) -> dict:
+        """Send one audio chunk; return the server's ack, stored or not."""
+        return self.client.call("audio_chunk", {"meeting_id": meeting_id, "seq": seq, "audio": AUDIO},
+                                timeout=TIMEOUT_S * 2)
+
     def send_chunk(self, meeting_id: int, seq: int) -> dict:
-        ack = self.client.call("audio_chunk", {"meeting_id": meeting_id, "seq": seq, "audio": AUDIO},
-                               timeout=TIMEOUT_S * 2)
+        ack = self.try_chunk(meeting_id, seq)
         assert ack and ack.get("ok"), f"audio_chunk {seq} refused: {ack}; errors: {self.errors}"
         return ack
 

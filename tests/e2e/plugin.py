@@ -69,6 +69,14 @@ def target(request) -> Target:
     return found
 
 
+@pytest.fixture(scope="session")
+def expects(target):
+    """What the app must do under the target's fault profiles (replica/profiles.py)."""
+    from replica.profiles import expectations
+
+    return expectations(target.profiles)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def run_started_at() -> float:
     """When the suite started (autouse: taken first); the sink check counts only errors after it."""

@@ -13,14 +13,15 @@ class Target:
     base_url: str
     sink_url: str | None  # None: no error sink to read (the real staging reports to Sentry)
     source: str  # "--base-url" or "replica <name>"
+    profiles: tuple[str, ...] = ()  # the replica's fault profiles (what the app must ride out)
 
 
 def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
     """Return the Target, or a sentence saying why the suite cannot run (a skip reason)."""
     if base_url:
         base_url = base_url.rstrip("/")
-        replica_sink = _replica_sink_for(base_url)
-        target = Target(base_url, sink_url or replica_sink, "--base-url")
+        replica_sink, profiles = _replica_sink_for(base_url)
+        target = Target(base_url, sink_url or replica_sink, "--base-url", profiles)
     else:
         from replica import stack as stack_module
         from replica.settings import from_environment
@@ -35,7 +36,7 @@ def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
             return (f"no --base-url and replica {settings.name!r} is not answering at {app_url}: "
                     "run `invoke staging.up` or pass --base-url=URL")
         sink = sink_url or (stack.url("error-sink") if "error-sink" in stack.ports else None)
-        target = Target(app_url, sink, f"replica {settings.name}")
+        target = Target(app_url, sink, f"replica {settings.name}", tuple(stack.profiles))
     return target
 
 
@@ -52,15 +53,15 @@ def _answers(url: str) -> bool:
     return unreachable_reason(url) is None
 
 
-def _replica_sink_for(base_url: str) -> str | None:
-    """When --base-url is this machine's replica, find its error sink too."""
+def _replica_sink_for(base_url: str) -> tuple[str | None, tuple[str, ...]]:
+    """When --base-url is this machine's replica, find its error sink and fault profiles too."""
     try:
         from replica import stack as stack_module
         from replica.settings import from_environment
 
         stack = stack_module.load(from_environment())
     except Exception:  # no replica tooling state: an external target
-        return None
-    if stack and "app" in stack.ports and stack.url("app") == base_url and "error-sink" in stack.ports:
-        return stack.url("error-sink")
-    return None
+        return None, ()
+    if not (stack and "app" in stack.ports and stack.url("app") == base_url):
+        return None, ()
+    return (stack.url("error-sink") if "error-sink" in stack.ports else None), tuple(stack.profiles)

@@ -1,5 +1,7 @@
 import pytest
 
+from replica import profiles
+
 from replica.errors import ConfigError
 from replica.profiles import (catalogue, check_replica_databases, database_route, direct_route,
                               resolve)
@@ -103,3 +105,21 @@ def test_openai_ratelimit_limits_only_the_summary_calls_not_transcription():
     assert compose_env["MOCK_OPENAI_PROFILE"] == "ratelimit"
     assert "/v1/chat/completions" in paths and "/v1/responses" in paths
     assert not any("/v1/audio/transcriptions".startswith(path) for path in paths)
+
+
+def test_each_fault_profile_says_what_the_app_must_do_under_it():
+    assert profiles.expectations([]) == profiles.HAPPY_PATH
+    assert profiles.expectations(["redis-off", "tls"]) == profiles.HAPPY_PATH
+    limited = profiles.expectations(["openai-ratelimit", "redis-off"])
+    assert (limited.summary_status, limited.transcription) == (429, "stored")
+    down = profiles.expectations(["pooled", "openai-down"])
+    assert (down.summary_status, down.transcription) == (503, "refused")
+    assert down.k6_env() == {"EXPECT_SUMMARY_STATUS": "503", "EXPECT_TRANSCRIPTION": "refused"}
+
+
+def test_only_the_ai_service_s_failures_are_expected_in_error_tracking():
+    ai_failure = {"exception_type": "RateLimitError"}
+    our_bug = {"exception_type": "KeyError"}
+    assert profiles.expectations(["openai-ratelimit"]).reported_on_purpose(ai_failure)
+    assert not profiles.expectations(["openai-ratelimit"]).reported_on_purpose(our_bug)
+    assert not profiles.expectations(["redis-off"]).reported_on_purpose(ai_failure)
