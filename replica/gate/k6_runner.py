@@ -134,16 +134,19 @@ def missing_samples(summary: dict, required=REQUIRED_SAMPLES) -> list[str]:
     return [name for name in required if not count(metrics.get(name, {}))]
 
 
-def command(binary: Path, script: Path, base_url: str, run_dir: Path) -> list[str]:
-    """Build the k6 command line for one suite."""
+def command(binary: Path, script: Path, base_url: str, run_dir: Path,
+            env: dict[str, str] | None = None) -> list[str]:
+    """Build the k6 command line for one suite (env: more `__ENV` values for the script)."""
+    extra = [arg for key, value in (env or {}).items() for arg in ("--env", f"{key}={value}")]
     return [str(binary), "run", "--quiet", "--no-color", "--no-usage-report",
             "--summary-trend-stats", TREND_STATS,
             "--summary-export", str(run_dir / "metrics.json"),
-            "--env", f"BASE_URL={base_url}", str(script)]
+            "--env", f"BASE_URL={base_url}", *extra, str(script)]
 
 
 def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR,
-              timeout: float | None = None, binary: Path | None = None) -> K6Result:
+              timeout: float | None = None, binary: Path | None = None,
+              env: dict[str, str] | None = None) -> K6Result:
     """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and report.html in run_dir."""
     script = k6_dir / f"{suite}.js"
     if not script.is_file():
@@ -154,7 +157,7 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     started = time.monotonic()
     log_path = run_dir / "k6.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command(binary, script, base_url, run_dir), stdout=log,
+        process = subprocess.Popen(command(binary, script, base_url, run_dir, env), stdout=log,
                                    stderr=subprocess.STDOUT, cwd=k6_dir, start_new_session=True)
         code, override = _wait(process, timeout)
     outcome, message = override or classify(code)

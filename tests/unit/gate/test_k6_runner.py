@@ -136,3 +136,10 @@ def test_ctrl_c_stops_k6_and_keeps_partial_results(tmp_path):
     assert runner.wait(timeout=30) == 130
     assert marker.exists()  # k6 itself was asked to stop (it writes its summary on SIGINT)
     assert "interrupted" in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_a_profile_s_expectations_reach_the_k6_script_as_env_values(tmp_path):
+    cmd = k6_runner.command(Path("k6"), Path("smoke.js"), "http://127.0.0.1:5000", tmp_path,
+                            {"EXPECT_SUMMARY_STATUS": "429"})
+    assert cmd[cmd.index("EXPECT_SUMMARY_STATUS=429") - 1] == "--env"
+    assert cmd[-1] == "smoke.js"
