@@ -33,13 +33,17 @@ def ensure_browser() -> None:
         console.warning(f"{error}: the smoke suite's browser checks will fail ({error.hint})")
 
 
-def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path) -> tuple[int, Path]:
-    """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path."""
+def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
+        replica: str | None = None) -> tuple[int, Path]:
+    """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path.
+
+    replica: the replica's name, so the suite finds its state (error sink, fault profiles)."""
     ensure_browser()
     log_path = run_dir / "smoke.log"
+    env = {**os.environ, **({"STAGING_NAME": replica} if replica else {})}
     with log_path.open("w") as log:
         try:
-            code = subprocess.run(command(base_url, sink_url, run_dir), cwd=root, stdout=log,
+            code = subprocess.run(command(base_url, sink_url, run_dir), cwd=root, stdout=log, env=env,
                                   stderr=subprocess.STDOUT, timeout=TIMEOUT_S).returncode
         except subprocess.TimeoutExpired:
             log.write(f"\nsmoke suite still running after {TIMEOUT_S} s; stopped\n")

@@ -99,7 +99,8 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     """The checks proper, against run.base_url: smoke suite, security, k6 smoke (+ full suites), sink."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # static checks need no app: beside the smoke run
         static = pool.submit(_static_security, run.settings.root)
-        code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir)
+        code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir,
+                                   run.settings.name)
         smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
         for key, (result, evidence, seconds) in static.result().items():
             run.checklist.item(key)
@@ -229,7 +230,7 @@ def _migrations_at_head(app_url: str) -> str | None:
 
 def _k6_item(run: Run, key: str, suite: str, run_dir: Path, rebaseline: bool, title=None) -> None:
     def check():
-        result = k6_runner.run_suite(suite, run.base_url, run_dir)
+        result = k6_runner.run_suite(suite, run.base_url, run_dir, env=_expectations(run).k6_env())
         if not result.ok:
             raise ItemFailed(f"{result.describe()} (report: {result.html_path})")
         empty = k6_runner.missing_samples(result.summary)
@@ -250,12 +251,17 @@ def _baselines() -> Path:
     return k6_runner.K6_DIR / "baselines"
 
 
+def _expectations(run: Run):
+    """What the app must do under the replica's fault profiles (the happy path without any)."""
+    from ..profiles import expectations
+
+    return expectations(run.stack.profiles if run.stack is not None else ())
+
+
 def _sink_clean(run: Run) -> str:
     from mocks import control
 
-    from ..profiles import expectations
-
-    expects = expectations(run.stack.profiles if run.stack is not None else ())
+    expects = _expectations(run)
     try:
         events = [e for e in control.sink_events(run.sink_url, min_level="error")
                   if (e.get("received_at") or 0) >= run.started and not expects.reported_on_purpose(e)]

@@ -41,7 +41,9 @@ class Interposer:
 
 
 @pytest.mark.destructive
-def test_a_page_that_missed_segments_shows_them_after_it_reconnects(base_url, new_context):
+def test_a_page_that_missed_segments_shows_them_after_it_reconnects(base_url, new_context, expects):
+    if expects.transcription != "stored":
+        pytest.skip("the replica's profiles fault transcription: no segments to miss")
     api = Api(base_url)
     api.register()
     meeting = api.create_meeting("Smoke catch-up")
