@@ -8,9 +8,16 @@ const PASSWORD = 'k6-Staging-pass-1';
 
 const AUTH = new Set(['register', 'login', 'logout']);
 
-// kind: auth (password hashing is deliberately slow), health, or api; slo.json sets one SLO per kind.
+// kind: auth (password hashing is deliberately slow), health, ai (waits on the AI service: its own
+// SLO, on endpoint:summary), or api; slo.json sets one SLO per kind.
+function kindOf(endpoint) {
+  if (AUTH.has(endpoint)) return 'auth';
+  if (endpoint === 'health' || endpoint === 'ready') return 'health';
+  return endpoint === 'summary' ? 'ai' : 'api';
+}
+
 function call(method, path, body, endpoint, expected) {
-  const kind = AUTH.has(endpoint) ? 'auth' : (endpoint === 'health' || endpoint === 'ready') ? 'health' : 'api';
+  const kind = kindOf(endpoint);
   const params = { headers: JSON_HEADERS, tags: { endpoint, kind } };
   if (expected) params.responseCallback = http.expectedStatuses(...expected);
   return http.request(method, `${BASE_URL}${path}`, body === undefined ? null : JSON.stringify(body), params);
@@ -62,7 +69,7 @@ export function segments(id, expected) {
 }
 
 export function summarise(id) {
-  const res = call('POST', `/api/meetings/${id}/summary`, {}, 'summary');
+  const res = call('POST', `/api/meetings/${id}/summary`, {}, 'summary', [EXPECT.summaryStatus]);
   if (EXPECT.summaryStatus === 201) {
     check(res, { 'summary 201': (r) => r.status === 201 && (r.json('content') || '').length > 0 });
     return;

@@ -111,3 +111,31 @@ def test_up_failing_in_its_migrate_service_blames_the_migration_by_name(settings
     checklist = validate_module.validate(settings, profiles=[])
     assert checklist.item("stack").result == "failed"
     assert checklist.item("migrations").evidence.startswith("migration 0001 -> 0002 failed")
+
+
+class ProfiledStack:
+    def __init__(self, *profiles):
+        self.profiles = profiles
+
+
+@pytest.mark.parametrize("profiles, events, clean", [
+    ((), [{"received_at": 10, "exception_type": "ConnectionError"}], True),   # while up replaced it
+    ((), [{"received_at": 200, "exception_type": "KeyError"}], False),
+    (("openai-ratelimit",), [{"received_at": 200, "exception_type": "RateLimitError"}], True),
+    (("redis-off",), [{"received_at": 200, "exception_type": "RateLimitError"}], False),
+    (("openai-down",), [{"received_at": 200, "exception_type": "InternalServerError"},
+                        {"received_at": 201, "exception_type": "TypeError"}], False),
+])
+def test_the_sink_check_counts_the_app_s_own_errors_after_up(monkeypatch, tmp_path, profiles, events, clean):
+    from mocks import control
+    from replica.gate import validate as validate_module
+    from replica.gate.checklist import ItemFailed
+
+    monkeypatch.setattr(control, "sink_events", lambda url, min_level: events)
+    run = validate_module.Run(None, tmp_path, sink_url="http://127.0.0.1:1", stack=ProfiledStack(*profiles),
+                              errors_since=100)
+    if clean:
+        assert "no error events" in validate_module._sink_clean(run)
+    else:
+        with pytest.raises(ItemFailed):
+            validate_module._sink_clean(run)

@@ -114,7 +114,9 @@ def test_each_fault_profile_says_what_the_app_must_do_under_it():
     assert (limited.summary_status, limited.transcription) == (429, "stored")
     down = profiles.expectations(["pooled", "openai-down"])
     assert (down.summary_status, down.transcription) == (503, "refused")
-    assert down.k6_env() == {"EXPECT_SUMMARY_STATUS": "503", "EXPECT_TRANSCRIPTION": "refused"}
+    assert down.k6_env() == {"EXPECT_SUMMARY_STATUS": "503", "EXPECT_TRANSCRIPTION": "refused",
+                             "EXPECT_AI_LATENCY": "faulted"}
+    assert not profiles.expectations(["openai-slow"]).ai_latency_judged
 
 
 def test_only_the_ai_service_s_failures_are_expected_in_error_tracking():
