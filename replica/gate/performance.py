@@ -113,7 +113,7 @@ def ratio_verdict(target: Target, rebaseline: bool) -> str:
     probe = Probe.open(target.base_url, rule, target.database_url)
     context = f"as {probe.user}, config '{target.config}', {load_note()}"
     if reference is None:
-        drawn = probe.measure(list(rule.kinds), rule.pairs)
+        drawn = probe.measure(list(rule.kinds), 2 * rule.pairs)  # twice a batch: a steadier reference
         ratios.record_reference(path, rule, drawn)
         verb = "re-recorded" if rebaseline else "no baseline yet: recorded"
         return f"latency ratios {verb} as this machine's baseline {path} ({_medians(probe)}; {context})"
