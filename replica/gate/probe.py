@@ -61,15 +61,16 @@ class Probe:
         return probe
 
     def measure(self, kinds: list[str], pairs: int) -> dict[str, list[float]]:
-        """Return `pairs` ratios (kind's latency / calibration's) for each kind."""
-        drawn: dict[str, list[float]] = {kind: [] for kind in kinds}
+        """Return `pairs` values per kind: its latencies over the batch's calibration quantile."""
+        batch: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
         for _ in range(pairs):
             for kind in self.rng.sample(kinds, len(kinds)):
                 first, second = (kind, None) if self.rng.random() < 0.5 else (None, kind)
                 times = {first: self._timed(first), second: self._timed(second)}
-                self.timings.setdefault(kind, []).append((times[kind], times[None]))
-                drawn[kind].append(times[kind] / max(times[None], 1e-3))
-        return drawn
+                batch[kind].append((times[kind], times[None]))
+        for kind, timed in batch.items():
+            self.timings.setdefault(kind, []).extend(timed)
+        return {kind: normalized(timed, self.rule.quantile) for kind, timed in batch.items()}
 
     def path(self, kind: str | None) -> str:
         return self.rule.calibration if kind is None else self.rule.kinds[kind].format(meeting=self.meeting)
@@ -92,6 +93,13 @@ class Probe:
             raise ItemFailed(f"latency probe: GET {path} answered {response.status_code}: "
                              f"{response.text[:200]}")
         return elapsed
+
+
+def normalized(timed: list[tuple[float, float]], q: float) -> list[float]:
+    """Divide each measured latency by the q-quantile of the calibration latencies beside them."""
+    from .stats import quantile
+    unit = max(quantile([calibration for _, calibration in timed], q), 1e-3)
+    return [measured / unit for measured, _ in timed]
 
 
 def _heaviest_user(database_url: str) -> tuple[str, int] | None:

@@ -1,10 +1,13 @@
 """Latency ratios to a calibration request, judged against the machine's baseline ratios.
 
 Each measured request is paired with a calibration request (a trivial view under the same gunicorn)
-sent right beside it, so a busy machine slows both sides and their ratio stays put. A request kind
-regresses when its median ratio exceeds the baseline's by more than `margin` AND a one-sided
-Mann-Whitney U test says the shift is not noise (p < alpha), in the first batch and again in each
-of `confirmations` fresh batches: a burst of load on the machine does not last that long.
+sent right beside it, so a busy machine slows both sides. A kind's values are its latencies divided by
+the batch's calibration `quantile` (the lower quartile: on a busy machine the slow tail is the
+scheduler's, while the fastest requests still show the work a request does, and every extra round
+trip or blocking call is in each of them). A kind regresses when the quantile of its values exceeds
+the baseline's by more than `margin` AND a one-sided Mann-Whitney U test says the shift is not noise
+(p < alpha), in the first batch and again in each of `confirmations` fresh batches: a burst of load
+on the machine does not last that long.
 
     >>> rule = Rule.from_slo(Path("k6/slo.json"))
     >>> verdicts = judge_all(measure, rule, baseline_ratios)   # measure(kinds, pairs) -> ratios
@@ -18,7 +21,7 @@ from typing import Callable
 
 from . import baseline as baselines
 from .errors import BaselineError
-from .stats import median, p_greater
+from .stats import p_greater, quantile
 
 BASELINE_FILE = "ratios.json"
 
@@ -33,6 +36,7 @@ class Rule:
     warmup: int = 3
     margin: float = 0.5
     alpha: float = 0.001
+    quantile: float = 0.25
     confirmations: int = 1
 
     @classmethod
@@ -43,7 +47,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class KindVerdict:
-    """One request kind: its median ratio now and in the baseline, the test's p, the verdict."""
+    """One request kind: its ratio (at the rule's quantile) now and in the baseline, p, the verdict."""
 
     kind: str
     ratio: float
@@ -51,7 +55,7 @@ class KindVerdict:
     p: float
     regressed: bool
     samples: int
-    batches: list[float] = field(default_factory=list)  # each batch's median ratio
+    batches: list[float] = field(default_factory=list)  # each batch's ratio
 
     @property
     def shift(self) -> float:
@@ -67,7 +71,7 @@ class KindVerdict:
 
 def judge(kind: str, ratios: list[float], reference: list[float], rule: Rule) -> KindVerdict:
     """Judge one batch of one kind against the baseline's ratios."""
-    now, then = median(ratios), median(reference)
+    now, then = quantile(ratios, rule.quantile), quantile(reference, rule.quantile)
     p = p_greater(ratios, reference)
     regressed = now > then * (1 + rule.margin) and p < rule.alpha
     return KindVerdict(kind, now, then, p, regressed, len(ratios), [now])

@@ -13,7 +13,16 @@ import math
 from collections import Counter
 from statistics import median
 
-__all__ = ["median", "p_greater", "u_statistic"]
+__all__ = ["median", "p_greater", "quantile", "u_statistic"]
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Return the q-quantile (0..1), interpolating linearly between the two nearest values."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def ranks(values: list[float]) -> list[float]:

@@ -28,7 +28,7 @@ def test_the_slo_file_declares_a_usable_rule():
 def test_a_tripled_ratio_is_a_regression():
     verdict = judge("list", noisy(9.0, seed=2), noisy(3.0), RULE)
     assert verdict.regressed and verdict.shift > 2.5
-    assert "list 9." in verdict.describe() and "baseline 3." in verdict.describe()
+    assert verdict.describe().startswith("list 8.") and "vs baseline 2." in verdict.describe()
 
 
 def test_a_shift_inside_the_margin_is_noise_however_significant():
@@ -89,3 +89,21 @@ def test_an_unusable_baseline_is_an_error_that_says_how_to_re_record(tmp_path, c
     with pytest.raises(BaselineError, match=words) as raised:
         ratios.load_reference(path, RULE, identity=HERE)
     assert "--rebaseline" in raised.value.hint
+
+
+def test_a_kinds_values_are_its_latencies_over_the_calibration_quartile():
+    from replica.gate.probe import normalized
+    timed = [(10.0, 2.0), (30.0, 4.0), (12.0, 6.0), (50.0, 8.0), (11.0, 10.0)]
+    assert normalized(timed, 0.25) == [2.5, 7.5, 3.0, 12.5, 2.75]  # calibration p25 = 4 ms
+
+
+def test_a_fixed_delay_shows_in_the_fast_requests_however_slow_the_tail():
+    # a busy machine: most requests wait for the CPU (the tail), the fastest do not
+    rng = random.Random(3)
+    def batch(delay):
+        return [(4.0 + delay + (rng.expovariate(1 / 60) if rng.random() < 0.6 else 0), 2.0)
+                for _ in range(40)]
+    from replica.gate.probe import normalized
+    rule = Rule(calibration="/health", kinds={"show": "/x"}, margin=1.0)
+    assert judge("show", normalized(batch(30.0), 0.25), normalized(batch(0.0), 0.25), rule).regressed
+    assert not judge("show", normalized(batch(0.0), 0.25), normalized(batch(0.0), 0.25), rule).regressed

@@ -33,3 +33,9 @@ def test_ties_are_corrected_for():
 def test_nothing_to_compare_is_never_significant():
     assert p_greater([], [1.0, 2.0]) == 1.0
     assert p_greater([5.0, 5.0], [5.0, 5.0]) == 1.0
+
+
+def test_quantiles_interpolate_between_neighbours():
+    from replica.gate.stats import quantile
+    assert quantile([4.0, 1.0, 3.0, 2.0, 5.0], 0.25) == 2.0
+    assert quantile([1.0, 2.0], 0.5) == 1.5 and quantile([7.0], 0.25) == 7.0
