@@ -2,7 +2,7 @@
 
 Each measured request is paired with a calibration request (a trivial view under the same gunicorn)
 sent right beside it, so a busy machine slows both sides. A kind's values are its latencies divided by
-the batch's calibration `quantile` (the lower quartile: on a busy machine the slow tail is the
+the batch's calibration `quantile` (slo.json: the 10th percentile; on a busy machine the slow tail is the
 scheduler's, while the fastest requests still show the work a request does, and every extra round
 trip or blocking call is in each of them). A kind regresses when the quantile of its values exceeds
 the baseline's by more than `margin` AND a one-sided Mann-Whitney U test says the shift is not noise
