@@ -30,7 +30,9 @@ export function loopbackOnly(url) {
 export function optionsFor(suite) {
   const plan = SLO.suites[suite];
   if (!plan) throw new Error(`no suite '${suite}' in k6/slo.json`);
-  const scenario = { executor: plan.executor, gracefulStop: '10s', exec: 'default' };
+  // graceful_stop: time an iteration under way may take to finish (a busy machine's first journey
+  // takes 20 s+: cut off, it would leave no complete iteration to judge)
+  const scenario = { executor: plan.executor, gracefulStop: plan.graceful_stop || '10s', exec: 'default' };
   if (plan.executor === 'constant-vus') {
     scenario.vus = plan.vus;
     scenario.duration = plan.duration;

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import console
 from ..errors import StagingError
 from ..settings import Settings
-from . import baseline, k6_runner, migrations_check, security, smoke
+from . import migrations_check, performance, security, smoke
 from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
                         ItemSkipped)
 from .results import prepare_dir, results_root, run_name
@@ -36,6 +36,7 @@ class Run:
     base_url: str | None = None
     sink_url: str | None = None
     stack: object = None
+    strict_slo: bool = False  # absolute latency SLOs fail on a local replica too
     errors_since: float = field(default_factory=time.time)  # the sink check counts events after it
 
 
@@ -48,12 +49,13 @@ def current_profiles(settings: Settings) -> list[str]:
 
 
 def validate(settings: Settings, full: bool = False, reset: bool = True,
-             rebaseline: bool = False, profiles: list[str] | None = None) -> Checklist:
+             rebaseline: bool = False, profiles: list[str] | None = None,
+             strict_slo: bool = False) -> Checklist:
     """Run every checklist item against the replica; print the table and write report.json.
 
     profiles=None keeps the replica's own profiles; a list brings it up with exactly those.
     """
-    run = Run(settings, prepare_dir(results_root(settings.root) / run_name()))
+    run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), strict_slo=strict_slo)
     console.info(f"evidence goes to {run.run_dir}")
     chosen = current_profiles(settings) if profiles is None else list(profiles)
 
@@ -73,10 +75,10 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
 
 
 def validate_target(settings: Settings, base_url: str, sink_url: str | None = None,
-                    full: bool = False, rebaseline: bool = False) -> Checklist:
+                    full: bool = False, rebaseline: bool = False, strict_slo: bool = False) -> Checklist:
     """Run the checks against an app that is already running (no up, reset or migrate)."""
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), base_url=base_url,
-              sink_url=sink_url)
+              sink_url=sink_url, strict_slo=strict_slo)
     def body():
         run.checklist.record("migration-tests", SKIPPED, "not run against --base-url: the gate "
                              "changes no schema of a target it did not bring up")
@@ -232,26 +234,10 @@ def _migrations_at_head(app_url: str) -> str | None:
 
 
 def _k6_item(run: Run, key: str, suite: str, run_dir: Path, rebaseline: bool, title=None) -> None:
-    def check():
-        result = k6_runner.run_suite(suite, run.base_url, run_dir, env=_expectations(run).k6_env())
-        if not result.ok:
-            raise ItemFailed(f"{result.describe()} (report: {result.html_path})")
-        empty = k6_runner.missing_samples(result.summary)
-        if empty:
-            raise ItemFailed(f"k6 {suite}: no samples for {', '.join(empty)}: the journey never completed")
-        if rebaseline:
-            baseline.record(result.summary, _baselines() / f"{suite}.json")
-            return f"{result.describe()}; baseline re-recorded"
-        comparison = baseline.check(result.summary, suite, _baselines(),
-                                    baseline.rules_from(k6_runner.K6_DIR / "slo.json"))
-        if not comparison.ok:
-            raise ItemFailed(f"k6 {suite}: {comparison.describe()}")
-        return f"{result.describe()}; {comparison.describe()}"
-    run.checklist.run(key, check, title)
-
-
-def _baselines() -> Path:
-    return k6_runner.K6_DIR / "baselines"
+    target = performance.Target.of(run.settings, run.base_url, run.strict_slo)
+    run.checklist.run(key, lambda: performance.check_suite(target, suite, run_dir, rebaseline,
+                                                          ratios_too=key == "performance",
+                                                          env=_expectations(run).k6_env()), title)
 
 
 def _expectations(run: Run):

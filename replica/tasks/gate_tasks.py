@@ -19,10 +19,12 @@ from .stack_tasks import NAME_HELP
             "sink_url": "with --base-url: the error sink to check",
             "profile": "gate the replica with exactly these fault profiles (repeatable; default: the "
                        "profiles it is up with)",
-            "force": "run the gate even when this tree's verdict is cached"})
+            "force": "run the gate even when this tree's verdict is cached",
+            "strict_slo": "fail on crossed latency SLOs on a local replica too (default: a warning "
+                          "with the load average; latency is judged by same-run ratios)"})
 @reported
 def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
-             profile=None, force=False):
+             profile=None, force=False, strict_slo=False):
     """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green."""
     for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
         _check_loopback_url(flag, url)
@@ -30,17 +32,18 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
-                                                    full=full, rebaseline=rebaseline)
+                                                    full=full, rebaseline=rebaseline,
+                                                    strict_slo=strict_slo)
         if not checklist.passed:
             raise Exit(code=1)
         return
     profiles = chosen if chosen is not None else validate_module.current_profiles(settings)
-    options = {"full": full, "reset": reset, "rebaseline": rebaseline}
+    options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo}
     if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
         return
     tree = verdict_cache.tree_digest(settings.root)
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
-                                         profiles=profiles)
+                                         profiles=profiles, strict_slo=strict_slo)
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)

@@ -61,6 +61,47 @@ def test_unreadable_baseline_says_what_to_do(tmp_path, summary):
     try:
         baseline.check(summary("smoke_busy"), "smoke", tmp_path, RULES)
     except baseline.BaselineError as error:
-        assert "delete it" in error.hint
+        assert "delete the file" in error.hint
     else:
         raise AssertionError("a corrupt baseline must not pass silently")
+
+
+def test_baselines_live_per_machine_and_configuration_outside_the_clone(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    here = {"id": "abc123", "cpu": "test cpu", "cores": 2}
+    folder = baseline.folder(baseline.config_name(["redis-off", "prod-scale"]), env, here)
+    assert folder == tmp_path / "cache" / "mina-staging" / "baselines" / "abc123" / "prod-scale+redis-off"
+    assert baseline.folder(baseline.config_name([]), env, here).name == "default"
+    assert baseline.cache_root({"HOME": "/nowhere"}).parts[-2:] == ("mina-staging", "baselines")
+
+
+def test_this_machine_has_a_stable_identity():
+    assert baseline.machine() == baseline.machine() and baseline.machine()["id"]
+
+
+def test_a_k6_baseline_from_another_machine_is_refused(tmp_path, summary):
+    other = {"id": "elsewhere", "cpu": "another cpu", "cores": 64}
+    baseline.write(tmp_path / "smoke.json", {"metrics": summary("smoke_busy")["metrics"]}, identity=other)
+    try:
+        baseline.check(summary("smoke_busy"), "smoke", tmp_path, RULES)
+    except baseline.BaselineError as error:
+        assert "recorded on another machine (another cpu, 64 cores" in str(error)
+        assert "--rebaseline" in error.hint
+    else:
+        raise AssertionError("another machine's baseline must not be compared with")
+
+
+def test_a_k6_baseline_without_its_machine_is_corrupt(tmp_path, summary):
+    (tmp_path / "smoke.json").write_text(json.dumps({"metrics": summary("smoke_busy")["metrics"]}))
+    try:
+        baseline.check(summary("smoke_busy"), "smoke", tmp_path, RULES)
+    except baseline.BaselineError as error:
+        assert "is corrupt: no machine" in str(error)
+    else:
+        raise AssertionError("a baseline that names no machine must not pass silently")
+
+
+def test_recording_leaves_no_temporary_file(tmp_path, summary):
+    baseline.record(summary("smoke_busy"), tmp_path / "smoke.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["smoke.json"]
+    assert len(json.loads((tmp_path / "smoke.json").read_text())["load_average"]) == 3
