@@ -1,10 +1,12 @@
 """The stack as a user sees it: up, status, loopback-only ports, staging's gunicorn, down."""
+import subprocess
+
 import pytest
 import requests
 
 from replica import health
 from replica.commands import down, service, status, up
-from replica.errors import StackUnhealthyError, UnknownServiceError
+from replica.errors import ConfigError, StackUnhealthyError, UnknownServiceError
 
 pytestmark = pytest.mark.stack
 
@@ -100,11 +102,24 @@ def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_s
 
 def test_a_failing_app_stops_the_wait_and_shows_its_logs(replica_settings):
     broken = replica_settings("broken")
-    try:
+    try:  # a DSN the app's settings accept and sentry-sdk refuses when the app starts
         with pytest.raises(StackUnhealthyError) as error:
-            up.up(broken, env={"FLASK_ENV": "production"}, timeout=120)
+            up.up(broken, env={"SENTRY_DSN": "https://no-key-here"}, timeout=120)
         message = str(error.value)
         assert "migrate" in message or "app" in message
-        assert "FLASK_ENV" in message  # the app's own start-up error, from its log lines
+        assert "BadDsn" in message  # the app's own start-up error, from its log lines
+    finally:
+        down.down(broken, volumes=True)
+
+
+def test_an_environment_the_app_refuses_stops_up_before_anything_starts(replica_settings):
+    broken = replica_settings("refused")
+    try:
+        with pytest.raises(ConfigError, match="FLASK_ENV"):
+            up.up(broken, env={"FLASK_ENV": "production"}, timeout=120)
+        started = subprocess.run(["docker", "ps", "-aq", "--filter",
+                                  f"label=com.docker.compose.project={broken.project}"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        assert started == []
     finally:
         down.down(broken, volumes=True)
