@@ -96,9 +96,12 @@ def clear_openai_faults(base_url: str) -> dict:
 
 
 def sink_events(base_url: str, level: str | None = None, environment: str | None = None,
-                min_level: str | None = None, limit: int | None = None) -> list[dict]:
-    """Return the events the Sentry sink kept, oldest first, filtered by the given fields."""
-    params = {"level": level, "environment": environment, "min_level": min_level, "limit": limit}
+                min_level: str | None = None, limit: int | None = None, type: str | None = None,
+                trace_id: str | None = None, health: bool = False) -> list[dict]:
+    """Return the events the Sentry sink kept, oldest first, filtered by the given fields (`type`: `event`,
+    the default, `transaction` or `all`; health-check transactions only with `health=True`)."""
+    params = {"level": level, "environment": environment, "min_level": min_level, "limit": limit, "type": type,
+              "trace_id": trace_id, "health": "1" if health else None}
     return _call(base_url, "GET", "/_sink/events", params)
 
 
