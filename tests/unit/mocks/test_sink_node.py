@@ -1,14 +1,20 @@
 """`@sentry/node` 11 against the sink: errors and the v2 `span` items it sends, read back with their trace,
-through the DSN and through Spotlight's `POST /stream` (`SENTRY_SPOTLIGHT`), and seen on `GET /stream`."""
+through the DSN and through Spotlight's `POST /stream` (`SENTRY_SPOTLIGHT`), and seen on `GET /stream`; and
+the Spotlight CLI's `spotlight tail` reading the sink as its sidecar."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from mocks import control
 from tests.unit.mocks.npm_cache import installed, node_or_skip
@@ -74,3 +80,43 @@ def test_node_with_spotlight_is_watched_on_the_stream_and_kept_once(sink_url, se
     assert all(s["via"] == ["envelope", "spotlight"] for s in spans)
     [event] = control.sink_events(sink_url)
     assert event["event_id"] == ids["event_id"] and event["via"] == ["envelope", "spotlight"]
+
+
+def test_spotlight_tail_reads_the_sink_as_its_sidecar(sink_url):
+    """`spotlight tail --port <sink>` (the Spotlight CLI) prints what the sink received, errors and traces."""
+    modules = installed("@spotlightjs/spotlight@4")
+    event = {"event_id": "a" * 32, "level": "error", "message": "hello from the replica", "platform": "python",
+             "timestamp": time.time()}
+    transaction = {"type": "transaction", "transaction": "GET /meetings", "start_timestamp": time.time() - 0.1,
+                   "timestamp": time.time(), "contexts": {"trace": {"trace_id": "1" * 32, "span_id": "2" * 16,
+                                                                    "op": "http.server"}}}
+    # posted first: tail gets the stream's backlog when it connects, whenever that is
+    for path, kind, payload in (("/stream", "event", event), ("/api/1/envelope/", "transaction", transaction)):
+        body = f'{{}}\n{{"type":"{kind}"}}\n{json.dumps(payload)}\n'.encode()
+        assert requests.post(sink_url + path, data=body, timeout=10).status_code == 200
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "sentry_spotlight")}
+    env["https_proxy"] = "http://127.0.0.1:9"  # the CLI reports its own telemetry to sentry.io: let it fail locally
+    port = sink_url.rsplit(":", 1)[1]
+    proc = subprocess.Popen([str(modules / ".bin" / "spotlight"), "tail", "--port", port, "-f", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    printed, deadline = [], time.monotonic() + 60
+    try:
+        while not ({"error", "trace"} <= {p.get("type") for p in printed}) and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line.startswith("{"):
+                printed.append(json.loads(line))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    by_type = {p["type"]: p for p in printed}
+    assert "error" in by_type and "trace" in by_type, f"spotlight tail printed {printed}"
+    assert by_type["error"]["message"] == "hello from the replica" and by_type["error"]["event_id"] == "a" * 32
+    assert by_type["trace"]["transaction"] == "GET /meetings" and by_type["trace"]["trace_id"] == "1" * 32
