@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from replica.exit_status import ExitStatus
+
 from tests.unit.bad_input.conftest import (ROOT, assert_one_line_error, fingerprint,
                                            write_stack_record)
 
-CONFIG, ENGINE, NOT_UP, DATA = 2, 3, 4, 5
+CONFIG, ENGINE, NOT_UP, DATA = (ExitStatus.CONFIG, ExitStatus.ENGINE, ExitStatus.STACK,
+                                ExitStatus.DATA)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ VALUES = [
     Case("errors-trace-short", ("staging.errors", "--trace", "abc123"), CONFIG),
     Case("errors-level-with-spans", ("staging.errors", "--spans", "--level", "error"), CONFIG),
     Case("errors-op-with-traces", ("staging.errors", "--traces", "--op", "db"), CONFIG),
-    Case("hooks-install-outside-git", ("hooks.install",), DATA),
+    Case("hooks-install-outside-git", ("hooks.install",), CONFIG),
     Case("load-dump-url-conninfo-remote",
          ("staging.db.load-dump", "dump.sql", "--url", f"host=db.example.com password={SECRET}"),
          CONFIG, never_shown=SECRET),
