@@ -54,10 +54,14 @@ def timestamp(value, what: str, required: bool = True) -> float | None:
             raise DecodeError(f"{what} is not an RFC 3339 timestamp: {value[:40]!r}") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed.timestamp()
+        value = parsed.timestamp()
+    try:
+        value = float(value)
+    except OverflowError:
+        value = float("inf")
     if value != value or value in (float("inf"), float("-inf")) or value < 0:
         raise DecodeError(f"{what} must be a finite, non-negative number")
-    return float(value)
+    return value
 
 
 def _string(value, what: str) -> str | None:

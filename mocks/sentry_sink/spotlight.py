@@ -42,7 +42,7 @@ def parsed_items(items: list[tuple[dict, bytes]]) -> list[list]:
         else:
             try:
                 body = json.loads(payload)
-            except ValueError:
+            except (ValueError, RecursionError):  # the sidecar hands an unparsable payload on as it is
                 body = payload.decode("utf-8", "replace")
             if isinstance(body, dict) and kind:
                 body["type"] = kind
@@ -93,11 +93,11 @@ class StreamBuffer:
             return False
         self._digests.append(digest)
         envelope_id = str(uuid.uuid4())
+        header = {**header, "__spotlight_envelope_id": envelope_id}
         full = parsed_items(items)
         self._seq += 1
-        self._entries.append({"seq": self._seq, "id": envelope_id,
-                              "header": {**header, "__spotlight_envelope_id": envelope_id},
-                              "items": full, "quiet_items": _without_health(full, health_items)})
+        self._entries.append({"seq": self._seq, "id": envelope_id, "data": _data(header, full, items),
+                              "quiet_data": _data(header, _without_health(full, health_items), items)})
         if len(self._entries) > self.size:
             self._entries.popleft()
         self._changed.set()
@@ -130,12 +130,22 @@ class StreamBuffer:
             pass
 
 
-def sse_message(entry: dict, base64_flag: bool, include_health: bool) -> str | None:
-    """One SSE message in the sidecar's format, or None when nothing is left after the health filter."""
-    items = entry["items"] if include_health else entry["quiet_items"]
+def _data(header: dict, items: list[list], raw: list[tuple[dict, bytes]]) -> str | None:
+    """The `data:` line's JSON, serialized once; None when no item is left (all health checks)."""
     if not items:
         return None
-    data = json.dumps([entry["header"], items], separators=(",", ":"), ensure_ascii=False)
+    try:
+        return json.dumps([header, items], separators=(",", ":"), ensure_ascii=False)
+    except (RecursionError, ValueError):  # parsed, but too deep to write again: hand the payloads on as text
+        texts = [[h, p.decode("utf-8", "replace")] for h, p in raw]
+        return json.dumps([header, texts], separators=(",", ":"), ensure_ascii=False)
+
+
+def sse_message(entry: dict, base64_flag: bool, include_health: bool) -> str | None:
+    """One SSE message in the sidecar's format, or None when nothing is left after the health filter."""
+    data = entry["data"] if include_health else entry["quiet_data"]
+    if data is None:
+        return None
     event = SENTRY_CONTENT_TYPE + (";base64" if base64_flag else "")
     return f"id: {entry['id']}\nevent: {event}\ndata: {data}\n\n"
 

@@ -9,11 +9,13 @@ import pytest
 import requests
 
 from mocks import control
+from mocks.sentry_sink.spotlight import _data
 from tests.unit.mocks.test_sink_spotlight import sse
 
 TRACE, SPAN = "5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174"
 V2 = {"type": "span", "content_type": "application/vnd.sentry.items.span.v2+json"}
 ENVELOPE, STREAM = "/api/1/envelope/", "/stream"
+DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 def span(**fields) -> dict:
@@ -77,6 +79,12 @@ CASES = [  # (path, body, extra headers, status, words in the detail)
     # a good event first: the bad span after it must not leave the event kept
     (ENVELOPE, body(GOOD_EVENT, v2(span(span_id="short"))), {}, 400, "items[0].span_id"),
     (STREAM, body(GOOD_EVENT, v2(span(trace_id="0"))), {}, 400, "items[0].trace_id"),
+    (ENVELOPE, body((V2, '{"items":[{"trace_id":"%s","span_id":"%s","start_timestamp":1%s}]}' % (TRACE, SPAN, "0" * 400))),
+     {}, 400, "finite, non-negative"),
+    (ENVELOPE, body(v2(span(start_timestamp="0001-01-01T00:00:00+23:59"))), {}, 400, "finite, non-negative"),
+    (ENVELOPE, DEEP + b"\n", {}, 400, "envelope header is nested too deeply"),
+    (STREAM, body(({"type": "event"}, DEEP)), {}, 400, "item payload is nested too deeply"),
+    (STREAM, body((V2, b'{"items":' + DEEP + b"}")), {}, 400, "item payload is nested too deeply"),
     (STREAM, b"not an envelope", {}, 400, "envelope header is not valid JSON"),
     (STREAM, b"[]\n", {}, 400, "envelope header is not a JSON object"),
     (STREAM, b'{}\n{"type":"event","length":999}\n{}', {}, 400, "item length runs past the end"),
@@ -118,3 +126,20 @@ def test_sink_bad_input(sink_url, path, data, headers, status, words):
 def test_sink_bad_reads(sink_url, path, params, words):
     response = requests.get(sink_url + path, params=params, timeout=10)
     assert response.status_code == 400 and words in response.json()["detail"]
+
+
+def test_an_unparsable_item_of_a_type_the_sink_does_not_read_is_streamed_as_text(sink_url):
+    assert requests.post(sink_url + STREAM, data=body(({"type": "session"}, DEEP)), timeout=30).status_code == 200
+    post_marker = body(({"type": "event"}, {"event_id": "f" * 32, "message": "marker"}))
+    assert requests.post(sink_url + STREAM, data=post_marker, timeout=10).status_code == 200
+    with sse(sink_url) as next_message:
+        deep, marker = (json.loads(next_message()["data"])[1][0] for _ in range(2))
+    assert deep == [{"type": "session"}, DEEP.decode()] and marker[1]["message"] == "marker"
+
+
+def test_a_payload_too_deep_to_write_back_is_streamed_as_its_text():
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    data = json.loads(_data({"event_id": "e"}, [[{"type": "session"}, nested]], [({"type": "session"}, b"[[...]]")]))
+    assert data == [{"event_id": "e"}, [[{"type": "session"}, "[[...]]"]]]
