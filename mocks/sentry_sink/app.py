@@ -134,8 +134,12 @@ async def store_event(request: Request) -> Response:
     store.item_counts["event"] += 1
     event.setdefault("event_id", uuid.uuid4().hex)
     store.add(summarize(event, request.path_params["project_id"], "event", "store"))
-    payload = json.dumps(event).encode()
-    request.app.state.stream.put(payload, {"event_id": event["event_id"]}, [({"type": "event"}, payload)], set())
+    try:
+        payload = json.dumps(event).encode()
+    except (RecursionError, ValueError):  # parsed, but too deep to write again: kept, not streamed
+        payload = None
+    if payload is not None:
+        request.app.state.stream.put(payload, {"event_id": event["event_id"]}, [({"type": "event"}, payload)], set())
     return JSONResponse({"id": event["event_id"]})
 
 

@@ -176,7 +176,8 @@ def spans_from_transaction(event: dict, project_id) -> list[dict]:
         return []  # a transaction without a trace context has no spans to show; its event is kept
     name = _string(event.get("transaction"), "transaction")
     shared = {"environment": _string(event.get("environment"), "environment"),
-              "release": _string(event.get("release"), "release"), "event_id": event.get("event_id")}
+              "release": _string(event.get("release"), "release"),
+              "event_id": _string(event.get("event_id"), "event_id")}
     root = {**trace, "description": trace.get("description") or name,
             "start_timestamp": event.get("start_timestamp"), "timestamp": event.get("timestamp"),
             "data": {**_object(trace.get("data"), "contexts.trace.data"), **_request_path(event)}}

@@ -158,7 +158,9 @@ class EventStore:
         if record.get("segment_id") in segments or record.get("span_id") in segments:
             return True
         if record.get("type") == "transaction":
-            return record.get("event_id") in events or record.get("transaction") in names or is_health_check(
+            event_id, name = record.get("event_id"), record.get("transaction")
+            return (isinstance(event_id, str) and event_id in events) or (isinstance(name, str) and name in names) \
+                or is_health_check(
                 {"transaction": record.get("transaction"), "is_segment": False, "attributes": {}})
         return "segment_id" in record and is_health_check(record)
 

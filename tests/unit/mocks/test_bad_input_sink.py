@@ -76,6 +76,7 @@ CASES = [  # (path, body, extra headers, status, words in the detail)
      "spans[0].span_id must be a hex string"),
     (ENVELOPE, body(transaction(contexts=[1])), {}, 400, "contexts must be a JSON object"),
     (ENVELOPE, body(transaction(start_timestamp=None)), {}, 400, "contexts.trace.start_timestamp"),
+    (ENVELOPE, body(transaction(event_id={"a": 1})), {}, 400, "event_id must be a string"),
     # a good event first: the bad span after it must not leave the event kept
     (ENVELOPE, body(GOOD_EVENT, v2(span(span_id="short"))), {}, 400, "items[0].span_id"),
     (STREAM, body(GOOD_EVENT, v2(span(trace_id="0"))), {}, 400, "items[0].trace_id"),
