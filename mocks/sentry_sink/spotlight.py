@@ -95,9 +95,11 @@ class StreamBuffer:
         envelope_id = str(uuid.uuid4())
         header = {**header, "__spotlight_envelope_id": envelope_id}
         full = parsed_items(items)
+        quiet = _without_health(full, health_items)
+        data = _data(header, full, items)
         self._seq += 1
-        self._entries.append({"seq": self._seq, "id": envelope_id, "data": _data(header, full, items),
-                              "quiet_data": _data(header, _without_health(full, health_items), items)})
+        self._entries.append({"seq": self._seq, "id": envelope_id, "data": data,
+                              "quiet_data": data if quiet == full else _data(header, quiet, items)})
         if len(self._entries) > self.size:
             self._entries.popleft()
         self._changed.set()

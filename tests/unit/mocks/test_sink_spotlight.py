@@ -136,3 +136,17 @@ def test_the_spotlight_ui_may_read_the_stream_from_a_local_origin(sink_url):
     assert "access-control-allow-origin" not in foreign.headers
     health = requests.get(f"{sink_url}/health", timeout=10)
     assert health.headers["x-powered-by"] == "spotlight-by-sentry"  # how Spotlight's CLI finds a sidecar
+
+
+def test_a_quiet_stream_sends_keepalive_comments():
+    from mocks.sentry_sink import create_app
+    from tests.unit.mocks.conftest import serve
+
+    with serve(create_app(max_events=5, keepalive=0.05)) as url:
+        response = requests.get(f"{url}/stream", stream=True, timeout=(5, READ_TIMEOUT))
+        try:
+            lines = response.iter_lines(decode_unicode=True)
+            assert next(lines) == ""  # the opening empty line
+            assert next(line for line in lines if line) == ": keepalive"
+        finally:
+            response.close()
