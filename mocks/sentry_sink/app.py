@@ -26,7 +26,8 @@ FILTERS = ("level", "min_level", "environment", "release", "type", "exception_ty
 SPAN_FILTERS = ("trace_id", "span_id", "parent_span_id", "segment_id", "transaction", "op", "status",
                 "environment", "release", "source", "segment", "project_id", "health")
 # the browsers' origins the Spotlight UI runs at (the sidecar's rule): local ones and spotlightjs.com
-SPOTLIGHT_ORIGINS = r"^(?:https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?|https://(?:[a-z0-9-]+\.)*spotlightjs\.com)$"
+SPOTLIGHT_ORIGINS = (r"^(?:https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?"
+                     r"|https://(?:[a-z0-9-]+\.)*spotlightjs\.com)$")
 
 
 async def _body(request: Request) -> bytes:

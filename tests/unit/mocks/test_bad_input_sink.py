@@ -80,7 +80,8 @@ CASES = [  # (path, body, extra headers, status, words in the detail)
     # a good event first: the bad span after it must not leave the event kept
     (ENVELOPE, body(GOOD_EVENT, v2(span(span_id="short"))), {}, 400, "items[0].span_id"),
     (STREAM, body(GOOD_EVENT, v2(span(trace_id="0"))), {}, 400, "items[0].trace_id"),
-    (ENVELOPE, body((V2, '{"items":[{"trace_id":"%s","span_id":"%s","start_timestamp":1%s}]}' % (TRACE, SPAN, "0" * 400))),
+    (ENVELOPE, body((V2, '{"items":[{"trace_id":"%s","span_id":"%s","start_timestamp":1%s}]}'
+                     % (TRACE, SPAN, "0" * 400))),
      {}, 400, "finite, non-negative"),
     (ENVELOPE, body(v2(span(start_timestamp="0001-01-01T00:00:00+23:59"))), {}, 400, "finite, non-negative"),
     (ENVELOPE, DEEP + b"\n", {}, 400, "envelope header is nested too deeply"),
