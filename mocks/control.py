@@ -4,6 +4,7 @@
     >>> control.set_openai_faults("http://127.0.0.1:8080", sequence=["429", "429"])
     >>> control.openai_journal("http://127.0.0.1:8080", path="/v1/chat/completions")
     >>> control.sink_events("http://127.0.0.1:9000", level="error")
+    >>> control.sink_spans("http://127.0.0.1:9000", trace_id="5b8efff798038103d269b633813fc60c")
 """
 
 from __future__ import annotations
@@ -95,12 +96,34 @@ def clear_openai_faults(base_url: str) -> dict:
 
 
 def sink_events(base_url: str, level: str | None = None, environment: str | None = None,
-                min_level: str | None = None, limit: int | None = None) -> list[dict]:
-    """Return the events the Sentry sink kept, oldest first, filtered by the given fields."""
-    params = {"level": level, "environment": environment, "min_level": min_level, "limit": limit}
+                min_level: str | None = None, limit: int | None = None, type: str | None = None,
+                trace_id: str | None = None, health: bool = False) -> list[dict]:
+    """Return the events the Sentry sink kept, oldest first, filtered by the given fields (`type`: `event`,
+    the default, `transaction` or `all`; health-check transactions only with `health=True`)."""
+    params = {"level": level, "environment": environment, "min_level": min_level, "limit": limit, "type": type,
+              "trace_id": trace_id, "health": "1" if health else None}
     return _call(base_url, "GET", "/_sink/events", params)
 
 
 def clear_sink_events(base_url: str) -> int:
     """Empty the Sentry sink and return how many events it held."""
     return _call(base_url, "DELETE", "/_sink/events")["cleared"]
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("1" if value else "0")
+
+
+def sink_spans(base_url: str, trace_id: str | None = None, transaction: str | None = None, op: str | None = None,
+               status: str | None = None, segment: bool | None = None, health: bool = False,
+               limit: int | None = None) -> list[dict]:
+    """Return the spans the Sentry sink kept (v2 `span` items and transactions' spans), in arrival order;
+    `segment=True` only segments (transactions), health-check transactions only with `health=True`."""
+    params = {"trace_id": trace_id, "transaction": transaction, "op": op, "status": status,
+              "segment": _flag(segment), "health": "1" if health else None, "limit": limit}
+    return _call(base_url, "GET", "/_sink/spans", params)
+
+
+def sink_traces(base_url: str, health: bool = False, limit: int | None = None) -> list[dict]:
+    """Return one summary per trace the Sentry sink holds: root transaction, span count, duration, errors."""
+    return _call(base_url, "GET", "/_sink/traces", {"health": "1" if health else None, "limit": limit})

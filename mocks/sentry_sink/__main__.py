@@ -17,9 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "9000")))
     parser.add_argument("--max-events", type=int, default=None, help="events kept (SENTRY_SINK_MAX_EVENTS)")
+    parser.add_argument("--max-spans", type=int, default=None, help="spans kept (SENTRY_SINK_MAX_SPANS)")
     args = parser.parse_args(argv)
     try:
-        app = create_app(args.max_events)
+        app = create_app(args.max_events, args.max_spans)
     except ValueError as exc:
         print(f"sentry-sink: {exc}", file=sys.stderr)
         return 2

@@ -92,6 +92,8 @@ def _json_object(raw: bytes, what: str) -> dict:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise DecodeError(f"{what} is not valid JSON") from None
+    except RecursionError:
+        raise DecodeError(f"{what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise DecodeError(f"{what} is not a JSON object")
     return value

@@ -1,7 +1,9 @@
-"""`staging.openai.journal`, `staging.openai.faults`, `staging.errors`: the mocks of a running replica."""
+"""`staging.openai.journal`, `staging.openai.faults`, `staging.errors` (errors, spans, traces): the mocks of a
+running replica."""
 from __future__ import annotations
 
 import json
+import re
 
 from invoke import Collection
 from rich.table import Table
@@ -78,26 +80,97 @@ def faults(c, name=None, profile=None, sequence=None, path=None, clear=False):
     print(json.dumps(plan, indent=2))
 
 
+TRACE_ID = re.compile(r"[0-9a-fA-F]{32}")
+
+
 @task(help={"name": NAME, "level": "only events of this level (e.g. error)",
-            "clear": "empty the sink afterwards", "json": "raw JSON"})
+            "spans": "the spans instead (v2 span items and transactions' spans), oldest first",
+            "traces": "one line per trace instead: root transaction, spans, duration, failures, errors",
+            "trace": "only this trace (32 hex digits; shows its spans)",
+            "op": "only spans of this op, e.g. db.query (with --spans)",
+            "include_health": "include health-check transactions (hidden by default)",
+            "limit": "only the last N", "clear": "empty the sink afterwards", "json": "raw JSON"},
+      numbers={"limit": 0})
 @reported
-def errors(c, name=None, level=None, clear=False, json_=False):
-    """Show the errors the app reported to error tracking (the replica's Sentry sink)."""
+def errors(c, name=None, level=None, spans=False, traces=False, trace=None, op=None, include_health=False,
+           limit=None, clear=False, json_=False):
+    """Show what the app reported to error tracking (the replica's Sentry sink): errors, spans or traces."""
+    if spans and traces:
+        raise ConfigError("--spans and --traces are two views; choose one",
+                          hint="`invoke staging.errors --traces`, then `--trace ID` for one trace's spans")
+    if trace is not None and not TRACE_ID.fullmatch(trace):
+        raise ConfigError(f"--trace must be a trace id of 32 hex digits, not {trace[:40]!r}",
+                          hint="copy one from `invoke staging.errors --traces`")
+    if (spans or traces or trace or op) and level:
+        raise ConfigError("--level filters error events, not spans", hint="drop --level, or --spans/--traces")
+    if op and traces:
+        raise ConfigError("--op filters spans, not traces", hint="use --spans --op OP")
+    spans = spans or ((trace is not None or op is not None) and not traces)
     url = _url(name, "error-sink")
-    events = _call(control.sink_events, url, level=level)
-    if json_:
-        print(json.dumps(events, indent=2))
+    if traces:
+        rows = _call(control.sink_traces, url, health=include_health, limit=limit or None)
+        rows = [r for r in rows if trace is None or r["trace_id"] == trace.lower()]
+    elif spans:
+        rows = _call(control.sink_spans, url, trace_id=trace.lower() if trace else None, op=op, health=include_health,
+                     limit=limit or None)
     else:
-        table = Table(title=f"error events ({len(events)})", title_justify="left")
-        for column in ("level", "type", "message", "environment"):
-            table.add_column(column, overflow="fold")
-        for event in events:
-            table.add_row(str(event.get("level", "")), str(event.get("exception_type") or ""),
-                          str(event.get("message") or event.get("exception_value") or ""),
-                          str(event.get("environment", "")))
-        console.console.print(table)
+        rows = _call(control.sink_events, url, level=level, limit=limit or None)
+    if json_:
+        print(json.dumps(rows, indent=2))
+    elif traces:
+        _print_traces(rows)
+    elif spans:
+        _print_spans(rows)
+    else:
+        _print_events(rows)
     if clear:
         console.info(f"cleared {_call(control.clear_sink_events, url)} events")
+
+
+def _print_events(events: list[dict]) -> None:
+    table = Table(title=f"error events ({len(events)})", title_justify="left")
+    for column in ("level", "type", "message", "environment"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        table.add_row(str(event.get("level", "")), str(event.get("exception_type") or ""),
+                      str(event.get("message") or event.get("exception_value") or ""),
+                      str(event.get("environment", "")))
+    console.console.print(table)
+
+
+def _ms(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _print_traces(traces: list[dict]) -> None:
+    table = Table(title=f"traces ({len(traces)})", title_justify="left")
+    for column in ("trace_id", "transaction", "spans", "ms", "failed", "errors"):
+        table.add_column(column, overflow="fold")
+    for trace in traces:
+        table.add_row(trace["trace_id"], str(trace.get("transaction") or ""), str(trace["spans"]),
+                      _ms(trace.get("duration_ms")), str(trace["failed_spans"]), str(trace["errors"]))
+    console.console.print(table)
+
+
+def _print_spans(spans: list[dict]) -> None:
+    """Spans grouped by trace, each indented under its parent when the parent is shown too."""
+    table = Table(title=f"spans ({len(spans)})", title_justify="left")
+    for column in ("trace", "span", "op", "description", "status", "ms"):
+        table.add_column(column, overflow="fold")
+    by_id = {(s["trace_id"], s["span_id"]): s for s in spans}
+
+    def depth(span: dict) -> int:
+        level, seen = 0, set()
+        while (span["trace_id"], span.get("parent_span_id")) in by_id and span["span_id"] not in seen:
+            seen.add(span["span_id"])
+            span, level = by_id[(span["trace_id"], span["parent_span_id"])], level + 1
+        return level
+
+    for span in sorted(spans, key=lambda s: (s["trace_id"], s["start_timestamp"])):
+        table.add_row(span["trace_id"][:8], span["span_id"], str(span.get("op") or ""),
+                      "  " * depth(span) + str(span.get("description") or ""), str(span.get("status") or ""),
+                      _ms(span.get("duration_ms")))
+    console.console.print(table)
 
 
 openai = Collection("openai", journal, faults)

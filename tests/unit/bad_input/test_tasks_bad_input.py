@@ -67,6 +67,7 @@ NUMBERS = [Case(f"{task}-{flag}-{value}", (task, *before, f"--{flag}", value), C
                ("staging.db.sanitize", ("in.sql", "out.sql"), "workers", ("abc", "0", "-3")),
                ("staging.db.seed", (), "seed", ("abc", "-1")),
                ("staging.openai.journal", (), "limit", ("abc", "-2")),
+               ("staging.errors", ("--spans",), "limit", ("abc", "-2")),
            ] for value in values]
 
 POSITIONALS = [
@@ -139,6 +140,11 @@ VALUES = [
     Case("validate-base-url-ftp", ("staging.validate", "--base-url", "ftp://127.0.0.1/"), CONFIG),
     Case("validate-sink-url-remote", ("staging.validate", "--base-url", "http://127.0.0.1:5000",
                                       "--sink-url", "http://10.1.2.3:9000"), CONFIG),
+    Case("errors-two-views", ("staging.errors", "--spans", "--traces"), CONFIG),
+    Case("errors-trace-not-hex", ("staging.errors", "--trace", "not-a-trace-id"), CONFIG),
+    Case("errors-trace-short", ("staging.errors", "--trace", "abc123"), CONFIG),
+    Case("errors-level-with-spans", ("staging.errors", "--spans", "--level", "error"), CONFIG),
+    Case("errors-op-with-traces", ("staging.errors", "--traces", "--op", "db"), CONFIG),
     Case("hooks-install-outside-git", ("hooks.install",), CONFIG),
     Case("load-dump-url-conninfo-remote",
          ("staging.db.load-dump", "dump.sql", "--url", f"host=db.example.com password={SECRET}"),

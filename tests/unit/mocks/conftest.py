@@ -79,7 +79,7 @@ def start_mock():
 
 @pytest.fixture(scope="session")
 def _sink_server():
-    with serve(create_sink(max_events=50)) as url:
+    with serve(create_sink(max_events=50, max_spans=500)) as url:
         yield url
 
 
