@@ -12,8 +12,12 @@ from __future__ import annotations
 import math
 import random
 import re
-import sre_parse  # the stdlib's regex parser: a pattern's minimal match is read off its parse tree
 import uuid
+
+try:  # the stdlib's regex parser (a pattern's minimal match is read off its parse tree); public before 3.11
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_parse
 
 from . import schema as schemas
 from .errors import BadRequest
