@@ -22,13 +22,19 @@ except ImportError:  # pragma: no cover - Python < 3.11
 from . import schema as schemas
 from .errors import BadRequest
 
-MAX_DEPTH = 12  # past this, recursion takes its shortest way out (null, [], the first branch)
+MAX_DEPTH = 12  # past this depth, or this many values, a schema takes its shortest way out
+MAX_VALUES = 200  # (null, the fewest items, a branch without a reference): recursive schemas end
+MAX_ITEMS, MAX_LENGTH = 1000, 10_000  # an array's minItems, a string's minLength: larger is a 400
 FORMATS = {
     "date-time": "2026-01-15T09:30:00Z", "date": "2026-01-15", "time": "09:30:00", "duration": "P1D",
     "email": "alice@example.com", "idn-email": "alice@example.com", "hostname": "example.com",
     "idn-hostname": "example.com", "ipv4": "192.0.2.10", "ipv6": "2001:db8::10",
     "uri": "https://example.com/", "iri": "https://example.com/", "uri-reference": "/items/1",
 }
+
+
+class Unfillable(Exception):
+    """A schema the mock cannot fill (a regex it cannot match, sizes past its caps)."""
 
 
 class Filler:
@@ -38,22 +44,31 @@ class Filler:
         self.rng = random.Random(seed)
         self.words = words or ["example"]
         self.used = 0
+        self.values = 0
         self.root: dict = {}
 
-    def instance(self, schema: dict) -> object:
-        """Return an instance of `schema` (a 400 if the mock cannot fill it)."""
+    def instance(self, schema: dict, param: str | None = None) -> object:
+        """Return an instance of `schema`; a 400 naming `param` if the mock cannot fill it."""
         self.root = schema
-        value = self._fill(schema, 0, "")
-        problems = schemas.errors(schema, value)
+        try:
+            value = self._fill(schema, 0, "")
+            problems = schemas.errors(schema, value)
+        except (RecursionError, Unfillable) as error:
+            problems = [str(error) if isinstance(error, Unfillable) else "its references never end"]
         if problems:
             raise BadRequest(f"The mock cannot produce an instance of this schema: {problems[0]}",
-                             code="unsupported_schema")
+                             param=param, code="unsupported_schema")
         return value
 
     def _fill(self, node: object, depth: int, name: str) -> object:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            depth = max(depth, MAX_DEPTH)
         if not isinstance(node, dict):
             return self._phrase(name)
         if "$ref" in node:
+            if depth > 4 * MAX_DEPTH:
+                raise Unfillable(f"reference '{node['$ref']}' never reaches a value")
             return self._fill(self._resolve(node["$ref"]), depth + 1, name)
         if "const" in node:
             return node["const"]
@@ -86,25 +101,31 @@ class Filler:
         return branches[self.rng.randrange(len(branches))]
 
     def _resolve(self, ref: str) -> object:
-        if not ref.startswith("#"):
-            raise BadRequest(f"Invalid schema: only local references are supported, got '{ref}'.",
-                             code="invalid_json_schema")
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise Unfillable(f"only local references are supported, got '{ref}'")
         node: object = self.root
         for part in filter(None, ref[1:].split("/")):
             part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(node, dict) or part not in node:
-                raise BadRequest(f"Invalid schema: reference '{ref}' cannot be resolved.",
-                                 code="invalid_json_schema")
-            node = node[part]
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise Unfillable(f"reference '{ref}' cannot be resolved")
         return node
 
     def _object(self, node: dict, depth: int, name: str) -> dict:
         props = node.get("properties") or {}
+        if depth >= MAX_DEPTH:  # deep in a recursive schema: only what must be there
+            required = node.get("required") or []
+            props = {key: sub for key, sub in props.items() if key in required}
         return {key: self._fill(sub, depth + 1, key) for key, sub in props.items()}
 
     def _array(self, node: dict, depth: int, name: str) -> list:
         prefix = node.get("prefixItems") or []
-        low, high = node.get("minItems", 0), node.get("maxItems", 3)
+        low, high = int(node.get("minItems", 0)), int(node.get("maxItems", 3))
+        if low > MAX_ITEMS:
+            raise Unfillable(f"minItems {low} is over the mock's {MAX_ITEMS}")
         count = low if depth >= MAX_DEPTH else max(low, min(high, self.rng.randint(1, 3)))
         items = [self._fill(p, depth + 1, name) for p in prefix[:count]]
         item_schema = node.get("items", {})
@@ -119,7 +140,10 @@ class Filler:
         if "pattern" in node:
             return self._matching(node["pattern"])
         value = self._phrase(name)
-        low, high = node.get("minLength", 0), node.get("maxLength")
+        low, high = int(node.get("minLength", 0)), node.get("maxLength")
+        high = None if high is None else int(high)
+        if low > MAX_LENGTH:
+            raise Unfillable(f"minLength {low} is over the mock's {MAX_LENGTH}")
         while len(value) < low:
             value += " " + self._phrase(name)
         if high is None:
@@ -129,10 +153,16 @@ class Filler:
 
     def _matching(self, pattern: str) -> str:
         """Return a keyword that matches `pattern`, else the pattern's shortest match."""
-        for word in self.words:
-            if re.search(pattern, word):
-                return word
-        return _minimal_match(sre_parse.parse(pattern))
+        try:
+            return next(word for word in self.words if re.search(pattern, word))
+        except StopIteration:
+            pass
+        except re.error:
+            raise Unfillable(f"pattern '{pattern}' is not a regular expression") from None
+        try:
+            return _minimal_match(sre_parse.parse(pattern))
+        except (re.error, OverflowError, RecursionError):
+            raise Unfillable(f"pattern '{pattern}' is not a regular expression the mock can match") from None
 
     def _integer(self, node: dict, depth: int, name: str) -> int:
         step = node.get("multipleOf")
@@ -199,6 +229,8 @@ def _minimal_match(parsed) -> str:
             out.append(_class_member(arg))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _high, sub = arg
+            if low > MAX_LENGTH:
+                raise Unfillable(f"a pattern repeats {low} times, over the mock's {MAX_LENGTH}")
             out.append(_minimal_match(sub) * low)
         elif name == "SUBPATTERN":
             out.append(_minimal_match(arg[-1]))

@@ -52,7 +52,7 @@ def build(body: dict, remembered: responses_tools.Remembered) -> dict:
         produced = sum(text.count_tokens(c.name) + text.count_tokens(c.arguments) for c in calls)
     else:
         summary = tools.results_text(turn.results) if turn.results else text.summarize(turn.user_text)
-        reply = structured.content(fmt, key, turn.user_text, summary)
+        reply = structured.content(fmt, key, turn.user_text, summary, "text.format.schema")
         if limit:
             reply, cut = text.truncate_to_tokens(reply, limit)
             if cut:

@@ -23,6 +23,20 @@ NOT_PERMITTED = ("allOf", "not", "if", "then", "else", "dependentRequired", "dep
                  "patternProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames",
                  "contains", "minContains", "maxContains", "minProperties", "maxProperties")
 MAX_DEPTH = 10
+MAX_NESTING = 100  # JSON levels of any schema: deeper would exhaust the validator's recursion
+
+
+def _depth(value: object) -> int:
+    """Return how deeply `value` nests (without recursing, so no depth can crash it)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_NESTING:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class SchemaProblem(Exception):
@@ -42,6 +56,9 @@ def check(schema: object, *, strict: bool, subject: str, param: str, code: str |
     if not isinstance(schema, dict):
         raise BadRequest(f"Invalid schema for {subject}: schema must be a JSON Schema of 'type: \"object\"', "
                          f"got '{type(schema).__name__}'.", param=param, code=code)
+    if _depth(schema) > MAX_NESTING:
+        raise BadRequest(f"Invalid schema for {subject}: the schema is nested deeper than {MAX_NESTING} levels.",
+                         param=param, code=code)
     try:
         _meta_check(json.dumps(schema, sort_keys=True))
         if strict:
@@ -115,5 +132,8 @@ def validator(canonical: str) -> Draft202012Validator:
 
 def errors(schema: dict, instance: object) -> list[str]:
     """Return why `instance` is not valid for `schema` (empty when it is)."""
-    found = validator(json.dumps(schema, sort_keys=True)).iter_errors(instance)
+    try:
+        found = list(validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+    except RecursionError:
+        return ["its references never end"]
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in found]

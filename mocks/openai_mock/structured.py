@@ -105,11 +105,11 @@ def _schema_format(spec: dict, where: str, param: str, code: str | None) -> Form
     return Format("json_schema", name, schema)
 
 
-def content(fmt: Format, seed: bytes, source: str, summary: str) -> str:
+def content(fmt: Format, seed: bytes, source: str, summary: str, param: str = "response_format") -> str:
     """Return the reply text in format `fmt`: the summary, or JSON built from `source`."""
     if fmt.kind == "json_object":
         return json.dumps({"summary": summary, "topics": text.keywords(source)})
     if fmt.kind == "json_schema":
-        instance = Filler(seed, text.keywords(source, limit=20)).instance(fmt.schema or {})
+        instance = Filler(seed, text.keywords(source, limit=20)).instance(fmt.schema or {}, param)
         return json.dumps(instance, separators=(",", ":"), ensure_ascii=False)
     return summary

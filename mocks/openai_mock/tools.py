@@ -28,11 +28,12 @@ EMPTY_PARAMETERS = {"type": "object", "properties": {}}
 
 @dataclass(frozen=True)
 class Function:
-    """A function tool as the request declares it."""
+    """A function tool as the request declares it; `param` is where its parameters were given."""
 
     name: str
     parameters: dict
     strict: bool
+    param: str = "tools"
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,12 @@ def function(spec: object, where: str) -> Function:
     parameters = spec.get("parameters")
     strict = spec.get("strict") is True
     if parameters is None:  # the API's "no parameters": an empty object
-        return Function(name, EMPTY_PARAMETERS, strict)
+        return Function(name, EMPTY_PARAMETERS, strict, f"{where}.parameters")
     if not isinstance(parameters, dict):
         raise invalid_type(f"{where}.parameters", "an object", parameters)
     schemas.check(parameters, strict=strict, subject=f"function '{name}'", param=f"{where}.parameters",
                   code="invalid_function_parameters")
-    return Function(name, parameters, strict)
+    return Function(name, parameters, strict, f"{where}.parameters")
 
 
 def unique(functions: list[Function], param: str) -> list[Function]:
@@ -136,7 +137,7 @@ def calls(picked: list[Function], request_key: bytes, words: list[str]) -> list[
     out = []
     for index, f in enumerate(picked):
         seed = hashlib.sha256(request_key + f"\0{index}\0{f.name}".encode()).digest()
-        arguments = Filler(seed, words or f.name.replace("-", "_").split("_")).instance(f.parameters)
+        arguments = Filler(seed, words or f.name.replace("-", "_").split("_")).instance(f.parameters, f.param)
         out.append(Call(f"call_{seed.hex()[:24]}", f.name,
                         json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)))
     return out
