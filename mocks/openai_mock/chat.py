@@ -106,13 +106,15 @@ def answer(body: dict, messages: list[dict]) -> Reply:
                             body.get("response_format"))
     results = chat_tools.results(messages)
     picked = tools.choose(offer, source, answered=bool(results))
-    calls = tools.calls(picked, key, text.keywords(source, limit=20))
+    words = text.keywords(source, limit=20)
+    calls = tools.calls(picked, key, words)
     if calls:
         reply, finish = None, "tool_calls"
         completion = sum(text.count_tokens(c.name) + text.count_tokens(c.arguments) for c in calls)
     else:
-        summary = tools.results_text(results) if results else text.summarize(source)
-        reply, finish = structured.content(fmt, key, source, summary), "stop"
+        summary = "" if fmt.kind == "json_schema" else \
+            tools.results_text(results) if results else text.summarize(source)
+        reply, finish = structured.content(fmt, key, words, summary), "stop"
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         if limit:
             reply, cut = text.truncate_to_tokens(reply, limit)

@@ -29,19 +29,23 @@ def offer(body: dict) -> tools.Tooling:
     return tools.tooling(functions, bool(raw), choice, named, allowed, body.get("parallel_tool_calls"))
 
 
-def _choice(raw: object) -> tuple[object, str | None, list[str] | None]:
+def _choice(raw: object) -> tuple[str | None, str | None, list[str] | None]:
     """Read chat's `tool_choice`: a string, `{"type": "function", "function": {"name"}}` or allowed_tools."""
-    if raw is None or isinstance(raw, str):
-        return raw, None, None
+    if raw is None:
+        return None, None, None
+    if isinstance(raw, str):
+        return tools.mode(raw), None, None
     if not isinstance(raw, dict):
         raise invalid_type("tool_choice", "a string or an object", raw)
     if raw.get("type") == "allowed_tools":
         spec = raw.get("allowed_tools") if isinstance(raw.get("allowed_tools"), dict) else {}
         names = [t.get("function", {}).get("name") for t in spec.get("tools") or [] if isinstance(t, dict)]
-        return spec.get("mode", "auto"), None, names
+        return tools.mode(spec.get("mode", "auto"), "tool_choice.allowed_tools.mode"), None, names
+    if raw.get("type") == "custom":
+        return "hosted", None, None  # a custom tool forced: no function call
     if raw.get("type") != "function":
-        raise BadRequest(f"Invalid value: '{raw.get('type')}'. Supported values are: 'function' and "
-                         "'allowed_tools'.", param="tool_choice.type", code="invalid_value")
+        raise BadRequest(f"Invalid value: '{raw.get('type')}'. Supported values are: 'function', 'custom' "
+                         "and 'allowed_tools'.", param="tool_choice.type", code="invalid_value")
     function = raw.get("function")
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         raise missing("tool_choice.function.name")

@@ -44,15 +44,16 @@ def build(body: dict, remembered: responses_tools.Remembered) -> dict:
     fmt = structured.responses_format(body, all_text)
     key = tools.request_key(model, body["input"], previous, body.get("tools"), body.get("tool_choice"),
                             body.get("text"))
-    calls = tools.calls(tools.choose(offer, turn.user_text, answered=bool(turn.results)), key,
-                        text.keywords(turn.user_text, limit=20))
+    words = text.keywords(turn.user_text, limit=20)
+    calls = tools.calls(tools.choose(offer, turn.user_text, answered=bool(turn.results)), key, words)
     status, incomplete = "completed", None
     if calls:
         output = [_call_item(call) for call in calls]
         produced = sum(text.count_tokens(c.name) + text.count_tokens(c.arguments) for c in calls)
     else:
-        summary = tools.results_text(turn.results) if turn.results else text.summarize(turn.user_text)
-        reply = structured.content(fmt, key, turn.user_text, summary, "text.format.schema")
+        summary = "" if fmt.kind == "json_schema" else \
+            tools.results_text(turn.results) if turn.results else text.summarize(turn.user_text)
+        reply = structured.content(fmt, key, words, summary, "text.format.schema")
         if limit:
             reply, cut = text.truncate_to_tokens(reply, limit)
             if cut:

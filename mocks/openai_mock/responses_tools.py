@@ -63,10 +63,12 @@ def offer(body: dict) -> tools.Tooling:
     return tools.tooling(functions, bool(raw), choice, named, allowed, body.get("parallel_tool_calls"))
 
 
-def _choice(raw: object) -> tuple[object, str | None, list[str] | None]:
+def _choice(raw: object) -> tuple[str | None, str | None, list[str] | None]:
     """Read `tool_choice`: a string, `{"type": "function", "name"}`, allowed_tools, or a hosted tool."""
-    if raw is None or isinstance(raw, str):
-        return raw, None, None
+    if raw is None:
+        return None, None, None
+    if isinstance(raw, str):
+        return tools.mode(raw), None, None
     if not isinstance(raw, dict):
         raise invalid_type("tool_choice", "a string or an object", raw)
     if raw.get("type") == "function":
@@ -76,7 +78,7 @@ def _choice(raw: object) -> tuple[object, str | None, list[str] | None]:
     if raw.get("type") == "allowed_tools":
         listed = raw.get("tools") if isinstance(raw.get("tools"), list) else []
         names = [t.get("name") for t in listed if isinstance(t, dict) and t.get("type") == "function"]
-        return raw.get("mode", "auto"), None, names
+        return tools.mode(raw.get("mode", "auto"), "tool_choice.mode"), None, names
     return "hosted", None, None
 
 

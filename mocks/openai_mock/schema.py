@@ -56,29 +56,33 @@ def check(schema: object, *, strict: bool, subject: str, param: str, code: str |
     if not isinstance(schema, dict):
         raise BadRequest(f"Invalid schema for {subject}: schema must be a JSON Schema of 'type: \"object\"', "
                          f"got '{type(schema).__name__}'.", param=param, code=code)
-    if _depth(schema) > MAX_NESTING:
-        raise BadRequest(f"Invalid schema for {subject}: the schema is nested deeper than {MAX_NESTING} levels.",
-                         param=param, code=code)
     try:
-        _meta_check(json.dumps(schema, sort_keys=True))
+        problem = _problem(json.dumps(schema, sort_keys=True), strict)
+    except RecursionError:
+        problem = SchemaProblem((), f"the schema is nested deeper than {MAX_NESTING} levels.")
+    if problem:
+        raise BadRequest(problem.message(subject), param=param, code=code)
+    return schema
+
+
+@lru_cache(maxsize=1024)
+def _problem(canonical: str, strict: bool) -> SchemaProblem | None:
+    """Return why the API refuses a schema, or None (cached: clients send the same schemas again and again)."""
+    schema = json.loads(canonical)
+    if _depth(schema) > MAX_NESTING:
+        return SchemaProblem((), f"the schema is nested deeper than {MAX_NESTING} levels.")
+    try:
+        Draft202012Validator.check_schema(schema)
         if strict:
             if schema.get("type") != "object":
                 raise SchemaProblem((), "schema must be a JSON Schema of 'type: \"object\"', got "
                                         f"'type: \"{schema.get('type')}\"'.")
             _strict(schema, (), 0)
-    except SchemaProblem as problem:
-        raise BadRequest(problem.message(subject), param=param, code=code) from None
-    return schema
-
-
-@lru_cache(maxsize=512)
-def _meta_check(canonical: str) -> None:
-    """Check a schema against the 2020-12 meta-schema (cached: clients resend the same schemas)."""
-    try:
-        Draft202012Validator.check_schema(json.loads(canonical))
     except SchemaError as error:
-        context = tuple(str(p) for p in error.path)
-        raise SchemaProblem(context, f"{error.message.rstrip('.')}.") from None
+        return SchemaProblem(tuple(str(p) for p in error.path), f"{error.message.rstrip('.')}.")
+    except SchemaProblem as problem:
+        return problem
+    return None
 
 
 def _strict(node: dict, context: tuple, depth: int) -> None:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from . import schema as schemas
-from . import text
 from .errors import BadRequest, invalid_type, missing
 from .instances import Filler
 
@@ -105,11 +104,11 @@ def _schema_format(spec: dict, where: str, param: str, code: str | None) -> Form
     return Format("json_schema", name, schema)
 
 
-def content(fmt: Format, seed: bytes, source: str, summary: str, param: str = "response_format") -> str:
-    """Return the reply text in format `fmt`: the summary, or JSON built from `source`."""
+def content(fmt: Format, seed: bytes, words: list[str], summary: str, param: str = "response_format") -> str:
+    """Return the reply text in format `fmt`: the summary, or JSON built from the input's keywords `words`."""
     if fmt.kind == "json_object":
-        return json.dumps({"summary": summary, "topics": text.keywords(source)})
+        return json.dumps({"summary": summary, "topics": words[:5]})
     if fmt.kind == "json_schema":
-        instance = Filler(seed, text.keywords(source, limit=20)).instance(fmt.schema or {}, param)
+        instance = Filler(seed, words).instance(fmt.schema or {}, param)
         return json.dumps(instance, separators=(",", ":"), ensure_ascii=False)
     return summary

@@ -89,16 +89,27 @@ class Tooling:
     parallel: bool = True
 
 
-def tooling(tools: list[Function], has_tools: bool, choice: object, named: str | None,
+MODES = ("none", "auto", "required")
+
+
+def mode(value: object, param: str = "tool_choice") -> str:
+    """Return a `tool_choice` string (or an allowed_tools mode), raising the API's 400 for others."""
+    if value not in MODES:
+        raise BadRequest(f"Invalid value: '{value}'. Supported values are: 'none', 'auto', and 'required'.",
+                         param=param, code="invalid_value")
+    return value
+
+
+def tooling(tools: list[Function], has_tools: bool, choice: str | None, named: str | None,
             allowed: list[str] | None, parallel: object) -> Tooling:
-    """Return the checked tool set of a request (`choice` a string, or "named" / "allowed" / None)."""
+    """Return the checked tool set of a request.
+
+    `choice` is a checked mode (`mode()`), "named" (with `named`), "hosted" (a hosted tool is forced:
+    no function call) or None (`auto`); `allowed` restricts the functions to those names.
+    """
     if parallel is not None and not isinstance(parallel, bool):
         raise invalid_type("parallel_tool_calls", "a boolean", parallel)
-    if choice is None:
-        choice = "auto"
-    if choice not in ("none", "auto", "required", "named", "hosted"):
-        raise BadRequest(f"Invalid value: '{choice}'. Supported values are: 'none', 'auto', and 'required'.",
-                         param="tool_choice", code="invalid_value")
+    choice = choice or "auto"
     if choice in ("required", "named") and not has_tools:
         raise BadRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
                          "specified.", param="tool_choice", code=None)
