@@ -151,6 +151,10 @@ CASES = [  # (path, body, extra headers, status, param, words in the message)
      "tools[0].parameters", "Invalid schema for function 'f'"),
     (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice={"type": "function", "name": "g"}),
      {}, 400, "tool_choice", "'g' is not one of the 'tools'"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice={
+        "type": "allowed_tools", "mode": "sometimes", "tools": []}), {}, 400, "tool_choice.mode", "Invalid value"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice="always"), {}, 400, "tool_choice",
+     "Invalid value"),
     (RESPONSES, responses(text={"format": {"type": "xml"}}), {}, 400, "text.format.type", "Invalid value"),
     (RESPONSES, responses(text={"format": {"type": "json_schema", "schema": OPEN}}), {}, 400, "text.format.name",
      "Missing required"),
