@@ -167,3 +167,12 @@ def test_parse_with_a_pydantic_function_tool_gives_the_model_instance(client):
     call = completion.choices[0].message.tool_calls[0]
     assert isinstance(call.function.parsed_arguments, Lookup)
     assert call.function.parsed_arguments.order_id.startswith("ORD-")
+
+
+def test_another_mock_process_gives_the_same_calls(client, start_mock):
+    from openai import OpenAI
+
+    from tests.unit.mocks.conftest import API_KEY
+
+    with OpenAI(base_url=f"{start_mock()}/v1", api_key=API_KEY, timeout=10) as other:
+        assert ask(other).choices[0].message.tool_calls == ask(client).choices[0].message.tool_calls
