@@ -9,6 +9,7 @@ does not fit, it answers a 400 saying which schema it could not fill.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -52,9 +53,12 @@ class Filler:
         self.root = schema
         try:
             value = self._fill(schema, 0, "")
+            json.dumps(value, allow_nan=False)  # bounds of 1e400 would make Infinity, which is not JSON
             problems = schemas.errors(schema, value)
         except (RecursionError, Unfillable) as error:
             problems = [str(error) if isinstance(error, Unfillable) else "its references never end"]
+        except (OverflowError, ValueError):
+            problems = ["its numeric bounds are not finite numbers"]
         if problems:
             raise BadRequest(f"The mock cannot produce an instance of this schema: {problems[0]}",
                              param=param, code="unsupported_schema")

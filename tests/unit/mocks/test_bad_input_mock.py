@@ -141,6 +141,12 @@ CASES = [  # (path, body, extra headers, status, param, words in the message)
     (CHAT, chat(user("hi"), response_format=schema_format({"type": "integer", "minimum": 5, "maximum": 1},
                                                           strict=False)), {}, 400, "response_format",
      "cannot produce an instance"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"type": "object", "properties": {"a": {
+        "type": "number", "minimum": 1}}}, strict=False)).replace('"minimum": 1', '"minimum": 1e400'), {}, 400,
+     "response_format", "not finite"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"type": "object", "properties": {"a": {
+        "type": "integer", "maximum": 1}}}, strict=False)).replace('"maximum": 1', '"maximum": -1e400'), {}, 400,
+     "response_format", "not finite"),
     (CHAT, chat(user("hi"), response_format={**schema_format(OPEN), "json_schema": {
         "name": "out", "schema": OPEN, "strict": "yes"}}), {}, 400, "response_format.json_schema.strict",
      "expected a boolean"),
