@@ -104,18 +104,10 @@ class Filler:
             return (flat or branches)[0]
         return branches[self.rng.randrange(len(branches))]
 
-    def _resolve(self, ref: str) -> object:
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            raise Unfillable(f"only local references are supported, got '{ref}'")
-        node: object = self.root
-        for part in filter(None, ref[1:].split("/")):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                raise Unfillable(f"reference '{ref}' cannot be resolved")
+    def _resolve(self, ref: object) -> object:
+        node = schemas.pointer(self.root, ref) if isinstance(ref, str) else None
+        if node is None:  # schema.check refuses these first; a non-string $ref is not a reference
+            raise Unfillable(f"reference '{ref}' cannot be resolved")
         return node
 
     def _object(self, node: dict, depth: int, name: str) -> dict:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from .errors import BadRequest
 
@@ -73,6 +74,7 @@ def _problem(canonical: str, strict: bool) -> SchemaProblem | None:
         return SchemaProblem((), f"the schema is nested deeper than {MAX_NESTING} levels.")
     try:
         Draft202012Validator.check_schema(schema)
+        _check_refs(schema)
         if strict:
             if schema.get("type") != "object":
                 raise SchemaProblem((), "schema must be a JSON Schema of 'type: \"object\"', got "
@@ -83,6 +85,37 @@ def _problem(canonical: str, strict: bool) -> SchemaProblem | None:
     except SchemaProblem as problem:
         return problem
     return None
+
+
+def _check_refs(schema: dict) -> None:
+    """Raise SchemaProblem for a `$ref` that is not local or points to nowhere."""
+    stack: list[tuple[object, tuple]] = [(schema, ())]
+    while stack:
+        node, context = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and pointer(schema, ref) is None:
+                raise SchemaProblem(context, f"reference '{ref}' cannot be resolved: only references within the "
+                                             "schema ('#', '#/$defs/...') are supported.")
+            stack.extend((child, context + (key,)) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend((child, context + (i,)) for i, child in enumerate(node))
+
+
+def pointer(schema: dict, ref: str) -> object:
+    """Return what a local `$ref` points to, or None."""
+    if not ref.startswith("#"):
+        return None
+    node: object = schema
+    for part in filter(None, ref[1:].split("/")):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
 
 
 def _strict(node: dict, context: tuple, depth: int) -> None:
@@ -140,4 +173,6 @@ def errors(schema: dict, instance: object) -> list[str]:
         found = list(validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
     except RecursionError:
         return ["its references never end"]
+    except Unresolvable as error:  # a $ref to nowhere on a branch the filler did not take
+        return [f"a reference cannot be resolved: {error}"]
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in found]

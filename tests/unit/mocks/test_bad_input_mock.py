@@ -147,6 +147,11 @@ CASES = [  # (path, body, extra headers, status, param, words in the message)
     (CHAT, chat(user("hi"), response_format=schema_format({"type": "object", "properties": {"a": {
         "type": "integer", "maximum": 1}}}, strict=False)).replace('"maximum": 1', '"maximum": -1e400'), {}, 400,
      "response_format", "not finite"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"anyOf": [{"$ref": "#/$defs/nope"}, {"type": "string"}]},
+                                                          strict=False)), {}, 400, "response_format",
+     "In context=('anyOf', 0), reference '#/$defs/nope' cannot be resolved"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"$ref": "https://example.com/s.json"}, strict=False)),
+     {}, 400, "response_format", "only references within the schema"),
     (CHAT, chat(user("hi"), response_format={**schema_format(OPEN), "json_schema": {
         "name": "out", "schema": OPEN, "strict": "yes"}}), {}, 400, "response_format.json_schema.strict",
      "expected a boolean"),
