@@ -1,10 +1,11 @@
 """The errors the tooling raises where a problem is known; tasks report them once, at the edge."""
+from .exit_status import ExitStatus
 
 
 class StagingError(Exception):
     """A failure the user can act on: a message, a next step, and an exit code."""
 
-    exit_code = 1
+    exit_code = ExitStatus.INTERNAL
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
@@ -14,7 +15,7 @@ class StagingError(Exception):
 class ConfigError(StagingError):
     """A setting, env file or flag is wrong."""
 
-    exit_code = 2
+    exit_code = ExitStatus.CONFIG
 
 
 class EnvFileError(ConfigError):
@@ -37,7 +38,7 @@ class UnknownServiceError(ConfigError):
 class EngineError(StagingError):
     """No usable container engine, or it failed."""
 
-    exit_code = 3
+    exit_code = ExitStatus.ENGINE
 
 
 class ComposeError(EngineError):
@@ -51,19 +52,19 @@ class ImageBuildError(EngineError):
 class StackUnhealthyError(StagingError):
     """A service of the stack exited or turned unhealthy."""
 
-    exit_code = 4
+    exit_code = ExitStatus.STACK
 
 
 class StackNotUpError(StagingError):
     """The command needs a running stack and there is none."""
 
-    exit_code = 4
+    exit_code = ExitStatus.STACK
 
 
 class UserInterrupt(StagingError):
     """The user pressed Ctrl-C (exit 130, as a shell reports SIGINT)."""
 
-    exit_code = 130
+    exit_code = ExitStatus.INTERRUPTED
 
 
 def describe_os_error(error: OSError) -> str:

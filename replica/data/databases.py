@@ -20,6 +20,12 @@ from ..redact import redact
 from .errors import DataError
 
 STRATEGIES = ("FILE_COPY", "WAL_LOG")
+TEMPLATE_SUFFIX = "_fixtures"
+
+
+def template_name(live: str) -> str:
+    """The template database that keeps live's loaded fixtures (what a reset clones)."""
+    return f"{live}{TEMPLATE_SUFFIX}"
 
 
 def with_database(url: str, name: str) -> str:

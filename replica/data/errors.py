@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from ..errors import ConfigError, StagingError
+from ..exit_status import ExitStatus
 
 
 class DataError(StagingError):
     """A database operation on the replica's data failed."""
 
-    exit_code = 5
+    exit_code = ExitStatus.DATA
 
 
 class RemoteDatabaseError(ConfigError):
@@ -63,7 +64,7 @@ class OutputError(ConfigError):
 class SnapshotError(DataError):
     """A snapshot name is unusable or unknown."""
 
-    exit_code = 2
+    exit_code = ExitStatus.CONFIG
 
 
 class FixtureError(ConfigError):

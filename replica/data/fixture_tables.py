@@ -27,7 +27,8 @@ HISTORY = timedelta(days=730)
 MAX_MEETINGS_PER_USER = 300
 MAX_SEGMENTS = 1500
 MAX_SPEAKERS = 6
-SEGMENT_CHUNK = 400_000  # segments formatted at a time (bounds the strings held in memory)
+SEGMENT_CHUNK = 50_000  # segments formatted at a time: bounds the strings held in memory (peak
+                        # RSS at prod scale 604 MB with 400 000, 286 MB with 50 000; CPU the same)
 DAY_MS = 86_400_000
 
 

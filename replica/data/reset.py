@@ -13,9 +13,6 @@ from .errors import DataError
 from .fixtures import COLUMNS, FixtureSet
 from .load import analyze, load
 
-TEMPLATE_SUFFIX = "_fixtures"
-
-
 @dataclass(frozen=True)
 class ResetResult:
     """What a reset did: the live database, its template, the seconds it took, sessions ended."""
@@ -25,14 +22,11 @@ class ResetResult:
     seconds: float
 
 
-def template_name(live: str) -> str:
-    return f"{live}{TEMPLATE_SUFFIX}"
-
 
 def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> ResetResult:
     """Load fixtures into a fresh template (schema cloned from the live database), then reset."""
     live = dbs.database_of(url)
-    build, template = f"{live}_fixtures_build", template_name(live)
+    build, template = f"{live}_fixtures_build", dbs.template_name(live)
     with dbs.admin(url) as conn:
         if not dbs.exists(conn, live):
             raise DataError(f"database {live} does not exist", hint="run `invoke staging.up`")
@@ -65,7 +59,7 @@ def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> Res
     """
     started = time.perf_counter()
     live = dbs.database_of(url)
-    template, fresh = template_name(live), f"{live}_resetting"
+    template, fresh = dbs.template_name(live), f"{live}_resetting"
     with dbs.admin(url) as conn:
         if not dbs.exists(conn, template):
             raise DataError(f"there are no loaded fixtures for {live} (no database {template})",

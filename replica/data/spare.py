@@ -74,10 +74,8 @@ def prepare_in_background(url: str, log: Path | None = None) -> subprocess.Popen
 
 
 def main() -> int:
-    from .reset import template_name
-
     url = os.environ[URL_ENV]
-    prepare(url, template_name(dbs.database_of(url)))
+    prepare(url, dbs.template_name(dbs.database_of(url)))
     return 0
 
 

@@ -1,11 +1,12 @@
 """Errors the gate raises where it knows the problem; the task reports them once."""
 from ..errors import ConfigError, StagingError
+from ..exit_status import ExitStatus
 
 
 class GateError(StagingError):
     """The gate could not run one of its items."""
 
-    exit_code = 5
+    exit_code = ExitStatus.GATE_ITEM
 
 
 class K6NotFoundError(GateError):

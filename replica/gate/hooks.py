@@ -5,6 +5,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+from ..errors import ConfigError
 from .errors import GateError
 
 MARKER = "# installed by `invoke hooks.install` (mina-staging gate)"
@@ -30,7 +31,7 @@ def hooks_dir(repo: Path) -> Path:
     done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--git-path", "hooks"],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        raise GateError(f"{repo} is not a git repository: {done.stderr.strip()}",
+        raise ConfigError(f"{repo} is not a git repository: {done.stderr.strip()}",
                         hint="run `invoke hooks.install` inside the repo")
     path = Path(done.stdout.strip())
     return path if path.is_absolute() else repo / path
@@ -40,7 +41,7 @@ def install_pre_push(repo: Path, force: bool = False) -> Path:
     """Write .git/hooks/pre-push; refuse to replace a hook someone else wrote unless force."""
     target = hooks_dir(repo) / "pre-push"
     if target.exists() and MARKER not in target.read_text(errors="replace") and not force:
-        raise GateError(f"{target} exists and was not installed by this tool",
+        raise ConfigError(f"{target} exists and was not installed by this tool",
                         hint="move it aside or run `invoke hooks.install --force` to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(PRE_PUSH)

@@ -145,12 +145,12 @@ def remember(state_dir: Path, key: str, evidence: str) -> None:
 
 def round_trip(stack) -> str:
     """Upgrade a scratch clone of the fixtures, downgrade -1, upgrade again; compare the data."""
-    from ..data import databases as dbs, reset as reset_module
+    from ..data import databases as dbs
 
     root, live_url = stack.settings.root, stack.url("db")
     graph = revisions(root)
     live = dbs.database_of(live_url)
-    template, scratch = reset_module.template_name(live), f"{live}{SCRATCH_SUFFIX}"
+    template, scratch = dbs.template_name(live), f"{live}{SCRATCH_SUFFIX}"
     with dbs.admin(live_url) as conn:
         if not dbs.exists(conn, template):
             raise ItemFailed(f"no fixtures template {template}: nothing populated to migrate")

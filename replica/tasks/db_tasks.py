@@ -12,6 +12,7 @@ from invoke.exceptions import Exit
 
 from .. import console
 from ..errors import ConfigError
+from ..exit_status import ExitStatus
 from ..data import target as data_target
 from .cli import task
 from .reporting import reported, settings_for
@@ -191,7 +192,7 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
             console.warning(f"{where}: {count} leaked values")
         console.failure(f"{report.total_leaks} leaked values (of {report.scanned} scanned)",
                         "classify those columns fake/hash/null/drop in the policy and sanitize again")
-        raise Exit(code=6)
+        raise Exit(code=ExitStatus.LEAKS)
     console.success(f"no leaks: {report.scanned} values checked against "
                     f"{report.sensitive} sensitive values of the original")
 

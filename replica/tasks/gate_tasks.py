@@ -5,6 +5,7 @@ from invoke.exceptions import Exit
 
 from .. import console, profiles as profiles_module
 from ..errors import ConfigError
+from ..exit_status import ExitStatus
 from ..gate import hooks as hooks_module, validate as validate_module, verdict_cache
 from .cli import task
 from .reporting import reported, settings_for
@@ -35,7 +36,7 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
                                                     full=full, rebaseline=rebaseline,
                                                     strict_slo=strict_slo)
         if not checklist.passed:
-            raise Exit(code=1)
+            raise Exit(code=ExitStatus.FAILED)
         return
     profiles = chosen if chosen is not None else validate_module.current_profiles(settings)
     options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo}
@@ -50,7 +51,7 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
         verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options, tree),
                             checklist.passed, checklist.verdict(), checklist.results)
     if not checklist.passed:
-        raise Exit(code=1)
+        raise Exit(code=ExitStatus.FAILED)
 
 
 def _answer_from_cache(settings, profiles: list[str], options: dict) -> bool:
@@ -68,7 +69,7 @@ def _answer_from_cache(settings, profiles: list[str], options: dict) -> bool:
         f"{cached.finished_at}): {cached.verdict}")
     console.info("run it again anyway: invoke staging.validate --force")
     if not cached.passed:
-        raise Exit(code=1)
+        raise Exit(code=ExitStatus.FAILED)
     return True
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from mocks import control
 
 from .. import console
-from ..errors import ConfigError, StagingError
+from ..errors import ConfigError, StackNotUpError
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -25,9 +25,9 @@ def _call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except control.MockUnreachableError as error:
-        raise StagingError(str(error), hint="is the replica up? `invoke staging.status`") from error
-    except control.ControlError as error:
-        raise StagingError(str(error)) from error
+        raise StackNotUpError(str(error), hint="is the replica up? `invoke staging.status`") from error
+    except control.ControlError as error:  # the mock refused what was asked of it
+        raise ConfigError(str(error)) from error
 
 
 @task(help={"name": NAME, "path": "only requests under this path, e.g. /v1/chat/completions",

@@ -8,9 +8,9 @@ from invoke.exceptions import Exit
 
 from .. import console
 from ..errors import ConfigError, StagingError, describe_os_error
+from ..exit_status import ExitStatus
 from ..settings import Settings, from_environment
 
-INTERNAL_ERROR = 1
 DEBUG_VARIABLE = "STAGING_DEBUG"  # =1: let an unexpected exception show its traceback
 
 
@@ -30,12 +30,11 @@ def reported(function):
         except StagingError as error:
             _fail(str(error), error.hint, error.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted", None, 130)
+            _fail("interrupted", None, ExitStatus.INTERRUPTED)
         except OSError as error:
             if error.filename is None:
                 _unexpected(error)
-            _fail(describe_os_error(error), "check the path and its permissions",
-                  ConfigError.exit_code)
+            _fail(describe_os_error(error), "check the path and its permissions", ExitStatus.CONFIG)
         except Exception as error:  # noqa: BLE001 - the edge: a bug must still be one line
             _unexpected(error)
     return wrapper
@@ -59,7 +58,7 @@ def _unexpected(error: Exception):
         raise error
     _fail(f"unexpected {type(error).__name__}: {_first_line(error)}",
           f"a bug in the tooling: re-run with {DEBUG_VARIABLE}=1 for the traceback and report it",
-          INTERNAL_ERROR)
+          ExitStatus.INTERNAL)
 
 
 def _first_line(error: BaseException) -> str:

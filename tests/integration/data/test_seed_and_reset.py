@@ -84,3 +84,46 @@ def test_loading_into_an_unmigrated_database_says_to_migrate(postgres_server, fi
         assert "staging.db.migrate" in error.value.hint
     finally:
         postgres_server.drop_database("not_migrated")
+
+
+CATALOG = """
+SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+WHERE indrelid = ANY(%(tables)s::regclass[])
+UNION ALL
+SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
+FROM pg_constraint WHERE conrelid = ANY(%(tables)s::regclass[])
+ORDER BY 1, 2
+"""
+FIXTURE_TABLES = ["public.users", "public.meetings", "public.transcript_segments", "public.summaries"]
+
+
+def _catalog(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute(CATALOG, {"tables": FIXTURE_TABLES}).fetchall()
+
+
+def test_loading_puts_back_every_index_and_key_it_set_aside(live_url, fixture_set):
+    before = _catalog(live_url)
+    assert any(kind == "constraint" and "FOREIGN KEY" in text for kind, _, text in before)
+    load.load(live_url, fixture_set)
+    assert _catalog(live_url) == before
+
+
+def test_rows_that_break_a_key_fail_the_load_by_name_and_change_nothing(live_url, fixture_set,
+                                                                         tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    broken = tmp_path / "broken"
+    shutil.copytree(fixture_set.path, broken)
+    segments = broken / "transcript_segments.csv"
+    header, first, *rest = segments.read_text().splitlines(keepends=True)
+    fields = first.split(",")
+    fields[1] = "999999999"  # meeting_id of a meeting that does not exist
+    segments.write_text(header + ",".join(fields) + "".join(rest))
+    load.load(live_url, fixture_set)
+    before, rows_before = _catalog(live_url), reset.fingerprint(live_url)
+    with pytest.raises(DataError, match="break transcript_segments.*meeting") as error:
+        load.load(live_url, replace(fixture_set, path=broken))
+    assert "999999999" in str(error.value)
+    assert _catalog(live_url) == before and reset.fingerprint(live_url) == rows_before

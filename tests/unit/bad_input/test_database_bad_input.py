@@ -10,9 +10,11 @@ import gzip
 import psycopg
 import pytest
 
+from replica.exit_status import ExitStatus
+
 from tests.unit.bad_input.conftest import ROOT, assert_one_line_error, fingerprint
 
-CONFIG, DATA = 2, 5
+CONFIG, DATA = ExitStatus.CONFIG, ExitStatus.DATA
 
 CASES = [
     ("snapshot-dotdot", ("staging.db.snapshot", "../x"), CONFIG),

@@ -19,8 +19,8 @@ def raising(error):
     (ConfigError("bad flag", hint="fix it"), 2, "bad flag"),
     (StackNotUpError("replica 'x' is not up"), 4, "not up"),
     (PermissionError(13, "Permission denied", "/sys/out.sql"), 2, "/sys/out.sql: Permission denied"),
-    (ConnectionRefusedError(111, "Connection refused"), 1, "unexpected ConnectionRefusedError"),
-    (ValueError("first line\nsecond line"), 1, "unexpected ValueError: first line"),
+    (ConnectionRefusedError(111, "Connection refused"), 70, "unexpected ConnectionRefusedError"),
+    (ValueError("first line\nsecond line"), 70, "unexpected ValueError: first line"),
     (KeyboardInterrupt(), 130, "interrupted"),
 ], ids=["config", "not-up", "path", "no-path", "bug", "ctrl-c"])
 def test_every_exception_becomes_one_message_and_a_code(error, code, words, capsys, monkeypatch):

@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from replica.exit_status import ExitStatus
+
 from tests.unit.bad_input.conftest import (ROOT, assert_one_line_error, fingerprint,
                                            write_stack_record)
 
-CONFIG, ENGINE, NOT_UP, DATA = 2, 3, 4, 5
+CONFIG, ENGINE, NOT_UP, DATA = (ExitStatus.CONFIG, ExitStatus.ENGINE, ExitStatus.STACK,
+                                ExitStatus.DATA)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ VALUES = [
     Case("validate-base-url-ftp", ("staging.validate", "--base-url", "ftp://127.0.0.1/"), CONFIG),
     Case("validate-sink-url-remote", ("staging.validate", "--base-url", "http://127.0.0.1:5000",
                                       "--sink-url", "http://10.1.2.3:9000"), CONFIG),
-    Case("hooks-install-outside-git", ("hooks.install",), DATA),
+    Case("hooks-install-outside-git", ("hooks.install",), CONFIG),
     Case("load-dump-url-conninfo-remote",
          ("staging.db.load-dump", "dump.sql", "--url", f"host=db.example.com password={SECRET}"),
          CONFIG, never_shown=SECRET),

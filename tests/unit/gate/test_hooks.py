@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from replica.gate import hooks
-from replica.gate.errors import GateError
+from replica.errors import ConfigError
 
 
 def git(repo, *args, check=True):
@@ -70,11 +70,11 @@ def test_the_hook_lets_the_verdict_cache_answer_an_unchanged_tree(repo):
 def test_someone_elses_hook_is_kept_unless_forced(repo):
     theirs = repo / ".git" / "hooks" / "pre-push"
     theirs.write_text("#!/bin/sh\nexit 0\n")
-    with pytest.raises(GateError, match="not installed by this tool"):
+    with pytest.raises(ConfigError, match="not installed by this tool"):
         hooks.install_pre_push(repo)
     assert hooks.MARKER in hooks.install_pre_push(repo, force=True).read_text()
 
 
 def test_outside_a_repository_is_a_clear_error(tmp_path):
-    with pytest.raises(GateError, match="not a git repository"):
+    with pytest.raises(ConfigError, match="not a git repository"):
         hooks.install_pre_push(tmp_path)

@@ -9,6 +9,10 @@ from replica.tasks import gate_tasks
 
 class Red:
     passed = False
+    results = "results/red"
+
+    def verdict(self):
+        return "NOT READY"
 
 
 @pytest.mark.parametrize("flags, called", [({}, "validate"), ({"base_url": "http://127.0.0.1:9/"},
@@ -18,6 +22,8 @@ def test_strict_slo_is_passed_through_and_a_red_gate_exits_1(monkeypatch, flags,
     for name in ("validate", "validate_target"):
         monkeypatch.setattr(validate_module, name,
                             lambda *a, _name=name, **k: seen.update({_name: k}) or Red())
+    monkeypatch.setattr(gate_tasks, "_answer_from_cache", lambda *a: False)
+    monkeypatch.setattr(gate_tasks.verdict_cache, "store", lambda *a: None)  # never the checkout's
     with pytest.raises(Exit) as stopped:
         gate_tasks.validate(Context(), strict_slo=True, **flags)
     assert stopped.value.code == 1 and seen[called]["strict_slo"] is True

@@ -1,0 +1,69 @@
+"""The modules of replica/ import each other without a cycle, lazy imports inside functions counted.
+
+A cycle hidden in a function-level import still ties two modules into one: neither can be read,
+tested or moved alone (reset and spare were such a pair).
+"""
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "replica"
+
+
+def module_names(package_dir: Path) -> dict[str, Path]:
+    names = {}
+    for path in package_dir.rglob("*.py"):
+        parts = path.relative_to(package_dir.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def imported(module: str, path: Path, node: ast.AST, known: dict[str, Path]) -> list[str]:
+    """The modules of known that one import statement of module reaches."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names if alias.name in known]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+        base = ".".join(anchor + ([node.module] if node.module else []))
+    reached = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+               for alias in node.names]
+    return [name for name in reached if name in known]
+
+
+def import_graph(package_dir: Path) -> dict[str, set[str]]:
+    """Each module and the modules of the same package it imports."""
+    known = module_names(package_dir)
+    graph: dict[str, set[str]] = {module: set() for module in known}
+    for module, path in known.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                graph[module].update(target for target in imported(module, path, node, known)
+                                     if target not in (module, PACKAGE))
+    return graph
+
+
+def a_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle (its modules in order), or [] when there is none."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        return error.args[1]
+    return []
+
+
+def test_no_module_of_replica_is_in_an_import_cycle():
+    assert a_cycle(import_graph(ROOT / PACKAGE)) == []
+
+
+def test_the_check_sees_a_cycle_made_by_a_lazy_import(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text("def late():\n    from .a import thing\n")
+    assert sorted(set(a_cycle(import_graph(package)))) == ["pkg.a", "pkg.b"]
