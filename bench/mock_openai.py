@@ -6,7 +6,11 @@ Starts `python -m mocks.openai_mock` on a free loopback port (journal on, as in 
   3. the official `openai` SDK, sequential, end to end (SDK parsing included), for reference.
 Writes bench/results/mock_openai.json and .md and prints the figures.
 
-    .venv/bin/python bench/mock_openai.py [--requests 6000] [--connections 8] [--seconds 60]
+    .venv/bin/python bench/mock_openai.py [--requests 6000] [--connections 8] [--seconds 60] [--body plain]
+
+`--body tools` offers two strict function tools and asks for one (the answer is a tool call whose
+arguments are filled from its schema); `--body schema` asks for a strict `json_schema` response format.
+Those write bench/results/mock_openai_<body>.json and .md.
 """
 from __future__ import annotations
 
@@ -30,8 +34,25 @@ TRANSCRIPT = " ".join(
     "Alice said the launch moves to March because the budget review comes first. Bob owns the checklist "
     "and will share the draft with the design team on Monday. We agreed to track risks weekly.".split() * 6
 )
-BODY = json.dumps({"model": "gpt-4o-mini", "messages": [
-    {"role": "system", "content": "Summarize this meeting."}, {"role": "user", "content": TRANSCRIPT}]}).encode()
+MESSAGES = [{"role": "system", "content": "Summarize this meeting."}, {"role": "user", "content": TRANSCRIPT}]
+_ACTION = {"type": "object", "additionalProperties": False, "required": ["owner", "task", "due", "priority"],
+           "properties": {"owner": {"type": "string"}, "task": {"type": "string"},
+                          "due": {"type": ["string", "null"], "format": "date"},
+                          "priority": {"type": "string", "enum": ["low", "medium", "high"]}}}
+_MINUTES = {"type": "object", "additionalProperties": False, "required": ["title", "decisions", "actions"],
+            "properties": {"title": {"type": "string"}, "decisions": {"type": "array", "items": {"type": "string"}},
+                           "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}}},
+            "$defs": {"action": _ACTION}}
+EXTRA = {
+    "plain": {},
+    "tools": {"tools": [{"type": "function", "function": {"name": "create_task", "strict": True, "parameters": _ACTION}},
+                        {"type": "function", "function": {"name": "save_minutes", "strict": True,
+                                                          "parameters": _MINUTES}}],
+              "tool_choice": {"type": "function", "function": {"name": "save_minutes"}}},
+    "schema": {"response_format": {"type": "json_schema", "json_schema": {"name": "minutes", "strict": True,
+                                                                         "schema": _MINUTES}}},
+}
+BODY = b""  # set by main() from --body
 TARGET_RPS, TARGET_MEDIAN_MS = 500, 2.0
 
 
@@ -79,7 +100,7 @@ def sdk_latencies(port: int, count: int) -> list[float]:
     with OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, max_retries=0) as client:
         for _ in range(count):
             started = time.perf_counter()
-            client.chat.completions.create(model="gpt-4o-mini", messages=json.loads(BODY)["messages"])
+            client.chat.completions.create(**json.loads(BODY))
             out.append(time.perf_counter() - started)
     return out
 
@@ -95,7 +116,8 @@ def markdown(result: dict) -> str:
     """Render the result as the short table in bench/results/mock_openai.md."""
     t, a, s = result["throughput"], result["added_latency"], result["sdk_end_to_end"]
     rows = [
-        ("Throughput, non-stream chat completions", f"{t['requests_per_second']:.0f} req/s",
+        (f"Throughput, non-stream chat completions ({result['request']['body']} body)",
+         f"{t['requests_per_second']:.0f} req/s",
          f">= {TARGET_RPS} req/s", f"{t['requests']} requests, {t['connections']} keep-alive connections"),
         ("Latency under that load", f"p50 {t['p50_ms']} ms, p99 {t['p99_ms']} ms", "", ""),
         ("Added latency, median (1 connection)", f"{a['p50_ms']} ms", f"< {TARGET_MEDIAN_MS} ms",
@@ -139,7 +161,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0, help="time bound of each phase")
+    parser.add_argument("--body", choices=sorted(EXTRA), default="plain", help="what the requests ask for")
     args = parser.parse_args()
+    global BODY
+    BODY = json.dumps({"model": "gpt-4o-mini", "messages": MESSAGES, **EXTRA[args.body]}).encode()
     proc, port = start_server()
     try:
         asyncio.run(load(port, 500, args.connections, args.seconds))  # warm-up
@@ -154,7 +179,8 @@ def main() -> None:
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_1m_at_end": round(os.getloadavg()[0], 2)},
-        "request": {"endpoint": "POST /v1/chat/completions", "stream": False, "body_bytes": len(BODY)},
+        "request": {"endpoint": "POST /v1/chat/completions", "stream": False, "body": args.body,
+                    "body_bytes": len(BODY)},
         "throughput": {"connections": args.connections, "requests": len(latencies), "seconds": round(elapsed, 3),
                        "requests_per_second": round(rps, 1), **percentiles(latencies)},
         "added_latency": {"connections": 1, "requests": len(sequential), **percentiles(sequential)},
@@ -163,8 +189,9 @@ def main() -> None:
     }
     result["meets_targets"] = rps >= TARGET_RPS and result["added_latency"]["p50_ms"] < TARGET_MEDIAN_MS
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mock_openai.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "mock_openai.md").write_text(markdown(result))
+    name = "mock_openai" if args.body == "plain" else f"mock_openai_{args.body}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(result))
     print(f"throughput: {rps:.0f} req/s over {len(latencies)} requests, {args.connections} connections "
           f"(p50 {result['throughput']['p50_ms']} ms, p99 {result['throughput']['p99_ms']} ms)")
     print(f"added latency (1 connection): p50 {result['added_latency']['p50_ms']} ms, "

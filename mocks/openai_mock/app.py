@@ -11,6 +11,7 @@ from . import audio, chat, control_api, embeddings, models, responses
 from .faults import PROFILES, FaultPlan
 from .journal import Journal
 from .pipeline import endpoint
+from .responses_tools import Remembered
 from .settings import Settings, SettingsError
 
 
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                                        405: control_api.not_found,
                                                        Exception: control_api.internal_error})
     app.state.faults, app.state.journal, app.state.settings = state.faults, state.journal, settings
+    app.state.responses = Remembered()  # calls of earlier responses, for previous_response_id
     return app

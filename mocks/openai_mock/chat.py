@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import models, text
+from . import chat_tools, models, structured, text, tools
 from .errors import BadRequest, invalid_type, missing
 from .http import EventStream, json_response
 
@@ -84,51 +84,79 @@ def _check_int(body: dict, name: str, minimum: int = 1) -> None:
                          f"but got {value} instead.", param=name, code="integer_below_min_value")
 
 
-def answer(body: dict, messages: list[dict]) -> tuple[str, str, dict]:
-    """Return the reply text, finish reason and usage for a request."""
+@dataclass
+class Reply:
+    """The model's turn: text (`content`) or tool calls, with its finish reason and usage."""
+
+    content: str | None
+    calls: list[tools.Call]
+    finish: str
+    usage: dict
+
+
+def answer(body: dict, messages: list[dict]) -> Reply:
+    """Return the model's reply to a checked request: tool calls, structured JSON or the summary."""
+    offer = chat_tools.offer(body)
+    chat_tools.check_turns(messages)
+    all_text = " ".join(message_text(m.get("content")) for m in messages)
+    fmt = structured.chat_format(body, all_text)
     user_texts = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
-    reply = text.summarize(user_texts[-1] if user_texts else "")
-    response_format = body.get("response_format")
-    if isinstance(response_format, dict) and response_format.get("type") in {"json_object", "json_schema"}:
-        source = user_texts[-1] if user_texts else ""
-        reply = json.dumps({"summary": reply, "topics": text.keywords(source)})
-    limit = body.get("max_completion_tokens") or body.get("max_tokens")
-    finish = "stop"
-    if limit:
-        reply, cut = text.truncate_to_tokens(reply, limit)
-        finish = "length" if cut else "stop"
+    source = user_texts[-1] if user_texts else ""
+    key = tools.request_key(body.get("model"), messages, body.get("tools"), body.get("tool_choice"),
+                            body.get("response_format"))
+    results = chat_tools.results(messages)
+    picked = tools.choose(offer, source, answered=bool(results))
+    words = text.keywords(source, limit=20)
+    calls = tools.calls(picked, key, words)
+    if calls:
+        reply, finish = None, "tool_calls"
+        completion = sum(text.count_tokens(c.name) + text.count_tokens(c.arguments) for c in calls)
+    else:
+        summary = "" if fmt.kind == "json_schema" else \
+            tools.results_text(results) if results else text.summarize(source)
+        reply, finish = structured.content(fmt, key, words, summary), "stop"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if limit:
+            reply, cut = text.truncate_to_tokens(reply, limit)
+            finish = "length" if cut else "stop"
+        completion = text.count_tokens(reply)
     prompt = sum(4 + text.count_tokens(message_text(m.get("content"))) for m in messages) + 3
-    completion = text.count_tokens(reply) * (body.get("n") or 1)
+    completion *= body.get("n") or 1
     usage = {
         "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
     }
-    return reply, finish, usage
+    return Reply(reply, calls, finish, usage)
+
+
+def _message(reply: Reply) -> dict:
+    """Return the assistant message of a non-streamed choice."""
+    message = {"role": "assistant", "content": reply.content, "refusal": None, "annotations": []}
+    if reply.calls:
+        message["tool_calls"] = [{"id": c.call_id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments}} for c in reply.calls]
+    return message
 
 
 async def create(request: Request, body: dict) -> Response:
     """Answer a chat completion request, streamed when `stream` is true."""
     model, messages = validate(body)
-    reply, finish, usage = answer(body, messages)
+    reply = answer(body, messages)
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if body.get("stream"):
-        return _stream(body, model, completion_id, created, reply, finish, usage)
-    choices = [
-        {"index": i, "message": {"role": "assistant", "content": reply, "refusal": None, "annotations": []},
-         "logprobs": None, "finish_reason": finish}
-        for i in range(body.get("n") or 1)
-    ]
+        return _stream(body, model, completion_id, created, reply)
+    choices = [{"index": i, "message": _message(reply), "logprobs": None, "finish_reason": reply.finish}
+               for i in range(body.get("n") or 1)]
     return json_response({
         "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-        "choices": choices, "usage": usage, "service_tier": "default", "system_fingerprint": FINGERPRINT,
+        "choices": choices, "usage": reply.usage, "service_tier": "default", "system_fingerprint": FINGERPRINT,
     })
 
 
-def _stream(body: dict, model: str, completion_id: str, created: int, reply: str, finish: str,
-            usage: dict) -> EventStream:
+def _stream(body: dict, model: str, completion_id: str, created: int, reply: Reply) -> EventStream:
     """Build the SSE events of a streamed completion, ending with `data: [DONE]`."""
     options = body.get("stream_options")
     include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
@@ -141,14 +169,39 @@ def _stream(body: dict, model: str, completion_id: str, created: int, reply: str
             data["usage"] = None
         return EventStream.event(data)
 
-    events = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    events += [chunk({"content": piece}) for piece in _split_keeping_spaces(reply)]
-    events.append(chunk({}, finish))
+    if reply.calls:
+        events = [chunk(delta) for delta in _call_deltas(reply.calls)]
+    else:
+        events = [chunk({"role": "assistant", "content": "", "refusal": None})]
+        events += [chunk({"content": piece}) for piece in _split_keeping_spaces(reply.content or "")]
+    events.append(chunk({}, reply.finish))
     if include_usage:
-        events.append(EventStream.event({**base, "choices": [], "usage": usage}))
+        events.append(EventStream.event({**base, "choices": [], "usage": reply.usage}))
     events.append(EventStream.event("[DONE]"))
-    return EventStream(events, {"stream": True, "content": reply, "finish_reason": finish, "usage": usage,
-                                "events": len(events)})
+    journal = {"stream": True, "content": reply.content, "finish_reason": reply.finish, "usage": reply.usage,
+               "events": len(events)}
+    if reply.calls:
+        journal["tool_calls"] = [{"id": c.call_id, "name": c.name, "arguments": c.arguments} for c in reply.calls]
+    return EventStream(events, journal)
+
+
+def _call_deltas(calls: list[tools.Call]) -> list[dict]:
+    """Return the deltas that stream tool calls as the real API does: each call's index, id and name
+    with empty arguments first, then its arguments in fragments."""
+    deltas: list[dict] = []
+    for index, call in enumerate(calls):
+        opening = {"index": index, "id": call.call_id, "type": "function",
+                   "function": {"name": call.name, "arguments": ""}}
+        deltas.append({"tool_calls": [opening]} if index else
+                      {"role": "assistant", "content": None, "refusal": None, "tool_calls": [opening]})
+        deltas += [{"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                   for piece in fragments(call.arguments)]
+    return deltas
+
+
+def fragments(arguments: str, size: int = 8) -> list[str]:
+    """Split a JSON text into the short fragments a stream sends (their concatenation is the text)."""
+    return [arguments[i:i + size] for i in range(0, len(arguments), size)]
 
 
 def _split_keeping_spaces(reply: str) -> list[str]:

@@ -23,6 +23,29 @@ def user(content) -> dict:
     return {"role": "user", "content": content}
 
 
+def fn(name="f", **fields) -> dict:
+    return {"type": "function", "function": {"name": name, **fields}}
+
+
+def with_call(*after) -> list:
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    return [user("hi"), {"role": "assistant", "content": None, "tool_calls": [call]}, *after]
+
+
+def schema_format(schema, strict=True) -> dict:
+    return {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": strict}}
+
+
+def responses(**fields) -> str:
+    return json.dumps({"model": "gpt-4o-mini", "input": "hi", **fields})
+
+
+OPEN = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+DEEP_SCHEMA = {"type": "object"}
+for _ in range(200):
+    DEEP_SCHEMA = {"type": "object", "properties": {"a": DEEP_SCHEMA}}
+
+
 CASES = [  # (path, body, extra headers, status, param, words in the message)
     (CHAT, DEEP_ARRAY, {}, 400, None, "parse the JSON"),
     (CHAT, DEEP_OBJECT, {}, 400, None, "parse the JSON"),
@@ -63,6 +86,100 @@ CASES = [  # (path, body, extra headers, status, param, words in the message)
      "expected a string or an array"),
     ("/v1/audio/transcriptions", json.dumps({"model": "whisper-1"}), {}, 400, "Content-Type",
      "multipart/form-data"),
+    # tools, tool_choice and tool turns (chat)
+    (CHAT, chat(user("hi"), tools={"type": "function"}), {}, 400, "tools", "expected an array"),
+    (CHAT, chat(user("hi"), tools=[{"type": "function"}]), {}, 400, "tools[0].function", "Missing required"),
+    (CHAT, chat(user("hi"), tools=[{"type": "function", "function": {}}]), {}, 400, "tools[0].function.name",
+     "Missing required"),
+    (CHAT, chat(user("hi"), tools=[fn("get weather")]), {}, 400, "tools[0].function.name", "does not match"),
+    (CHAT, chat(user("hi"), tools=[{"type": "retrieval"}]), {}, 400, "tools[0].type", "Invalid value"),
+    (CHAT, chat(user("hi"), tools=[fn(parameters=[1])]), {}, 400, "tools[0].function.parameters",
+     "expected an object"),
+    (CHAT, chat(user("hi"), tools=[fn(parameters={"type": "strnig"})]), {}, 400, "tools[0].function.parameters",
+     "Invalid schema for function 'f'"),
+    (CHAT, chat(user("hi"), tools=[fn(parameters=OPEN, strict=True)]), {}, 400, "tools[0].function.parameters",
+     "'additionalProperties' is required"),
+    (CHAT, chat(user("hi"), tools=[fn(parameters=DEEP_SCHEMA)]), {}, 400, "tools[0].function.parameters",
+     "nested deeper"),
+    (CHAT, chat(user("f"), tools=[fn(parameters={"type": "object", "properties": {"a": {"$ref": "#"}}, "required": ["a"]})]), {},
+     400, "tools[0].function.parameters", "never reaches a value"),
+    (CHAT, chat(user("f"), tools=[fn(parameters={"type": "object", "properties": {
+        "a": {"type": "string", "pattern": "a{99999}"}}})]), {}, 400, "tools[0].function.parameters",
+     "over the mock's"),
+    (CHAT, chat(user("hi"), tools=[fn(), fn()]), {}, 400, "tools", "duplicate function name"),
+    (CHAT, chat(user("hi"), tool_choice="required"), {}, 400, "tool_choice", "only allowed when 'tools'"),
+    (CHAT, chat(user("hi"), tools=[fn()], tool_choice="sometimes"), {}, 400, "tool_choice", "Invalid value"),
+    (CHAT, chat(user("hi"), tools=[fn()], tool_choice={"type": "function", "function": {"name": "g"}}), {}, 400,
+     "tool_choice", "'g' is not one of the 'tools'"),
+    (CHAT, chat(user("hi"), tools=[fn()], tool_choice={"type": "function"}), {}, 400, "tool_choice.function.name",
+     "Missing required"),
+    (CHAT, chat(user("hi"), tools=[fn()], parallel_tool_calls="yes"), {}, 400, "parallel_tool_calls",
+     "expected a boolean"),
+    (CHAT, chat(user("hi"), {"role": "tool", "tool_call_id": "call_9", "content": "1"}), {}, 400,
+     "messages.[1].role", "must be a response to a preceeding message with 'tool_calls'"),
+    (CHAT, chat(*with_call()), {}, 400, "messages.[1].role", "did not have response messages: call_1"),
+    (CHAT, chat(*with_call(user("again"))), {}, 400, "messages.[1].role", "did not have response messages"),
+    (CHAT, chat(*with_call({"role": "tool", "content": "1"})), {}, 400, "messages[2].tool_call_id",
+     "Missing required"),
+    (CHAT, chat(user("hi"), {"role": "assistant", "content": None, "tool_calls": {"id": "x"}}), {}, 400,
+     "messages[1].tool_calls", "expected an array"),
+    (CHAT, chat(user("hi"), {"role": "assistant", "content": None, "tool_calls": [{"id": "x", "function": "f"}]}),
+     {}, 400, "messages[1].tool_calls[0].function", "expected an object"),
+    # structured outputs (chat)
+    (CHAT, chat(user("json"), response_format="json"), {}, 400, "response_format", "expected an object"),
+    (CHAT, chat(user("json"), response_format={"type": "yaml"}), {}, 400, "response_format.type", "Invalid value"),
+    (CHAT, chat(user("hi"), response_format={"type": "json_object"}), {}, 400, "messages",
+     "must contain the word 'json'"),
+    (CHAT, chat(user("hi"), response_format={"type": "json_schema"}), {}, 400, "response_format.json_schema",
+     "Missing required"),
+    (CHAT, chat(user("hi"), response_format={"type": "json_schema", "json_schema": {"schema": OPEN}}), {}, 400,
+     "response_format.json_schema.name", "Missing required"),
+    (CHAT, chat(user("hi"), response_format=schema_format(OPEN)), {}, 400, "response_format",
+     "Invalid schema for response_format 'out': In context=()"),
+    (CHAT, chat(user("hi"), response_format=schema_format([1], strict=False)), {}, 400, "response_format",
+     "Invalid schema for response_format 'out'"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"type": "integer", "minimum": 5, "maximum": 1},
+                                                          strict=False)), {}, 400, "response_format",
+     "cannot produce an instance"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"type": "object", "properties": {"a": {
+        "type": "number", "minimum": 1}}}, strict=False)).replace('"minimum": 1', '"minimum": 1e400'), {}, 400,
+     "response_format", "not finite"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"type": "object", "properties": {"a": {
+        "type": "integer", "maximum": 1}}}, strict=False)).replace('"maximum": 1', '"maximum": -1e400'), {}, 400,
+     "response_format", "not finite"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"anyOf": [{"$ref": "#/$defs/nope"}, {"type": "string"}]},
+                                                          strict=False)), {}, 400, "response_format",
+     "In context=('anyOf', 0), reference '#/$defs/nope' cannot be resolved"),
+    (CHAT, chat(user("hi"), response_format=schema_format({"$ref": "https://example.com/s.json"}, strict=False)),
+     {}, 400, "response_format", "only references within the schema"),
+    (CHAT, chat(user("hi"), response_format={**schema_format(OPEN), "json_schema": {
+        "name": "out", "schema": OPEN, "strict": "yes"}}), {}, 400, "response_format.json_schema.strict",
+     "expected a boolean"),
+    # Responses: tools, tool_choice, text.format, call items
+    (RESPONSES, responses(tools=[{"name": "f"}]), {}, 400, "tools[0].type", "Missing required"),
+    (RESPONSES, responses(tools=[{"type": "function"}]), {}, 400, "tools[0].name", "Missing required"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f", "strict": True, "parameters": OPEN}]), {}, 400,
+     "tools[0].parameters", "Invalid schema for function 'f'"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice={"type": "function", "name": "g"}),
+     {}, 400, "tool_choice", "'g' is not one of the 'tools'"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice={
+        "type": "allowed_tools", "mode": "sometimes", "tools": []}), {}, 400, "tool_choice.mode", "Invalid value"),
+    (RESPONSES, responses(tools=[{"type": "function", "name": "f"}], tool_choice="always"), {}, 400, "tool_choice",
+     "Invalid value"),
+    (RESPONSES, responses(text={"format": {"type": "xml"}}), {}, 400, "text.format.type", "Invalid value"),
+    (RESPONSES, responses(text={"format": {"type": "json_schema", "schema": OPEN}}), {}, 400, "text.format.name",
+     "Missing required"),
+    (RESPONSES, responses(text={"format": {"type": "json_schema", "name": "o", "schema": OPEN, "strict": True}}),
+     {}, 400, "text.format.schema", "Invalid schema for response_format 'o'"),
+    (RESPONSES, responses(text={"format": {"type": "json_object"}}), {}, 400, "input", "must contain the word"),
+    (RESPONSES, responses(input=[user("hi"), {"type": "function_call_output", "call_id": "call_9", "output": "1"}]),
+     {}, 400, "input", "No tool call found for function call output with call_id call_9."),
+    (RESPONSES, responses(input=[{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+                                 {"type": "function_call_output", "call_id": "c"}]), {}, 400, "input[1].output",
+     "Missing required"),
+    (RESPONSES, responses(input=[{"type": "function_call", "name": "f", "arguments": "{}"}]), {}, 400,
+     "input[0].call_id", "Missing required"),
+    (RESPONSES, responses(previous_response_id="resp_unknown"), {}, 404, "previous_response_id", "not found"),
 ]
 
 
