@@ -9,7 +9,7 @@ One run measures both, same machine, same images:
   use with neither replica up (measured before and after: other stacks share the engine).
 The load average is recorded beside every figure. Writes bench/results/idle_cost.json and .md.
 
-    .venv/bin/python bench/idle_cost.py [--before 29ac6aa] [--window 60] [--rounds 2]
+    .venv/bin/python bench/idle_cost.py [--before 29ac6aa] [--window 60] [--rounds 1]
 """
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=BEFORE, help="git revision of the compose file to compare")
     parser.add_argument("--window", type=float, default=60)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     settings = replace(from_environment().with_name(REPLICA), pinned_ports={})
     old = Path(tempfile.mkdtemp(prefix="idle-bench-")) / "docker-compose.staging.yml"
@@ -158,20 +158,18 @@ def main() -> None:
     services = up(settings).services  # images built, compose env written
     timings = {name: {"staging_up": [], "bare_compose_up_wait": []} for name in variants}
     try:
-        for _ in range(args.rounds):
+        down(settings, volumes=True)
+        idle = {"engine_alone_first": measure(client, None, args.window)}
+        for round_ in range(args.rounds):
             for name, path in variants.items():
                 with compose_file(path):
                     down(settings, volumes=True)
                     timings[name]["staging_up"].append(timed(lambda: up(settings)))
+                    if round_ == 0:   # idle, from the moment `up` returns
+                        idle[name] = measure(client, settings.project, args.window)
                     down(settings, volumes=True)
-                    timings[name]["bare_compose_up_wait"].append(timed(lambda: bare_up(settings, services)))
-        down(settings, volumes=True)
-        idle = {"engine_alone_first": measure(client, None, args.window)}
-        for name, path in variants.items():
-            with compose_file(path):
-                down(settings, volumes=True)
-                up(settings)
-                idle[name] = measure(client, settings.project, args.window)
+                    timings[name]["bare_compose_up_wait"].append(
+                        timed(lambda: bare_up(settings, services)))
         down(settings, volumes=True)
         idle["engine_alone_last"] = measure(client, None, args.window)
     finally:
