@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ComposeError, StackNotUpError
-from .settings import Settings
+from .settings import Settings, health_compose_env
 
 COMPOSE_ENV = "compose.env"
 APP_ENV = "app.env"
@@ -62,4 +62,6 @@ class Compose:
         env = {key: value for key, value in os.environ.items()
                if key not in ("COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME", "COMPOSE_FILE")}
         env.setdefault("DOCKER_BUILDKIT", "1")
+        # this version's healthcheck figures, even with a compose.env an older version wrote
+        env.update(health_compose_env())
         return env

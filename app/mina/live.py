@@ -20,6 +20,7 @@ from .api import MAX_ID
 from .extensions import db, socketio
 from .green import eventlet_active
 from .models import Meeting, TranscriptSegment
+from .websocket import serve_websocket_only
 
 log = logging.getLogger(__name__)
 MAX_AUDIO_BYTES = 512 * 1024
@@ -58,6 +59,7 @@ def init_socketio(app: Flask, settings) -> None:
     app.extensions["mina.fanout"] = fanout
     app.extensions["mina.fanout_manager"] = kwargs.get("client_manager")
     socketio.init_app(app, **kwargs)
+    serve_websocket_only(socketio.server.eio)
     if fanout == "postgres" and eventlet_active():  # a serving worker; not `flask db upgrade`
         start_fanout_listener(socketio.server)
 

@@ -1,6 +1,8 @@
 """`staging.status`: each service's state, health and URL, as a table or JSON."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rich.table import Table
 
 from .. import engine, health, stack as stack_module
@@ -33,28 +35,65 @@ def status(settings: Settings) -> dict:
 
 def render_table(stack: stack_module.Stack, states: dict[str, ServiceState]) -> Table:
     """Render a stack's services (and its one-shot migrate) as a table while `up` runs."""
+    return services_table(f"replica {stack.settings.name} ({stack.settings.project})",
+                          _stack_rows(stack, states))
+
+
+def print_stack(console, stack: stack_module.Stack, states: dict[str, ServiceState]) -> None:
+    """Print a stack's table, then its full URLs (see print_services)."""
+    print_services(console, f"replica {stack.settings.name} ({stack.settings.project})",
+                   _stack_rows(stack, states))
+
+
+def print_report(console, report: dict) -> None:
+    """Print a status() report: the table, then its full URLs (see print_services)."""
+    rows = [(service, info["state"], info["health"], info["url"] or "")
+            for service, info in report["services"].items()]
+    print_services(console, f"replica {report['replica']} ({report['project']})", rows)
+
+
+def _stack_rows(stack: stack_module.Stack, states: dict[str, ServiceState]) -> list[tuple]:
     rows = []
     for service in [*stack.services, "migrate"]:
         state = states.get(service)
         url = stack.url(service) if service in stack.ports else ""
         rows.append((service, state.state if state else "—", state.health if state else "—", url))
-    return services_table(f"replica {stack.settings.name} ({stack.settings.project})", rows)
+    return rows
 
 
-def render_report(report: dict) -> Table:
-    """Render a status() report as a table."""
-    rows = [(service, info["state"], info["health"], info["url"] or "")
-            for service, info in report["services"].items()]
-    return services_table(f"replica {report['replica']} ({report['project']})", rows)
+def short_url(url: str) -> str:
+    """A URL without its credentials, path and query: scheme://host:port (fits a table cell)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.port else url
 
 
 def services_table(title: str, rows: list[tuple[str, str, str, str]]) -> Table:
-    """Render (service, state, health, url) rows, health coloured."""
+    """Render (service, state, health, url) rows, health coloured, URLs short (80 columns).
+
+    A URL with more than scheme, host and port (credentials, database, query) is marked `*`:
+    print_services prints it whole below the table.
+    """
     table = Table(title=title, title_justify="left")
     for column in ("service", "state", "health"):
         table.add_column(column, no_wrap=True)
     table.add_column("url", overflow="fold")
     for service, state, health, url in rows:
         style = HEALTH_STYLE.get(health, "")
-        table.add_row(service, state, f"[{style}]{health}[/]" if style else health, url)
+        short = short_url(url) if url else ""
+        table.add_row(service, state, f"[{style}]{health}[/]" if style else health,
+                      short + (" *" if short != url else ""))
     return table
+
+
+def print_services(console, title: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """Print the table, then each URL it shortened, whole, on a line of its own.
+
+    Those lines are never broken or cropped (a URL longer than the terminal is wrapped by the
+    terminal itself, so it still copies as one).
+    """
+    console.print(services_table(title, rows))
+    full = [(service, url) for service, _, _, url in rows if url and short_url(url) != url]
+    if full:
+        console.print("* full URL:", style="dim")
+    for service, url in full:
+        console.print(f"{service}: {url}", soft_wrap=True, highlight=False, markup=False)

@@ -11,7 +11,7 @@ from .. import console, credentials, engine, envprofile, health, images
 from .. import profiles as profiles_module, stack as stack_module
 from ..errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..settings import Settings
-from .status import render_table
+from .status import print_stack, render_table
 
 FINGERPRINT_FILE = "applied.sha256"
 IMAGE_SERVICES = {"DB_IMAGE": "db", "REDIS_IMAGE": "redis", "MOCKS_IMAGE": "mock-openai",
@@ -34,7 +34,7 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     fingerprint = _fingerprint(stack)
     if _already_up(settings, before, expected, fingerprint):
         console.success(f"replica {settings.name!r} is already up")
-        console.console.print(render_table(stack, before))
+        print_stack(console.console, stack, before)
         return stack
     _build_missing(stack)
     _drop_disabled(stack, before)
@@ -43,7 +43,7 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
     console.success(f"replica {settings.name!r} is up (project {settings.project})"
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
-    console.console.print(render_table(stack, states))
+    print_stack(console.console, stack, states)
     return stack
 
 

@@ -17,13 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..settings import ROOT
-from . import report_html
 from .errors import GateError, K6NotFoundError
 from .results import prepare_dir
 
 K6_DIR = ROOT / "k6"
 TREND_STATS = "avg,min,med,max,p(90),p(95),p(99)"
 INTERRUPT_GRACE_S = 15
+# The HTML report is k6's own web-dashboard export. k6 writes none for a run shorter than two of
+# its periods (default 10 s: the 8 s smoke suite got none), so each suite's period is its planned
+# length (slo.json) over DASHBOARD_POINTS, never under DASHBOARD_MIN_PERIOD_S.
+DASHBOARD_POINTS = 30
+DASHBOARD_MIN_PERIOD_S = 1
 
 
 class Outcome(str, enum.Enum):
@@ -88,6 +92,7 @@ class K6Result:
 
     @property
     def html_path(self) -> Path:
+        """k6's web-dashboard report (absent when k6 wrote none: a run that did not start)."""
         return self.run_dir / "report.html"
 
     def describe(self) -> str:
@@ -97,6 +102,8 @@ class K6Result:
             text += "; crossed: " + ", ".join(self.failed_thresholds)
         if self.outcome in (Outcome.SCRIPT_ERROR, Outcome.CONFIG_ERROR) and self.log_tail:
             text += f"; {self.log_tail.splitlines()[-1][:300]}"
+        if not self.html_path.is_file():
+            text += f"; no HTML report (k6 wrote none; see {self.run_dir / 'k6.log'})"
         return text
 
 
@@ -144,10 +151,35 @@ def command(binary: Path, script: Path, base_url: str, run_dir: Path,
             "--env", f"BASE_URL={base_url}", *extra, str(script)]
 
 
+def suite_seconds(suite: str, k6_dir: Path = K6_DIR) -> float:
+    """Return a suite's planned length from slo.json (its duration, or the sum of its stages)."""
+    plan = json.loads((k6_dir / "slo.json").read_text())["suites"].get(suite, {})
+    if "duration" in plan:
+        return _seconds(plan["duration"])
+    return sum(_seconds(length) for length, _ in plan.get("stages", []))
+
+
+def _seconds(text: str) -> float:
+    """k6's simple durations: 8s, 2m, 1m30s, 500ms."""
+    import re
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise GateError(f"slo.json: cannot read the duration {text!r}", hint="write it like 8s or 1m30s")
+    return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
+
+
+def dashboard_env(suite: str, run_dir: Path, k6_dir: Path = K6_DIR) -> dict[str, str]:
+    """k6's web dashboard, exporting the run's HTML report, with no HTTP listener."""
+    period = max(DASHBOARD_MIN_PERIOD_S, int(suite_seconds(suite, k6_dir) // DASHBOARD_POINTS))
+    return {"K6_WEB_DASHBOARD": "true", "K6_WEB_DASHBOARD_PORT": "-1",  # -1: no listener
+            "K6_WEB_DASHBOARD_PERIOD": f"{period}s",
+            "K6_WEB_DASHBOARD_EXPORT": str(run_dir / "report.html")}
+
+
 def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR,
               timeout: float | None = None, binary: Path | None = None,
               env: dict[str, str] | None = None) -> K6Result:
-    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and report.html in run_dir."""
+    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir."""
     script = k6_dir / f"{suite}.js"
     if not script.is_file():
         raise GateError(f"no k6 suite {script}", hint="suites are k6/smoke.js, k6/load.js, k6/stress.js")
@@ -158,7 +190,8 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     log_path = run_dir / "k6.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(command(binary, script, base_url, run_dir, env), stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=k6_dir, start_new_session=True)
+                                   stderr=subprocess.STDOUT, cwd=k6_dir, start_new_session=True,
+                                   env={**os.environ, **dashboard_env(suite, run_dir, k6_dir)})
         code, override = _wait(process, timeout)
     outcome, message = override or classify(code)
     result = K6Result(suite, code, outcome, message, time.monotonic() - started, run_dir,
@@ -166,7 +199,6 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     if result.metrics_path.is_file():
         result.summary = json.loads(result.metrics_path.read_text() or "{}")
         result.failed_thresholds = failed_thresholds(result.summary)
-    report_html.write(result)
     if outcome is Outcome.INTERRUPTED:
         raise KeyboardInterrupt
     return result

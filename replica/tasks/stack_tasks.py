@@ -87,8 +87,10 @@ def status(c, name=None, json_=False):
     if json_:
         print(json.dumps(report, indent=2))
         return
-    console.console.print(status_module.render_report(report) if report["services"]
-                          else "nothing is running for this replica")
+    if report["services"]:
+        status_module.print_report(console.console, report)
+    else:
+        console.console.print("nothing is running for this replica")
     if report.get("profiles"):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
 

@@ -47,12 +47,17 @@ def test_no_k6_anywhere_says_how_to_get_it(monkeypatch, tmp_path):
 def test_fake_k6_crossing_thresholds_keeps_metrics_and_html(tmp_path, summary):
     recorded = Path(__file__).parent / "fixtures" / "summary_thresholds_failed.json"
     fake = _script(tmp_path / "k6", f'out=$(echo "$@" | sed -n "s/.*--summary-export \\([^ ]*\\).*/\\1/p")\n'
-                                     f'cp {recorded} "$out"\necho "some k6 output"\nexit 99')
+                                     f'cp {recorded} "$out"\necho "some k6 output"\nenv | grep ^K6_WEB\nexit 99')
     result = run_suite("smoke", "http://127.0.0.1:9", tmp_path / "run", binary=fake)
     assert result.outcome is Outcome.THRESHOLDS_FAILED and not result.ok
     assert result.failed_thresholds == ["http_req_duration: p(95)<0.001"]
-    assert "p(95)&lt;0.001" in result.html_path.read_text()
-    assert "some k6 output" in (tmp_path / "run" / "k6.log").read_text()
+    log = (tmp_path / "run" / "k6.log").read_text()
+    assert "some k6 output" in log
+    # the HTML report is k6's dashboard export, at a period the 8 s smoke suite fills
+    assert f"K6_WEB_DASHBOARD_EXPORT={result.html_path}" in log.splitlines()
+    assert "K6_WEB_DASHBOARD=true" in log and "K6_WEB_DASHBOARD_PORT=-1" in log
+    assert "K6_WEB_DASHBOARD_PERIOD=1s" in log
+    assert "no HTML report (k6 wrote none" in result.describe()   # this fake k6 wrote none
 
 
 def test_a_hung_k6_is_stopped_at_its_budget(tmp_path):
@@ -84,10 +89,37 @@ def test_real_k6_test_abort_is_an_abort(tmp_path):
     assert result.metrics_path.is_file()
 
 
-def _suites(tmp_path: Path, body: str) -> Path:
+def test_real_k6_writes_its_dashboard_report_for_a_run_shorter_than_its_default_period(tmp_path):
+    suites = _suites(tmp_path, "import { sleep } from 'k6';\n"
+                               "export const options = { vus: 1, duration: '3s' };\n"
+                               "export default function () { sleep(0.2); }\n",
+                     plan='{"duration": "3s", "max_seconds": 60}')
+    result = run_suite("broken", "http://127.0.0.1:9", tmp_path / "run", k6_dir=suites)
+    assert result.ok, result.log_tail
+    assert result.html_path.is_file(), result.log_tail   # k6's default 10 s period writes none
+    assert "k6" in result.html_path.read_text()[:2000].lower()
+    assert "no HTML report" not in result.describe()
+
+
+@pytest.mark.parametrize("plan, period", [
+    ('{"duration": "8s"}', "1s"), ('{"stages": [["10s", 8], ["40s", 8], ["10s", 0]]}', "2s"),
+    ('{"duration": "1m30s"}', "3s"), ("{}", "1s")])
+def test_the_dashboard_period_follows_the_suites_planned_length(tmp_path, plan, period):
+    suites = _suites(tmp_path, "", plan=plan)
+    assert k6_runner.dashboard_env("broken", tmp_path, suites)["K6_WEB_DASHBOARD_PERIOD"] == period
+
+
+def test_every_real_suite_gets_a_period_it_fills_at_least_twice():
+    for suite in ("smoke", "load", "stress"):
+        seconds = k6_runner.suite_seconds(suite)
+        period = int(k6_runner.dashboard_env(suite, Path("x"))["K6_WEB_DASHBOARD_PERIOD"][:-1])
+        assert seconds >= 2 * period, suite
+
+
+def _suites(tmp_path: Path, body: str, plan: str = '{"max_seconds": 30}') -> Path:
     suites = tmp_path / "k6"
     suites.mkdir()
-    (suites / "slo.json").write_text('{"suites": {"broken": {"max_seconds": 30}}}')
+    (suites / "slo.json").write_text('{"suites": {"broken": %s}}' % plan)
     (suites / "broken.js").write_text(body)
     return suites
 
@@ -135,7 +167,7 @@ def test_ctrl_c_stops_k6_and_keeps_partial_results(tmp_path):
     runner.send_signal(signal.SIGINT)
     assert runner.wait(timeout=30) == 130
     assert marker.exists()  # k6 itself was asked to stop (it writes its summary on SIGINT)
-    assert "interrupted" in (tmp_path / "run" / "report.html").read_text()
+    assert (tmp_path / "run" / "k6.log").exists()
 
 
 def test_a_profile_s_expectations_reach_the_k6_script_as_env_values(tmp_path):
