@@ -1,8 +1,10 @@
-"""Shared service fixtures: a throwaway PostgreSQL 18 and Redis for the whole session.
+"""Shared service fixtures over the tier's own throwaway PostgreSQL 18 and Redis.
 
-- `postgres_url` (session): admin URL of the server, postgresql://postgres@127.0.0.1:PORT/postgres
+Each tier defines `postgres_server` (create_database, drop_database, url_for, psql, port) and
+`redis_url`: tests/unit/conftest.py from host binaries (no container engine), tests/integration/
+conftest.py as testcontainers of the project's images. On top of them, for every tier:
+- `postgres_url` (session): admin URL of the server
 - `database_url` (function): a fresh, empty database on that server, dropped afterwards
-- `redis_url` (session): redis://127.0.0.1:PORT/0 of a redis-server without persistence
 Servers bind 127.0.0.1 only and start lazily, the first time a test asks for them.
 """
 from __future__ import annotations
@@ -11,9 +13,6 @@ import itertools
 
 import pytest
 
-from tests.support.postgres import PostgresServer
-from tests.support.redis import RedisServer
-
 # The app's migrated-database fixtures, registered once for unit and integration tests alike.
 pytest_plugins = ["tests.support.app_fixtures"]
 TEMPLATE_DB = "mina_empty_template"
@@ -21,11 +20,9 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_server():
-    """The running PostgresServer object (for psql, create_database, url_for)."""
-    with PostgresServer() as server:
-        server.create_database(TEMPLATE_DB)
-        yield server
+def empty_template(postgres_server) -> str:
+    postgres_server.create_database(TEMPLATE_DB)
+    return TEMPLATE_DB
 
 
 @pytest.fixture(scope="session")
@@ -34,16 +31,10 @@ def postgres_url(postgres_server) -> str:
 
 
 @pytest.fixture
-def database_url(postgres_server, request) -> str:
+def database_url(postgres_server, empty_template, request) -> str:
     """A new empty database for this test, cloned from an empty template (fast)."""
     name = f"t{next(_counter)}_{request.node.name[:40]}".lower()
     name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
-    url = postgres_server.create_database(name, template=TEMPLATE_DB)
+    url = postgres_server.create_database(name, template=empty_template)
     yield url
     postgres_server.drop_database(name)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    with RedisServer() as server:
-        yield server.url

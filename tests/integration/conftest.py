@@ -3,6 +3,10 @@
 
 `invoke test` brings it up before pytest and takes it down after; run alone, the `replica`
 fixture brings it up itself (a no-op when it is already up) and leaves it running.
+
+Their own throwaway PostgreSQL 18 and Redis (for tests/conftest.py's databases) are testcontainers
+of the project's images (tests/support/containers.py), started lazily; before the first, the
+containers a killed earlier run left behind are removed (`reap_stale`).
 """
 import os
 from dataclasses import replace
@@ -11,6 +15,7 @@ import pytest
 
 from replica.commands.up import up
 from replica.settings import from_environment
+from tests.support import containers
 
 TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
 
@@ -31,3 +36,29 @@ def replica_settings():
 def replica():
     """The running test replica's Stack (brought up if needed)."""
     return up(settings_for())
+
+
+@pytest.fixture(scope="session")
+def stale_containers_reaped() -> list[str]:
+    """Remove test containers whose owning process is gone (a killed run); return their names."""
+    return containers.reap_stale()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(stale_containers_reaped):
+    """A PostgreSQL 18 container (create_database, drop_database, url_for, psql, port)."""
+    with containers.PostgresContainer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url(stale_containers_reaped) -> str:
+    with containers.RedisContainer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_server(stale_containers_reaped):
+    """A Redis container of this test's own, for tests that stop and start it."""
+    with containers.RedisContainer() as server:
+        yield server

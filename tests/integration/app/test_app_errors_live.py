@@ -1,4 +1,5 @@
 """Staging-only behaviour under the real gunicorn command: Sentry reports, WebSocket-only."""
+import base64
 import gzip
 import threading
 import time
@@ -8,7 +9,7 @@ import pytest
 import requests
 import socketio
 
-from tests.support.fake_openai import FakeOpenAI
+from mocks import control
 from tests.support.gunicorn import StagingGunicorn
 
 SECRET = "a-random-test-secret-of-sufficient-length-123"
@@ -46,14 +47,13 @@ class SentrySink:
 
 
 @pytest.fixture
-def stack(migrated_url):
+def stack(migrated_url, ai):
     sink = SentrySink()
-    with FakeOpenAI() as ai:
-        env = {"DATABASE_URL": migrated_url, "SECRET_KEY": SECRET, "OPENAI_API_KEY": "sk-test",
-               "OPENAI_BASE_URL": ai.base_url, "ALLOW_TEST_USERS": "true",
-               "SENTRY_DSN": sink.dsn, "SENTRY_ENVIRONMENT": "staging"}
-        with StagingGunicorn(env) as server:
-            yield server, ai, sink
+    env = {"DATABASE_URL": migrated_url, "SECRET_KEY": SECRET, "OPENAI_API_KEY": "sk-test",
+           "OPENAI_BASE_URL": ai.base_url, "ALLOW_TEST_USERS": "true",
+           "SENTRY_DSN": sink.dsn, "SENTRY_ENVIRONMENT": "staging"}
+    with StagingGunicorn(env) as server:
+        yield server, ai, sink
     sink.server.shutdown()
 
 
@@ -66,9 +66,12 @@ def test_rate_limit_is_429_and_reaches_sentry(stack):
     sio = socketio.Client(reconnection=False)
     sio.connect(server.url, headers={"Cookie": "session=" + http.cookies["session"]},
                 transports=["websocket"], wait_timeout=10)
-    sio.call("audio_chunk", {"meeting_id": meeting["id"], "seq": 0, "audio": "aGVsbG8="}, timeout=10)
+    audio = base64.b64encode(b"hello, a chunk of audio").decode()  # the mock wants 16+ bytes
+    ack = sio.call("audio_chunk", {"meeting_id": meeting["id"], "seq": 0, "audio": audio}, timeout=10)
     sio.disconnect()
-    ai.fail_next(429, times=2)  # the SDK retries once in the app's default config
+    assert ack["ok"], ack
+    # the SDK retries once in the app's default config
+    control.set_openai_faults(ai.url, sequence=["429", "429"])
     response = http.post(server.url + f"/api/meetings/{meeting['id']}/summary", json={}, timeout=30)
     assert response.status_code == 429 and response.json()["retryable"] is True
     deadline = time.monotonic() + 10

@@ -3,13 +3,7 @@ import base64
 import pytest
 
 from mina.extensions import socketio
-from tests.support.fake_openai import FakeOpenAI
-
-
-@pytest.fixture
-def ai():
-    with FakeOpenAI() as fake:
-        yield fake
+from mocks import control
 
 
 @pytest.fixture
@@ -24,7 +18,7 @@ def live(make_app, ai, register):
     return http, meeting_id, sio
 
 
-def chunk(meeting_id, seq, text="hello world"):
+def chunk(meeting_id, seq, text="hello world, a chunk of audio"):  # the mock wants 16+ bytes
     return {"meeting_id": meeting_id, "seq": seq, "audio": base64.b64encode(text.encode()).decode()}
 
 
@@ -43,26 +37,28 @@ def test_join_ack_names_worker(live):
     assert ack["ok"] and isinstance(ack["worker_pid"], int)
 
 
-def test_audio_chunk_becomes_stored_segment(live):
+def test_audio_chunk_becomes_stored_segment(live, ai):
     http, meeting_id, sio = live
     sio.emit("join", {"meeting_id": meeting_id}, callback=True)
     sio.get_received()
     ack = sio.emit("audio_chunk", chunk(meeting_id, 0), callback=True)
     assert ack["ok"], ack
+    [transcript] = ai.transcripts()
     [segment] = events(sio, "segment")
-    assert (segment["seq"], segment["text"], segment["meeting_id"]) == (0, "hello world", meeting_id)
+    assert (segment["seq"], segment["text"], segment["meeting_id"]) == (0, transcript, meeting_id)
     stored = http.get(f"/api/meetings/{meeting_id}/segments").json["items"]
-    assert [s["text"] for s in stored] == ["hello world"]
+    assert [s["text"] for s in stored] == [transcript]
     assert http.get(f"/api/meetings/{meeting_id}").json["status"] == "live"
 
 
-def test_duplicate_seq_keeps_the_first_segment(live):
+def test_duplicate_seq_keeps_the_first_segment(live, ai):
     http, meeting_id, sio = live
-    sio.emit("audio_chunk", chunk(meeting_id, 3, "first"), callback=True)
-    ack = sio.emit("audio_chunk", chunk(meeting_id, 3, "second"), callback=True)
+    sio.emit("audio_chunk", chunk(meeting_id, 3, "the first chunk of audio"), callback=True)
+    [first] = ai.transcripts()
+    ack = sio.emit("audio_chunk", chunk(meeting_id, 3, "the second chunk of audio"), callback=True)
     assert ack["code"] == "duplicate_seq"
     stored = http.get(f"/api/meetings/{meeting_id}/segments").json["items"]
-    assert [s["text"] for s in stored] == ["first"]
+    assert [s["text"] for s in stored] == [first]
 
 
 @pytest.mark.parametrize("data,code", [
@@ -82,7 +78,7 @@ def test_malformed_chunks_get_error_events(live, data, code):
 
 def test_transcription_outage_is_retryable_and_stores_nothing(live, ai):
     http, meeting_id, sio = live
-    ai.fail_next(503)
+    control.set_openai_faults(ai.url, sequence=["503"])
     ack = sio.emit("audio_chunk", chunk(meeting_id, 0), callback=True)
     assert ack["code"] == "transcription_failed" and ack["retryable"] is True
     assert http.get(f"/api/meetings/{meeting_id}/segments").json["items"] == []

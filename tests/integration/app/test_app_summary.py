@@ -1,12 +1,6 @@
 import pytest
 
-from tests.support.fake_openai import FakeOpenAI
-
-
-@pytest.fixture
-def ai():
-    with FakeOpenAI() as fake:
-        yield fake
+from mocks import control
 
 
 @pytest.fixture
@@ -33,17 +27,28 @@ def test_summary_is_stored(alice, ai):
     app, client = alice
     meeting_id = meeting_with_transcript(app, client)
     response = client.post(f"/api/meetings/{meeting_id}/summary", json={})
-    assert response.status_code == 201, response.json
-    assert response.json["content"].startswith("Summary:") and response.json["prompt_tokens"] > 0
+    assert response.status_code == 201, response.json  # the mock accepts only the key sk-test
+    [call] = ai.journal("/v1/chat/completions")
+    assert response.json["content"] == call["response"]["choices"][0]["message"]["content"]
+    assert response.json["prompt_tokens"] == call["response"]["usage"]["prompt_tokens"] > 0
+    assert "we ship on friday" in str(call["body"]["messages"])
     assert client.get(f"/api/meetings/{meeting_id}/summary").json["id"] == response.json["id"]
-    assert ai.calls[0]["headers"]["authorization"] == "Bearer sk-test"
+
+
+def test_a_key_the_ai_service_refuses_is_a_502_not_a_500(make_app, ai, register):
+    app = make_app(OPENAI_BASE_URL=ai.base_url, OPENAI_API_KEY="sk-wrong")
+    client = app.test_client()
+    register(client)
+    response = client.post(f"/api/meetings/{meeting_with_transcript(app, client)}/summary", json={})
+    assert [c["status"] for c in ai.journal("/v1/chat/completions")] == [401]
+    assert response.status_code == 502 and response.json["retryable"] is False
 
 
 @pytest.mark.parametrize("upstream,status", [(429, 429), (500, 503), (503, 503)])
 def test_upstream_errors_are_retryable_not_500(alice, ai, upstream, status):
     app, client = alice
     meeting_id = meeting_with_transcript(app, client)
-    ai.fail_next(upstream)
+    control.set_openai_faults(ai.url, sequence=[str(upstream)])
     response = client.post(f"/api/meetings/{meeting_id}/summary", json={})
     assert response.status_code == status
     assert response.json["retryable"] is True and response.json["error"]
@@ -52,7 +57,7 @@ def test_upstream_errors_are_retryable_not_500(alice, ai, upstream, status):
 def test_timeout_is_503(alice, ai):
     app, client = alice
     meeting_id = meeting_with_transcript(app, client)
-    ai.delay_next(2.0)
+    control.set_openai_faults(ai.url, sequence=["timeout:2"])  # holds 2 s; the app waits 0.5
     response = client.post(f"/api/meetings/{meeting_id}/summary", json={})
     assert response.status_code == 503 and "timed out" in response.json["error"]
 
@@ -68,6 +73,6 @@ def test_errors_are_reported_to_sentry(alice, ai, monkeypatch):
     reported = []
     monkeypatch.setattr(sentry_sdk, "capture_exception", lambda exc: reported.append(exc))
     app, client = alice
-    ai.fail_next(429)
+    control.set_openai_faults(ai.url, sequence=["429"])
     client.post(f"/api/meetings/{meeting_with_transcript(app, client)}/summary", json={})
     assert [type(e).__name__ for e in reported] == ["RateLimitError"]

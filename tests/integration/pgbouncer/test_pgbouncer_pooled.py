@@ -2,6 +2,8 @@
 import psycopg
 import pytest
 
+from tests.support.containers import PGBOUNCER_PASSWORD
+
 pytestmark = pytest.mark.stack
 
 
@@ -91,5 +93,6 @@ def test_listen_on_a_direct_connection_receives_notifications(postgres_url):
 
 def test_a_wrong_password_is_refused(pgbouncer):
     with pgbouncer() as url:
+        assert f":{PGBOUNCER_PASSWORD}@" in url
         with pytest.raises(psycopg.OperationalError, match="authentication failed"):
-            psycopg.connect(url.replace("pooled-test-secret", "wrong"))
+            psycopg.connect(url.replace(f":{PGBOUNCER_PASSWORD}@", ":wrong@"))
