@@ -39,6 +39,7 @@ class Run:
     strict_slo: bool = False  # absolute latency SLOs fail on a local replica too
     errors_since: float = field(default_factory=time.time)  # the sink check counts events after it
     variants: list = field(default_factory=list)  # variant_gate.Started, once started
+    variant_hosts: dict = field(default_factory=dict)  # a variant container's hostname: its name
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -90,6 +91,7 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
             migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
             launched = launching.result()
         run.variants = variant_gate.wait_ready(stack, launched)
+        run.variant_hosts = variant_gate.hosts(stack.settings.project, run.variants)
         for started in run.variants:
             if started.error:
                 console.failure(started.error)
@@ -139,7 +141,9 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
             run.checklist.record(key, result, evidence, seconds)
         for started in run.variants:  # before k6: its latency ratios are measured without them
             code = checks[started.variant.name].result() if not started.error else None
-            variant_gate.record(run.checklist, started, code, _variant_dir(run, started))
+            variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
+                                _app_errors(run, lambda host: run.variant_hosts.get(host) ==
+                                            started.variant.name))
     run.checklist.run("security-live", lambda: _live_security(run))
     run.checklist.item("performance")
     _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
@@ -290,16 +294,24 @@ def _expectations(run: Run):
     return expectations(run.stack.profiles if run.stack is not None else ())
 
 
-def _sink_clean(run: Run) -> str:
+def _app_errors(run: Run, from_host) -> list[dict]:
+    """The error events since up that the app must not send, from the hosts `from_host` accepts."""
     from mocks import control
 
+    if not run.sink_url:
+        return []
     expects = _expectations(run)
     try:
-        events = [e for e in control.sink_events(run.sink_url, min_level="error")
-                  if (e.get("received_at") or 0) >= run.errors_since
-                  and not expects.reported_on_purpose(e)]
+        return [e for e in control.sink_events(run.sink_url, min_level="error")
+                if (e.get("received_at") or 0) >= run.errors_since
+                and not expects.reported_on_purpose(e) and from_host(e.get("server_name"))]
     except control.ControlError as error:
         raise ItemFailed(f"cannot read the error sink: {error}") from None
+
+
+def _sink_clean(run: Run) -> str:
+    # the variant apps report to the same sink: their events are their own items' evidence
+    events = _app_errors(run, lambda host: host not in run.variant_hosts)
     if events:
         first = events[0]
         raise ItemFailed(f"{len(events)} error event(s) during the run, first: "

@@ -191,8 +191,18 @@ def run_smoke(root: Path, started: Started, run_dir: Path, replica: str) -> tupl
     return smoke.run(root, started.url, None, run_dir, replica, marks=SMOKE_MARK)
 
 
-def record(checklist: Checklist, started: Started, code: int | None, run_dir: Path) -> None:
-    """Record the variant's item: its start failure, else the verdict of its smoke subset."""
+def hosts(project: str, started: list[Started]) -> dict[str, str]:
+    """Return {hostname: variant} of the variant apps' containers (the error events' server_name)."""
+    if not started:
+        return {}
+    states = health.service_states(health.engine_client(), project)
+    return {states[s.variant.service].container_id[:12]: s.variant.name for s in started
+            if s.variant.service in states and states[s.variant.service].container_id}
+
+
+def record(checklist: Checklist, started: Started, code: int | None, run_dir: Path,
+           errors: list[dict] = ()) -> None:
+    """Record the variant's item: its start failure, else its smoke subset's verdict and errors."""
     variant = started.variant
     key = item_key(variant)
     checklist.item(key, item_title(variant))
@@ -207,6 +217,11 @@ def record(checklist: Checklist, started: Started, code: int | None, run_dir: Pa
                                       f"(pytest exit {code}): {tail}")
         return
     result, evidence = smoke.verdict(tests)
+    if result != FAILED and errors:
+        first = errors[0]
+        result, evidence = FAILED, (f"{len(errors)} error event(s) during its checks, first: "
+                                    f"{first.get('exception_type') or ''} "
+                                    f"{first.get('exception_value') or first.get('message')}")
     failed = next((t for t in tests if t["outcome"] == "failed"), None)
     items = f" ({', '.join(failed['checklist'])})" if failed else ""
     note = f" [{variant.note}]" if variant.note else ""

@@ -280,3 +280,21 @@ def test_up_leaves_the_variant_apps_running_beside_the_replica(tmp_path, monkeyp
             removed.extend(args[3:])
     up_module._drop_disabled(Stack(), {"app": 1, "db": 1, "redis": 1, "pgbouncer": 1, "app-pooled": 1})
     assert removed == ["redis"]
+
+
+def test_a_variant_s_error_events_fail_its_own_item_not_the_replica_s_sentry_item(monkeypatch, tmp_path):
+    from mocks import control
+    events = [{"received_at": 200, "server_name": "c0ffee000001", "exception_type": "ValueError",
+               "exception_value": "Redis URL must specify one of the following schemes"}]
+    monkeypatch.setattr(control, "sink_events", lambda url, min_level: events)
+    run = validate_module.Run(None, tmp_path, sink_url="http://127.0.0.1:1", errors_since=100,
+                              variant_hosts={"c0ffee000001": "redis-off"})
+    assert "no error events" in validate_module._sink_clean(run)
+    mine = validate_module._app_errors(run, lambda host: run.variant_hosts.get(host) == "redis-off")
+    (variant, _) = variants.plan(DECLARED)
+    smoke_report(tmp_path / "v", [{"test": "t::x", "checklist": ["summary"], "outcome": "passed",
+                                   "seconds": 1, "message": ""}])
+    checklist = Checklist()
+    variant_gate.record(checklist, variant_gate.Started(variant, "http://127.0.0.1:2"), 0, tmp_path / "v", mine)
+    item = checklist.item("variant-redis-off")
+    assert item.result == "failed" and "1 error event(s) during its checks, first: ValueError Redis URL" in item.evidence
