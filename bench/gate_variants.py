@@ -111,11 +111,11 @@ def seeded(stack, services: dict[str, str], name: str):
         print(f"  reloaded: {put_source(stack, services, relative, original)}", flush=True)
 
 
-def gate_once(name: str) -> dict:
-    """Run the default gate once; return its verdict, failed items and time."""
+def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:
+    """Run the default gate once (extra: more flags); return its verdict, failed items and time."""
     before, started = load(), time.perf_counter()
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "invoke"), "staging.validate", "--name", name,
-                           "--force"], cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                           "--force", *extra], cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "COLUMNS": "200"})
     seconds = round(time.perf_counter() - started, 1)
     found = re.search(r"report: (\S+report\.json)", done.stdout)
@@ -128,11 +128,12 @@ def gate_once(name: str) -> dict:
             "results": report.get("results")}
 
 
-def scenario(label: str, runs: int, gate: str, expect: str | None, report: dict) -> None:
+def scenario(label: str, runs: int, gate: str, expect: str | None, report: dict,
+             extra: tuple[str, ...] = ()) -> None:
     entry = {"label": label, "expect_variant": expect, "runs": 0, "red": 0, "caught": 0, "results": []}
     report["scenarios"].append(entry)
     for n in range(runs):
-        result = gate_once(gate)
+        result = gate_once(gate, extra)
         entry["results"].append(result)
         entry["runs"] += 1
         entry["red"] += result["red"]
@@ -149,6 +150,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="gate runs per seeded regression")
     parser.add_argument("--clean-runs", type=int, default=1, help="gate runs on the unmodified app")
     parser.add_argument("--only", choices=[*SEEDED, "unmodified"], action="append")
+    parser.add_argument("--timing-runs", type=int, default=0,
+                        help="instead: warm runs of the unmodified app, with and without --no-variants "
+                             "(alternating), written to gate_variants_timing.json/.md")
     args = parser.parse_args()
     settings = from_environment({**os.environ, "STAGING_NAME": args.name})
     stack = stack_module.load(settings)
@@ -157,6 +161,12 @@ def main() -> None:
     services = app_urls(settings, stack)
     report = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "replica": args.name, "cores": os.cpu_count(), "apps": services, "scenarios": []}
+    if args.timing_runs:
+        report["output"] = "gate_variants_timing"
+        for n in range(args.timing_runs):
+            scenario(f"default gate, round {n + 1}", 1, args.name, None, report)
+            scenario(f"--no-variants, round {n + 1}", 1, args.name, None, report, ("--no-variants",))
+        return
     wanted = args.only or [*SEEDED, "unmodified"]
     if "unmodified" in wanted:
         scenario("unmodified", args.clean_runs, args.name, None, report)
@@ -168,7 +178,8 @@ def main() -> None:
 
 def write(report: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gate_variants.json").write_text(json.dumps(report, indent=2) + "\n")
+    output = report.get("output", "gate_variants")
+    (RESULTS / f"{output}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"# gate_variants: seeded variant-only regressions through the default gate ({report['started']})",
              "", f"Replica `{report['replica']}`, {report['cores']} cores, machine shared with other work. "
              "Each run is a whole `invoke staging.validate --force` (declared set-up: tls; variants "
@@ -189,7 +200,7 @@ def write(report: dict) -> None:
             failed = failed.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {s['label']} | {n} | {'red' if r['red'] else 'green'} | {r['seconds']} | "
                          f"{r['load_before'][0]} → {r['load_after'][0]} | {failed} |")
-    (RESULTS / "gate_variants.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{output}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -142,8 +142,7 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         for started in run.variants:  # before k6: its latency ratios are measured without them
             code = checks[started.variant.name].result() if not started.error else None
             variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
-                                _app_errors(run, lambda host: run.variant_hosts.get(host) ==
-                                            started.variant.name))
+                                _variant_errors(run, started.variant.name))
     run.checklist.run("security-live", lambda: _live_security(run))
     run.checklist.item("performance")
     _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
@@ -307,6 +306,14 @@ def _app_errors(run: Run, from_host) -> list[dict]:
                 and not expects.reported_on_purpose(e) and from_host(e.get("server_name"))]
     except control.ControlError as error:
         raise ItemFailed(f"cannot read the error sink: {error}") from None
+
+
+def _variant_errors(run: Run, name: str) -> list[dict]:
+    """The error events of one variant app (an unreadable sink is one, saying so)."""
+    try:
+        return _app_errors(run, lambda host: run.variant_hosts.get(host) == name)
+    except ItemFailed as error:
+        return [{"message": str(error)}]
 
 
 def _sink_clean(run: Run) -> str:

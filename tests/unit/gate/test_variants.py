@@ -298,3 +298,14 @@ def test_a_variant_s_error_events_fail_its_own_item_not_the_replica_s_sentry_ite
     variant_gate.record(checklist, variant_gate.Started(variant, "http://127.0.0.1:2"), 0, tmp_path / "v", mine)
     item = checklist.item("variant-redis-off")
     assert item.result == "failed" and "1 error event(s) during its checks, first: ValueError Redis URL" in item.evidence
+
+
+def test_an_unreadable_sink_fails_the_variant_rather_than_passing_it(monkeypatch, tmp_path):
+    from mocks import control
+
+    def unreachable(url, min_level):
+        raise control.ControlError("connection refused")
+    monkeypatch.setattr(control, "sink_events", unreachable)
+    run = validate_module.Run(None, tmp_path, sink_url="http://127.0.0.1:1", variant_hosts={"h": "pooled"})
+    (errors,) = validate_module._variant_errors(run, "pooled")
+    assert "cannot read the error sink" in errors["message"]
