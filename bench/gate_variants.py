@@ -128,12 +128,42 @@ def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:
             "results": report.get("results")}
 
 
+def variants_once(name: str, extra: tuple[str, ...] = ()) -> dict:
+    """Run only the gate's variant step (its own code: launch, wait, `-m variant` smoke, items)."""
+    from replica.gate import validate as validate_module
+    from replica.gate.checklist import Checklist
+    from replica.gate.results import prepare_dir, results_root, run_name
+
+    settings = from_environment({**os.environ, "STAGING_NAME": name})
+    stack = stack_module.load(settings)
+    before, started = load(), time.perf_counter()
+    run = validate_module.Run(settings, prepare_dir(results_root(ROOT) / run_name()),
+                              sink_url=stack.url("error-sink"), stack=stack)
+    run.checklist = Checklist()
+    planned = variants_module.for_root(ROOT)
+    run.variants = variant_gate.start(stack, planned)
+    run.variant_hosts = variant_gate.hosts(settings.project, run.variants)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=len(planned)) as pool:
+        codes = {s.variant.name: pool.submit(validate_module._variant_smoke, run, s)
+                 for s in run.variants if not s.error}
+    for s in run.variants:
+        variant_gate.record(run.checklist, s, codes[s.variant.name].result() if not s.error else None,
+                            validate_module._variant_dir(run, s),
+                            validate_module._variant_errors(run, s.variant.name))
+    failed = {i.key: i.evidence for i in run.checklist.items if i.result == "failed"}
+    return {"exit": 1 if failed else 0, "red": bool(failed), "seconds": round(time.perf_counter() - started, 1),
+            "load_before": before, "load_after": load(), "failed": failed,
+            "item_seconds": {i.key: i.seconds for i in run.checklist.items},
+            "verdict": run.checklist.verdict(), "results": str(run.run_dir)}
+
+
 def scenario(label: str, runs: int, gate: str, expect: str | None, report: dict,
              extra: tuple[str, ...] = ()) -> None:
     entry = {"label": label, "expect_variant": expect, "runs": 0, "red": 0, "caught": 0, "results": []}
     report["scenarios"].append(entry)
     for n in range(runs):
-        result = gate_once(gate, extra)
+        result = (variants_once if report.get("variants_only") else gate_once)(gate, extra)
         entry["results"].append(result)
         entry["runs"] += 1
         entry["red"] += result["red"]
@@ -150,6 +180,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="gate runs per seeded regression")
     parser.add_argument("--clean-runs", type=int, default=1, help="gate runs on the unmodified app")
     parser.add_argument("--only", choices=[*SEEDED, "unmodified"], action="append")
+    parser.add_argument("--variants-only", action="store_true",
+                        help="run only the gate's variant step (its launch, `-m variant` smoke subsets "
+                             "and items), not the whole gate: minutes less per run on a loaded machine")
+    parser.add_argument("--output", default="gate_variants")
     parser.add_argument("--timing-runs", type=int, default=0,
                         help="instead: warm runs of the unmodified app, with and without --no-variants "
                              "(alternating), written to gate_variants_timing.json/.md")
@@ -160,7 +194,8 @@ def main() -> None:
         raise SystemExit(f"replica {args.name} is not up: invoke staging.validate --name {args.name}")
     services = app_urls(settings, stack)
     report = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "replica": args.name, "cores": os.cpu_count(), "apps": services, "scenarios": []}
+              "replica": args.name, "cores": os.cpu_count(), "apps": services, "scenarios": [],
+              "variants_only": args.variants_only, "output": args.output}
     if args.timing_runs:
         report["output"] = "gate_variants_timing"
         for n in range(args.timing_runs):
@@ -181,12 +216,15 @@ def write(report: dict) -> None:
     output = report.get("output", "gate_variants")
     (RESULTS / f"{output}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"# gate_variants: seeded variant-only regressions through the default gate ({report['started']})",
-             "", f"Replica `{report['replica']}`, {report['cores']} cores, machine shared with other work. "
-             "Each run is a whole `invoke staging.validate --force` (declared set-up: tls; variants "
-             "redis-off and pooled beside it).", "",
+             "", f"Replica `{report['replica']}`, {report['cores']} cores, machine shared with other work. " + (
+                 "Each run is the gate's variant step alone (replica/gate/variants.py: start or keep the "
+                 "variant apps, their `-m variant` smoke subsets in parallel, one item each), not the "
+                 "whole gate." if report.get("variants_only") else
+                 "Each run is a whole `invoke staging.validate --force` (declared set-up: tls; variants "
+                 "redis-off and pooled beside it)."), "",
              "| scenario | must fail | red / runs | named the variant | gate s (min–max) | load average (1 min) min–max |",
              "|---|---|---|---|---|---|"]
-    for s in report["scenarios"]:
+    for s in [s for s in report["scenarios"] if s["results"]]:
         loads = [x for r in s["results"] for x in (r["load_before"][0], r["load_after"][0])]
         secs = [r["seconds"] for r in s["results"]]
         lines.append(f"| {s['label']} | {('variant ' + s['expect_variant']) if s['expect_variant'] else 'nothing'} "

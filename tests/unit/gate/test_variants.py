@@ -309,3 +309,23 @@ def test_an_unreadable_sink_fails_the_variant_rather_than_passing_it(monkeypatch
     run = validate_module.Run(None, tmp_path, sink_url="http://127.0.0.1:1", variant_hosts={"h": "pooled"})
     (errors,) = validate_module._variant_errors(run, "pooled")
     assert "cannot read the error sink" in errors["message"]
+
+
+def test_down_takes_the_variant_apps_down_too(tmp_path, monkeypatch):
+    from replica import engine
+    from replica.commands import down as down_module
+    from replica.compose import Compose
+    settings = replace(from_environment({}), name="unit", root=tmp_path)
+    (settings.state_dir).mkdir(parents=True)
+    (settings.state_dir / "compose.env").write_text("STAGING_PROJECT=x\n")
+
+    class Listing:
+        def list(self, **filters):
+            return []
+    client = type("Client", (), {"containers": Listing(), "volumes": Listing()})()
+    monkeypatch.setattr(engine, "ensure_engine", lambda provision: None)
+    monkeypatch.setattr(health, "engine_client", lambda: client)
+    ran = []
+    monkeypatch.setattr(Compose, "run", lambda self, *args, **kwargs: ran.append(args))
+    down_module.down(settings)
+    assert ran[0][:3] == ("--profile", "*", "down")  # every compose profile: `variants` included
