@@ -18,14 +18,16 @@ class Compose:
     """Runs compose commands against one replica's project."""
 
     settings: Settings
+    extra_env_files: tuple[Path, ...] = ()  # read after compose.env, overriding it (the gate's variants)
 
     @property
     def env_file(self) -> Path:
         return self.settings.state_dir / COMPOSE_ENV
 
     def base_command(self) -> list[str]:
+        extra = [arg for path in self.extra_env_files for arg in ("--env-file", str(path))]
         return ["docker", "compose", "--project-directory", str(self.settings.root),
-                "-f", str(self.settings.compose_file), "--env-file", str(self.env_file)]
+                "-f", str(self.settings.compose_file), "--env-file", str(self.env_file), *extra]
 
     def require_env(self) -> None:
         """Fail clearly when this replica was never brought up (no variables to run compose with)."""

@@ -44,7 +44,7 @@ def resolve_ports(settings: Settings, services: list[str], own_ports: set[int]) 
 
 
 def _unpinned_port(service: str, remembered: int | None, own_ports: set[int], taken: set[int]) -> int:
-    for candidate in (remembered, PREFERRED_PORTS[service]):
+    for candidate in (remembered, PREFERRED_PORTS.get(service)):  # a variant app has no preferred one
         if candidate and candidate not in taken and (candidate in own_ports or is_free(candidate)):
             return candidate
     port = free_port()

@@ -64,21 +64,9 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
     compose_profiles += sorted({p for profile in profiles for p in profile.compose_profiles})
     chosen = ports.resolve_ports(settings, services, own_ports)
     services += [PROFILE_SERVICES[p] for p in compose_profiles if p in PROFILE_SERVICES]
-    app_url = service_url("app", chosen["app"], {})
-    app_env = envprofile.load_profile(settings.root, overrides, {"APP_URL": app_url})
-    app_env.setdefault("GIT_SHA", _git_sha(settings))
-    db_credentials = envprofile.database_credentials(app_env)
-    direct = profiles_module.direct_route(app_env["DATABASE_URL"], list(profiles))
-    app_env["DATABASE_URL"], upstream = profiles_module.database_route(app_env["DATABASE_URL"],
-                                                                        list(profiles))
-    # the user's own value wins, even an empty `--env DATABASE_DIRECT_URL=` (staging without one)
-    if direct and "DATABASE_DIRECT_URL" not in overrides:
-        app_env["DATABASE_DIRECT_URL"] = app_env.get("DATABASE_DIRECT_URL") or direct
-    profiles_module.check_replica_databases(app_env)
+    app_env, db_credentials, upstream = app_environment(
+        settings, profiles, env, service_url("app", chosen["app"], {}))
     generated = credentials.replica_secrets(settings)
-    app_env["SECRET_KEY"] = app_env.get("SECRET_KEY") or generated["SECRET_KEY"]  # the user's wins
-    app_env["REDIS_URL"] = profiles_module.redis_route(app_env.get("REDIS_URL", ""),
-                                                       generated["REDIS_PASSWORD"])
     base = images.ensure_base_image(settings)
     pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
               else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
@@ -100,7 +88,7 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
         "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
         "CA_BUNDLE": str(images.ca_bundle_path(settings)),
-        **{f"{s.upper().replace('-', '_')}_PORT": str(chosen.get(s, 0)) for s in SERVICES},
+        **{compose_variable(s, "PORT"): str(chosen.get(s, 0)) for s in SERVICES},
     }
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
         credentials.make_private(settings.state_dir / name)
@@ -109,6 +97,31 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
                   tuple(profile.name for profile in profiles))
     _write_record(stack)
     return stack
+
+
+def app_environment(settings: Settings, profiles: list[Profile], env: dict[str, str] | None,
+                    app_url: str) -> tuple[dict[str, str], dict[str, str], str]:
+    """Return (the app's environment, the database credentials, db-proxy's upstream) for profiles.
+
+    The replica's own app and each variant app of the gate (replica/variants.py) get theirs here.
+    """
+    overrides = {k: v for profile in profiles for k, v in profile.app_env.items()}
+    overrides.update(env or {})
+    app_env = envprofile.load_profile(settings.root, overrides, {"APP_URL": app_url})
+    app_env.setdefault("GIT_SHA", _git_sha(settings))
+    db_credentials = envprofile.database_credentials(app_env)
+    direct = profiles_module.direct_route(app_env["DATABASE_URL"], list(profiles))
+    app_env["DATABASE_URL"], upstream = profiles_module.database_route(app_env["DATABASE_URL"],
+                                                                        list(profiles))
+    # the user's own value wins, even an empty `--env DATABASE_DIRECT_URL=` (staging without one)
+    if direct and "DATABASE_DIRECT_URL" not in overrides:
+        app_env["DATABASE_DIRECT_URL"] = app_env.get("DATABASE_DIRECT_URL") or direct
+    profiles_module.check_replica_databases(app_env)
+    generated = credentials.replica_secrets(settings)
+    app_env["SECRET_KEY"] = app_env.get("SECRET_KEY") or generated["SECRET_KEY"]  # the user's wins
+    app_env["REDIS_URL"] = profiles_module.redis_route(app_env.get("REDIS_URL", ""),
+                                                       generated["REDIS_PASSWORD"])
+    return app_env, db_credentials, upstream
 
 
 def load(settings: Settings) -> Stack | None:
@@ -127,6 +140,11 @@ def _write_record(stack: Stack) -> None:
               "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = stack.settings.state_dir / STACK_FILE
     credentials.write_private(path, json.dumps(record, indent=2) + "\n")
+
+
+def compose_variable(service: str, what: str) -> str:
+    """Name a service's compose variable: compose_variable("app-pooled", "PORT") is APP_POOLED_PORT."""
+    return f"{service.upper().replace('-', '_')}_{what}"
 
 
 def container_port(service: str) -> int:

@@ -18,7 +18,9 @@ def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
     try:
         if not compose.env_file.is_file():
             raise ComposeError("no compose.env for this replica")
-        compose.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), timeout=300)
+        # every compose profile: the gate's variant apps (and a pooler they started) go too
+        compose.run("--profile", "*", "down", "--remove-orphans", *(["--volumes"] if volumes else []),
+                    timeout=300)
     except ComposeError as error:
         # No usable state (a fresh clone, or one written by an older version): compose cannot
         # interpolate the file, so remove what carries the project's labels instead.

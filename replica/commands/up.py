@@ -8,7 +8,7 @@ import time
 from rich.live import Live
 
 from .. import console, credentials, engine, envprofile, health, images
-from .. import profiles as profiles_module, stack as stack_module
+from .. import profiles as profiles_module, stack as stack_module, variants
 from ..errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..settings import Settings
 from .status import print_stack, render_table
@@ -86,7 +86,8 @@ def _build_missing(stack: stack_module.Stack) -> None:
 
 
 def _drop_disabled(stack: stack_module.Stack, states: dict) -> None:
-    disabled = [s for s in states if s not in stack.services and s != "migrate"]
+    beside = variants.beside(stack.settings)  # the gate's variant apps and what they use: kept warm
+    disabled = [s for s in states if s not in stack.services and s != "migrate" and s not in beside]
     if disabled:
         stack.compose.run("rm", "--force", "--stop", *disabled)
         console.info(f"stopped {', '.join(disabled)} (disabled for this run)")

@@ -35,6 +35,9 @@ REQUIRED_TESTS = {
 }
 
 
+VARIANT_PREFIX = "variant-"  # items of the gate's variant apps (replica/gate/variants.py)
+
+
 class ItemFailed(Exception):
     """Raised inside a check: the item failed, and the message is its evidence."""
 
@@ -131,9 +134,14 @@ class Checklist:
         return table
 
     def ordered(self) -> list[Item]:
-        """The gate's own steps as they ran, then the runbook's items in the runbook's order."""
+        """The gate's own steps as they ran, the runbook's items in its order, then the variants'."""
         rank = {key: n for n, key in enumerate([*RUNBOOK_ITEMS, *REQUIRED_TESTS])}
-        return sorted(self.items, key=lambda i: (i.key in rank, rank.get(i.key, 0)))
+
+        def place(item: Item) -> tuple[int, int]:
+            if item.key.startswith(VARIANT_PREFIX):
+                return 2, 0
+            return (1, rank[item.key]) if item.key in rank else (0, 0)
+        return sorted(self.items, key=place)
 
     def to_dict(self) -> dict:
         return {"passed": self.passed, "verdict": self.verdict(),

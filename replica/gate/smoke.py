@@ -15,12 +15,12 @@ SUITE = "tests/e2e/test_01_smoke_tests.py"
 TIMEOUT_S = 300
 
 
-def command(base_url: str, sink_url: str | None, run_dir: Path) -> list[str]:
-    """Build the pytest command line for the smoke suite."""
+def command(base_url: str, sink_url: str | None, run_dir: Path, marks: str | None = None) -> list[str]:
+    """Build the pytest command line for the smoke suite (marks: only the tests pytest -m selects)."""
     cmd = [sys.executable, "-m", "pytest", "-p", "tests.e2e.plugin", SUITE, "-q", "-rfEs",
            "-p", "no:cacheprovider", "--base-url", base_url,
            "--gate-report", str(run_dir / "smoke.json"), "--junitxml", str(run_dir / "smoke-junit.xml")]
-    return cmd + (["--sink-url", sink_url] if sink_url else [])
+    return cmd + (["--sink-url", sink_url] if sink_url else []) + (["-m", marks] if marks else [])
 
 
 def ensure_browser() -> None:
@@ -34,7 +34,7 @@ def ensure_browser() -> None:
 
 
 def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
-        replica: str | None = None) -> tuple[int, Path]:
+        replica: str | None = None, marks: str | None = None) -> tuple[int, Path]:
     """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path.
 
     replica: the replica's name, so the suite finds its state (error sink, fault profiles)."""
@@ -43,7 +43,7 @@ def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
     env = {**os.environ, **({"STAGING_NAME": replica} if replica else {})}
     with log_path.open("w") as log:
         try:
-            code = subprocess.run(command(base_url, sink_url, run_dir), cwd=root, stdout=log, env=env,
+            code = subprocess.run(command(base_url, sink_url, run_dir, marks), cwd=root, stdout=log, env=env,
                                   stderr=subprocess.STDOUT, timeout=TIMEOUT_S).returncode
         except subprocess.TimeoutExpired:
             log.write(f"\nsmoke suite still running after {TIMEOUT_S} s; stopped\n")
@@ -62,10 +62,11 @@ def record(checklist: Checklist, keys: list[str], exit_code: int, run_dir: Path,
         return
     for key in keys:
         mine = [t for t in tests if key in t["checklist"]]
-        checklist.record(key, *_verdict(mine), sum(t["seconds"] for t in mine))
+        checklist.record(key, *verdict(mine), sum(t["seconds"] for t in mine))
 
 
-def _verdict(tests: list[dict]) -> tuple[str, str]:
+def verdict(tests: list[dict]) -> tuple[str, str]:
+    """Return (result, evidence) of a set of smoke tests: the first failure, else how many passed."""
     if not tests:
         return FAILED, "no smoke test covers this item"
     failed = [t for t in tests if t["outcome"] == "failed"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import console
 from ..errors import StagingError
 from ..settings import Settings
-from . import migrations_check, performance, security, smoke
+from . import migrations_check, performance, security, smoke, variants as variant_gate
 from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
                         ItemSkipped)
 from .results import prepare_dir, results_root, run_name
@@ -38,6 +38,8 @@ class Run:
     stack: object = None
     strict_slo: bool = False  # absolute latency SLOs fail on a local replica too
     errors_since: float = field(default_factory=time.time)  # the sink check counts events after it
+    variants: list = field(default_factory=list)  # variant_gate.Started, once started
+    variant_hosts: dict = field(default_factory=dict)  # a variant container's hostname: its name
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -48,24 +50,51 @@ def current_profiles(settings: Settings) -> list[str]:
     return list(stack.profiles) if stack is not None else []
 
 
+def default_set_up(settings: Settings) -> tuple[list[str], bool]:
+    """Return (profiles, whether to run the variants) of a gate run without --profile.
+
+    A replica up with profiles of its own (e.g. `--profile redis-off`) is gated as it is, as
+    `--profile` gates; otherwise the gate runs staging's declared set-up and its variants.
+    """
+    from .. import variants as variants_module
+
+    declared = variants_module.primary_profiles(settings.root)
+    current = current_profiles(settings)
+    if current and sorted(current) != sorted(declared):
+        return current, False
+    return declared, True
+
+
 def validate(settings: Settings, full: bool = False, reset: bool = True,
              rebaseline: bool = False, profiles: list[str] | None = None,
-             strict_slo: bool = False) -> Checklist:
+             strict_slo: bool = False, variants: list | None = None) -> Checklist:
     """Run every checklist item against the replica; print the table and write report.json.
 
     profiles=None keeps the replica's own profiles; a list brings it up with exactly those.
+    variants (replica/variants.py): extra apps started beside it, each checked by the smoke
+    suite's variant subset in parallel with the replica's own checks and named in the report.
     """
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), strict_slo=strict_slo)
     console.info(f"evidence goes to {run.run_dir}")
     chosen = current_profiles(settings) if profiles is None else list(profiles)
+    for variant in variants or ():  # listed up front: a variant never checked is never a pass
+        run.checklist.item(variant_gate.item_key(variant), variant_gate.item_title(variant))
 
     def body():
         stack = _bring_up(run, chosen)
         if stack is None:
             return
-        if reset:
-            run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
-        migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
+        with ThreadPoolExecutor(max_workers=1) as pool:  # variants start while the data is reset
+            launching = pool.submit(variant_gate.launch, stack, list(variants or ()))
+            if reset:
+                run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
+            migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
+            launched = launching.result()
+        run.variants = variant_gate.wait_ready(stack, launched)
+        run.variant_hosts = variant_gate.hosts(stack.settings.project, run.variants)
+        for started in run.variants:
+            if started.error:
+                console.failure(started.error)
         if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
             run.checklist.record("migrations", FAILED, migrated.evidence)
             return
@@ -99,14 +128,21 @@ def _run_to_end(run: Run, body) -> Checklist:
 
 def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     """The checks proper, against run.base_url: smoke suite, security, k6 smoke (+ full suites), sink."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # static checks need no app: beside the smoke run
+    # static checks need no app, each variant has its own: all beside the replica's smoke run
+    with ThreadPoolExecutor(max_workers=1 + len(run.variants)) as pool:
         static = pool.submit(_static_security, run.settings.root)
+        checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
+                  for started in run.variants if not started.error}
         code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir,
                                    run.settings.name)
         smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
         for key, (result, evidence, seconds) in static.result().items():
             run.checklist.item(key)
             run.checklist.record(key, result, evidence, seconds)
+        for started in run.variants:  # before k6: its latency ratios are measured without them
+            code = checks[started.variant.name].result() if not started.error else None
+            variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
+                                _variant_errors(run, started.variant.name))
     run.checklist.run("security-live", lambda: _live_security(run))
     run.checklist.item("performance")
     _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
@@ -114,6 +150,16 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         _k6_item(run, suite, suite, run.run_dir / suite, rebaseline, f"k6 {suite} suite within SLOs")
     if run.sink_url:
         run.checklist.run("sentry", lambda: _sink_clean(run))
+
+
+def _variant_dir(run: Run, started) -> Path:
+    return run.run_dir / variant_gate.item_key(started.variant)
+
+
+def _variant_smoke(run: Run, started) -> int:
+    code, _log = variant_gate.run_smoke(run.settings.root, started, _variant_dir(run, started),
+                                        run.settings.name)
+    return code
 
 
 def _static_security(root: Path) -> dict[str, tuple[str, str, float]]:
@@ -247,16 +293,32 @@ def _expectations(run: Run):
     return expectations(run.stack.profiles if run.stack is not None else ())
 
 
-def _sink_clean(run: Run) -> str:
+def _app_errors(run: Run, from_host) -> list[dict]:
+    """The error events since up that the app must not send, from the hosts `from_host` accepts."""
     from mocks import control
 
+    if not run.sink_url:
+        return []
     expects = _expectations(run)
     try:
-        events = [e for e in control.sink_events(run.sink_url, min_level="error")
-                  if (e.get("received_at") or 0) >= run.errors_since
-                  and not expects.reported_on_purpose(e)]
+        return [e for e in control.sink_events(run.sink_url, min_level="error")
+                if (e.get("received_at") or 0) >= run.errors_since
+                and not expects.reported_on_purpose(e) and from_host(e.get("server_name"))]
     except control.ControlError as error:
         raise ItemFailed(f"cannot read the error sink: {error}") from None
+
+
+def _variant_errors(run: Run, name: str) -> list[dict]:
+    """The error events of one variant app (an unreadable sink is one, saying so)."""
+    try:
+        return _app_errors(run, lambda host: run.variant_hosts.get(host) == name)
+    except ItemFailed as error:
+        return [{"message": str(error)}]
+
+
+def _sink_clean(run: Run) -> str:
+    # the variant apps report to the same sink: their events are their own items' evidence
+    events = _app_errors(run, lambda host: host not in run.variant_hosts)
     if events:
         first = events[0]
         raise ItemFailed(f"{len(events)} error event(s) during the run, first: "
@@ -270,6 +332,10 @@ def _finish(run: Run, interrupted: bool = False) -> None:
         item = run.checklist.item(key)
         if item.evidence == "not run":
             item.evidence = "interrupted" if interrupted else "not run (an earlier step failed)"
+    for item in run.checklist.items:  # a variant that was never checked fails, saying so
+        if item.key.startswith(variant_gate.ITEM_PREFIX) and not item.ran:
+            run.checklist.record(item.key, FAILED, f"{item.key.replace('-', ' ', 1)}: " + (
+                "interrupted" if interrupted else "not checked (an earlier step failed)"))
     report = {**run.checklist.to_dict(), "interrupted": interrupted, "replica": run.settings.name,
               "base_url": run.base_url, "results": str(run.run_dir)}
     (run.run_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")

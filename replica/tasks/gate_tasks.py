@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from invoke.exceptions import Exit
 
-from .. import console, profiles as profiles_module
+from .. import console, profiles as profiles_module, variants as variants_module
 from ..errors import ConfigError
 from ..exit_status import ExitStatus
-from ..gate import hooks as hooks_module, validate as validate_module, verdict_cache
+from ..gate import hooks as hooks_module, validate as validate_module, variants as variant_gate
+from ..gate import verdict_cache
 from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
@@ -21,12 +22,18 @@ from .stack_tasks import NAME_HELP
             "profile": "gate the replica with exactly these fault profiles (repeatable; default: the "
                        "profiles it is up with)",
             "force": "run the gate even when this tree's verdict is cached",
+            "variants": "run staging's allowed variants (staging.declared.yml `variants`) beside the "
+                        "declared set-up, each its own app (--no-variants: the declared set-up alone)",
             "strict_slo": "fail on crossed latency SLOs on a local replica too (default: a warning "
                           "with the load average; latency is judged by same-run ratios)"})
 @reported
 def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
-             profile=None, force=False, strict_slo=False):
-    """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green."""
+             profile=None, force=False, strict_slo=False, variants=True):
+    """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green.
+
+    Without --profile: staging's declared set-up (staging.declared.yml), and each allowed variant
+    as an extra app beside it; a replica up with other profiles is gated as it is, without variants.
+    """
     for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
         _check_loopback_url(flag, url)
     settings = settings_for(name)
@@ -38,13 +45,20 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
         if not checklist.passed:
             raise Exit(code=ExitStatus.FAILED)
         return
-    profiles = chosen if chosen is not None else validate_module.current_profiles(settings)
-    options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo}
+    profiles, with_variants = ((chosen, False) if chosen is not None
+                               else validate_module.default_set_up(settings))
+    planned = variants_module.for_root(settings.root) if with_variants and variants else []
+    variant_gate.check_services(settings.compose_file, planned)
+    if chosen is None and not with_variants:
+        console.info(f"gating the replica as it is up (profiles {', '.join(profiles)}), not staging's "
+                     "declared set-up: no variants")
+    options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo,
+               "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned]}
     if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
         return
     tree = verdict_cache.tree_digest(settings.root)
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
-                                         profiles=profiles, strict_slo=strict_slo)
+                                         profiles=profiles, strict_slo=strict_slo, variants=planned)
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)

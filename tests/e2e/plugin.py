@@ -34,6 +34,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "checklist(*keys): the runbook checklist items a test proves")
     config.addinivalue_line("markers", "destructive: writes data; run against a target that is not "
                                        "loopback only with --destructive")
+    config.addinivalue_line("markers", "variant: shows what a configuration variant changes (the gate "
+                                       "runs these against each variant app: -m variant)")
     wanted = config.getoption("--gate-report")
     if wanted:
         config.pluginmanager.register(GateReport(config), "staging-gate-report")

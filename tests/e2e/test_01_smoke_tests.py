@@ -2,7 +2,8 @@
 
     pytest tests/e2e/test_01_smoke_tests.py -v --base-url=http://127.0.0.1:5000
 
-Tests marked `destructive` write data (accounts, meetings); against a --base-url that is not this
+Tests marked `variant` show what a configuration variant changes (Redis off, the pooled endpoint):
+the gate runs them against each variant app with `-m variant`. Tests marked `destructive` write data (accounts, meetings); against a --base-url that is not this
 machine they are skipped unless --destructive is given.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ def user(base_url) -> Api:
     return api
 
 
+@pytest.mark.variant
 @pytest.mark.checklist("starts", "migrations")
 def test_app_is_live_and_ready(base_url):
     assert requests.get(f"{base_url}/health", timeout=10).json() == {"status": "ok"}
@@ -37,6 +39,7 @@ def test_app_is_live_and_ready(base_url):
 
 
 @pytest.mark.destructive
+@pytest.mark.variant
 @pytest.mark.checklist("auth")
 def test_register_log_out_and_log_in(base_url):
     api = Api(base_url)
@@ -52,6 +55,7 @@ def test_register_log_out_and_log_in(base_url):
 
 
 @pytest.mark.destructive
+@pytest.mark.variant
 @pytest.mark.checklist("api")
 def test_create_list_show_and_delete_meetings(user):
     first, second = user.create_meeting("Smoke planning"), user.create_meeting("Smoke retro")
@@ -65,6 +69,7 @@ def test_create_list_show_and_delete_meetings(user):
 
 
 @pytest.mark.destructive
+@pytest.mark.variant
 @pytest.mark.checklist("websocket", "transcription")
 def test_live_transcription_reaches_pages_on_both_workers(user, new_context, expects):
     meeting = user.create_meeting("Smoke live")
@@ -96,6 +101,7 @@ def test_live_transcription_reaches_pages_on_both_workers(user, new_context, exp
 
 
 @pytest.mark.destructive
+@pytest.mark.variant
 @pytest.mark.checklist("summary")
 def test_ai_summary_of_a_transcribed_meeting(user, expects):
     meeting = user.create_meeting("Smoke summary")

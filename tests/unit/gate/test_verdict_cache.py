@@ -1,7 +1,9 @@
 """The verdict cache: keyed by the working tree and the set-up; a corrupt entry is never a pass."""
 import dataclasses
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from invoke import Context
@@ -94,6 +96,8 @@ def gate(repo, monkeypatch):
         runs.append(options)
         return FakeChecklist(gate.passed)
     gate.passed = True
+    for name in ("staging.declared.yml", "docker-compose.staging.yml"):  # the default set-up's
+        shutil.copy(Path(__file__).resolve().parents[3] / name, repo.root / name)
     monkeypatch.setattr(gate_tasks, "settings_for", lambda name: repo)
     monkeypatch.setattr(validate_module, "validate", fake_validate)
     monkeypatch.setattr(validate_module, "current_profiles", lambda settings: [])
@@ -154,3 +158,11 @@ def test_the_gate_keeps_the_replicas_profiles_unless_told(gate, monkeypatch):
     gate_tasks.validate(Context(), force=True)
     gate_tasks.validate(Context(), force=True, profile=["openai-ratelimit"])
     assert [run["profiles"] for run in gate.runs] == [["redis-off"], ["openai-ratelimit"]]
+
+
+def test_by_default_the_gate_runs_the_declared_set_up_and_its_variants(gate):
+    gate_tasks.validate(Context(), force=True)
+    gate_tasks.validate(Context(), force=True, variants=False)
+    gate_tasks.validate(Context(), force=True, profile=["redis-off"])
+    assert [run["profiles"] for run in gate.runs] == [["tls"], ["tls"], ["redis-off"]]
+    assert [[v.name for v in run["variants"]] for run in gate.runs] == [["redis-off", "pooled"], [], []]
