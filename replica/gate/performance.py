@@ -4,7 +4,9 @@ Against a target that is not on this machine, k6's thresholds (k6/slo.json) and 
 metrics are the verdict. On a local replica the machine's other work moves every absolute latency,
 so there a crossed latency threshold is a warning that names the load average (a failure with
 `--strict-slo`), while functional thresholds (failed requests, checks, live sessions) still fail,
-and latency is judged by ratios to a calibration request drawn in the same run (ratios.py).
+and latency is judged by ratios to a calibration request drawn in the same run (ratios.py), and an
+N+1 by the app's query counts as the lightest and the heaviest fixture user (querycounts.py). k6's
+odd virtual users log in as the replica's heaviest fixture users (fixture_users.py).
 
     >>> target = Target.of(settings, "http://127.0.0.1:5000", strict_slo=False)
     >>> evidence = check_suite(target, "smoke", Path("results/run-1"), rebaseline=False, ratios=True)
