@@ -24,7 +24,6 @@ from . import baseline, fixture_users, k6_runner, querycounts, ratios
 from .checklist import ItemFailed
 
 SLO = k6_runner.K6_DIR / "slo.json"
-K6_FIXTURE_USERS = 16  # the heaviest fixture users k6's virtual users log in as (k6/lib/scenario.js)
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def fixture_env(target: Target) -> dict[str, str]:
     """k6's fixture users: the replica's heaviest, so the load touches data of the size it holds."""
     if not (target.local and target.database_url):
         return {}
-    heavy = fixture_users.heaviest(target.database_url, K6_FIXTURE_USERS)
+    heavy = fixture_users.heaviest(target.database_url, fixture_users.MOST)
     if not heavy:
         return {}
     return {"FIXTURE_USERS": json.dumps([user.to_json() for user in heavy]),

@@ -147,7 +147,7 @@ def test_k6_logs_in_as_the_replicas_heaviest_fixture_users(monkeypatch, tmp_path
                         or K6Result(suite, 0, Outcome.PASSED, "", 1.0, run_dir, summary("smoke_passed"), []))
     replica = Target(LOCAL.base_url, True, False, "prod-scale", "postgresql://u:p@127.0.0.1:15432/mina")
     check_suite(replica, "load", tmp_path, rebaseline=False, ratios_too=False, env={"EXPECT_SUMMARY_STATUS": "429"})
-    assert asked == [(replica.database_url, performance.K6_FIXTURE_USERS)]
+    assert asked == [(replica.database_url, performance.fixture_users.MOST)]
     assert passed[0]["EXPECT_SUMMARY_STATUS"] == "429" and passed[0]["FIXTURE_PASSWORD"] == "staging-password"
     assert json.loads(passed[0]["FIXTURE_USERS"]) == [
         {"login": "heavy_one", "meetings": 300, "meeting": 812, "segments": 1500}]
