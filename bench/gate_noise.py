@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,11 +81,21 @@ def cpu_load(processes: int, seconds: float):
             process.wait()
 
 
-def check_once(target, run_dir: Path, rebaseline: bool = False, k6: bool = True) -> dict:
-    """Run the gate's performance check once (k6=False: its ratio verdict only); return the verdict."""
+def query_verdict(target) -> str:
+    """The N+1 check alone (the local verdicts' first half): seconds, where the ratios take minutes."""
+    rule = performance.ratios.Rule.from_slo(performance.SLO)
+    return performance.querycounts.check(target.base_url, rule.kinds, target.database_url)
+
+
+def check_once(target, run_dir: Path, rebaseline: bool = False, k6: bool = True,
+               verdicts: str = "all") -> dict:
+    """Run the gate's performance check once (k6=False: its local verdicts only; verdicts="queries":
+    the N+1 check alone); return the verdict."""
     before, started = load(), time.perf_counter()
     try:
-        if k6:
+        if verdicts == "queries":
+            evidence = query_verdict(target)
+        elif k6:
             evidence = performance.check_suite(target, "smoke", run_dir, rebaseline, ratios_too=True)
         else:
             evidence = performance.local_verdicts(target, rebaseline)
@@ -163,12 +174,12 @@ def caught(result: dict, kind: str) -> bool:
     return bool(named_by(result, kind))
 
 
-def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict) -> dict:
+def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict, verdicts: str = "all") -> dict:
     results = []
-    entry = {"label": label, "runs": 0, "red": 0, "k6": k6, "results": results}
+    entry = {"label": label, "runs": 0, "red": 0, "k6": k6, "verdicts": verdicts, "results": results}
     report["scenarios"].append(entry)
     for n in range(runs):
-        result = check_once(target, work / f"{label}-{n}", k6=k6)
+        result = check_once(target, work / f"{label}-{n}", k6=k6, verdicts=verdicts)
         results.append(result)
         entry.update(runs=len(results), red=sum(r["red"] for r in results))
         if label in SEEDED:
@@ -180,7 +191,13 @@ def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict) 
     return entry
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM too runs the finally blocks: the app restored, the load stopped
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="perf")
     parser.add_argument("--runs", type=int, default=10)
@@ -191,6 +208,9 @@ def main() -> None:
     parser.add_argument("--seeded-k6", action="store_true",
                         help="run k6 smoke in the seeded runs too (its latency SLOs only warn locally; "
                              "the ratios decide), ~2 min more per run at load 30")
+    parser.add_argument("--verdicts", choices=["all", "queries"], default="all",
+                        help="queries: the N+1 check alone, without k6 or the latency ratios (runs in "
+                             "seconds where the ratios take minutes on a machine at load 40+)")
     args = parser.parse_args()
     settings = from_environment({**os.environ, "STAGING_NAME": args.name})
     stack = stack_module.load(settings)
@@ -201,7 +221,7 @@ def main() -> None:
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gate-noise-cache-")
     work = Path(tempfile.mkdtemp(prefix="gate-noise-"))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    record = check_once(target, work / "baseline", rebaseline=True, k6=False)
+    record = check_once(target, work / "baseline", rebaseline=True, k6=False, verdicts=args.verdicts)
     print(f"baseline (no extra load): load {record['load_before']}: {record['evidence'][:400]}", flush=True)
     report = {"started": started, "replica": args.name, "config": target.config,
               "cores": os.cpu_count(), "load_procs": args.load_procs, "baseline_run": record,
@@ -213,7 +233,7 @@ def main() -> None:
         if regressions:
             with seeded(stack, regressions, base_url):
                 label = "+".join(regressions)
-                entry = scenario(label, target, args.seeded_runs, work, args.seeded_k6, report)
+                entry = scenario(label, target, args.seeded_runs, work, args.seeded_k6, report, args.verdicts)
             for name in regressions:  # each regression: caught when its own kind is named
                 kind = SEEDED[name][3]
                 by = [named_by(r, kind) for r in entry["results"]]
@@ -224,7 +244,7 @@ def main() -> None:
             report["scenarios"].remove(entry)
             write(report)
         if "unmodified" in wanted:
-            scenario("unmodified", target, args.runs, work, True, report)
+            scenario("unmodified", target, args.runs, work, args.verdicts == "all", report, args.verdicts)
 
 
 def write(report: dict) -> None:
@@ -240,7 +260,8 @@ def write(report: dict) -> None:
     for s in report["scenarios"]:
         loads = [r["load_before"][0] for r in s["results"]] + [r["load_after"][0] for r in s["results"]]
         goal = "0 red" if s["label"] == "unmodified" else "all red"
-        check = "k6 smoke + query counts + ratios" if s["k6"] else "query counts + ratios"
+        check = ("query counts" if s.get("verdicts") == "queries" else
+                 "k6 smoke + query counts + ratios" if s["k6"] else "query counts + ratios")
         by = f"{s['by_queries']} / {s['by_ratios']}" if "by_queries" in s else "–"
         lines.append(f"| {s['label']} | {check} | {s['red']} / {s['runs']} | {by} | {goal} | "
                      f"{min(loads):.1f}–{max(loads):.1f} |")

@@ -75,11 +75,18 @@ class Probe:
 
     def _timed(self, kind: str | None) -> float:
         path = self.path(kind)
-        started = time.perf_counter()
-        try:
-            response = self.session.get(f"{self.base_url}{path}", timeout=TIMEOUT_S)
-        except requests.RequestException as error:
-            raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
+        for attempt in range(2):
+            started = time.perf_counter()
+            try:
+                response = self.session.get(f"{self.base_url}{path}", timeout=TIMEOUT_S)
+                break
+            except requests.ConnectionError as error:
+                # gunicorn closes an idle keep-alive connection after 2 s: on a busy machine the
+                # next request on it can race the close. Sent again (and timed afresh) once.
+                if attempt:
+                    raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
+            except requests.RequestException as error:
+                raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise ItemFailed(f"latency probe: GET {path} answered {response.status_code}: "

@@ -21,6 +21,7 @@ from .checklist import ItemFailed
 
 HEADER = "X-Query-Count"  # app/mina/querycount.py HEADER
 REPEATS = 4
+GET_RETRIES = 2
 TIMEOUT_S = 30
 # Read endpoints beyond the latency kinds of k6/slo.json (`local.kinds`): the pages render the
 # same rows through templates, where a lazy load per row hides easily.
@@ -110,8 +111,23 @@ def users(base_url: str, database_url: str | None) -> tuple[User, User]:
     return tuple(_fresh(base_url, n) for n in FALLBACK_MEETINGS)
 
 
-def _fixture(base_url: str, user: fixture_users.FixtureUser) -> User:
+def new_session() -> requests.Session:
+    """A session whose GETs are sent again when the server drops an idle keep-alive connection:
+    gunicorn closes one after 2 s (--keep-alive), so on a busy machine the next request on it can
+    race the close ("Remote end closed connection without response")."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
     session = requests.Session()
+    retry = Retry(total=GET_RETRIES, connect=GET_RETRIES, read=GET_RETRIES, status=0,
+                  allowed_methods=frozenset({"GET"}), raise_on_status=False)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def _fixture(base_url: str, user: fixture_users.FixtureUser) -> User:
+    session = new_session()
     _post(session, base_url, "/api/auth/login", {"login": user.login, "password": fixture_users.PASSWORD}, 200)
     about = f"{user.meetings} meetings, meeting {user.meeting} with {user.segments} segments"
     return User(user.login, user.meeting, about, session)
@@ -119,7 +135,7 @@ def _fixture(base_url: str, user: fixture_users.FixtureUser) -> User:
 
 def _fresh(base_url: str, meetings: int) -> User:
     """A fresh test account with `meetings` meetings (no fixtures to read: nothing else has data)."""
-    session, tag = requests.Session(), uuid.uuid4().hex[:12]
+    session, tag = new_session(), uuid.uuid4().hex[:12]
     body = {"email": f"queries-{tag}@example.com", "username": f"queries_{tag}", "password": f"Q-{tag}-1"}
     _post(session, base_url, "/api/auth/register", body, 201)
     ids = [_post(session, base_url, "/api/meetings", {"title": f"queries {n}"}, 201)["id"]

@@ -91,3 +91,51 @@ def test_fixture_users_are_found_by_their_password_and_log_in(serve, migrated_ur
 
 def test_registered_accounts_are_not_fixture_users(migrated_url):
     assert fixture_users.heaviest(migrated_url, 3) == [] and fixture_users.lightest(migrated_url) is None
+
+
+@pytest.fixture
+def drops_first_request():
+    """A server that closes the connection without a response on each path's first request (as a
+    keep-alive close racing the next request does), then answers 200 with a count."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = set()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            if self.path not in seen:
+                seen.add(self.path)
+                self.close_connection = True
+                return
+            body = b'{"items": []}'
+            self.send_response(200)
+            for name, value in (("Content-Type", "application/json"), (querycount.HEADER, "3"),
+                                ("Content-Length", str(len(body)))):
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_a_dropped_keep_alive_connection_is_asked_again(drops_first_request):
+    user = querycounts.User("u", 1, "", querycounts.new_session())
+    assert querycounts.ask(drops_first_request, "/api/meetings", user) == querycounts.Asked(3, 0)
+
+
+def test_the_latency_probe_sends_a_dropped_request_again(drops_first_request):
+    import requests
+
+    from replica.gate.probe import Probe
+    from replica.gate.ratios import Rule
+
+    rule = Rule(calibration="/health", kinds={"list": "/api/meetings"})
+    probe = Probe(drops_first_request, rule, requests.Session(), meeting=1, user="u")
+    assert probe._timed("list") > 0 and probe._timed(None) > 0
