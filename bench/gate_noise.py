@@ -1,30 +1,33 @@
 """Does the gate's performance verdict cancel machine noise and still catch real regressions?
 
 On a running replica (`--name`, brought up with `--profile prod-scale`), this runs the gate's own
-performance check (replica/gate/performance.check_suite: k6 smoke + the same-run latency ratios)
+performance check (replica/gate/performance.check_suite: k6 smoke, then the local verdicts: the N+1
+check by query counts of the lightest and the heaviest fixture user, and the same-run latency ratios)
   1. once on the unmodified app to record the baseline (in a throwaway XDG_CACHE_HOME),
   2. `--runs` times on the unmodified app while `--load-procs` busy processes (default 4x the cores,
      each bounded to `--load-seconds` and killed at the end) keep the machine loaded,
   3. `--seeded-runs` times on the seeded regressions (first), under the same load: the app's source in
      the running container is patched (docker cp; gunicorn --reload restarts the workers) and restored
      afterwards, so no regression ever exists in app/ or its image. Both are seeded at once, each in
-     its own request kind, and each counts as caught only when the verdict names its kind (a worker
-     reload costs ~2 min at load 30):
+     its own request kind, and each counts as caught only when the verdict names its kind, by the
+     query counts (`(list): 21 statements as ... vs 2 as ...`) or by the ratios (`show 3.4× ...`);
+     the table says which (a worker reload costs ~2 min at load 30):
        n-plus-one  GET /api/meetings (kind `list`) issues one COUNT query per listed meeting
        blocking    GET /api/meetings/<id> (kind `show`) blocks the eventlet hub for 30 ms
                    (eventlet's unpatched time.sleep)
-The seeded runs judge by the ratio verdict alone unless --seeded-k6 (k6's latency SLOs only warn on a
+The seeded runs judge by the local verdicts alone unless --seeded-k6 (k6's latency SLOs only warn on a
 local replica). Targets: 0 red of the unmodified app; every seeded regression red in every run. Writes
 bench/results/gate_noise.json and .md (load average beside every run).
 
     .venv/bin/invoke staging.up --name perf --profile prod-scale
-    .venv/bin/python bench/gate_noise.py --name perf [--runs 10] [--seeded-runs 5]
+    .venv/bin/python bench/gate_noise.py --name perf [--runs 10] [--seeded-runs 10]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,14 +81,24 @@ def cpu_load(processes: int, seconds: float):
             process.wait()
 
 
-def check_once(target, run_dir: Path, rebaseline: bool = False, k6: bool = True) -> dict:
-    """Run the gate's performance check once (k6=False: its ratio verdict only); return the verdict."""
+def query_verdict(target) -> str:
+    """The N+1 check alone (the local verdicts' first half): seconds, where the ratios take minutes."""
+    rule = performance.ratios.Rule.from_slo(performance.SLO)
+    return performance.querycounts.check(target.base_url, rule.kinds, target.database_url)
+
+
+def check_once(target, run_dir: Path, rebaseline: bool = False, k6: bool = True,
+               verdicts: str = "all") -> dict:
+    """Run the gate's performance check once (k6=False: its local verdicts only; verdicts="queries":
+    the N+1 check alone); return the verdict."""
     before, started = load(), time.perf_counter()
     try:
-        if k6:
+        if verdicts == "queries":
+            evidence = query_verdict(target)
+        elif k6:
             evidence = performance.check_suite(target, "smoke", run_dir, rebaseline, ratios_too=True)
         else:
-            evidence = performance.ratio_verdict(target, rebaseline)
+            evidence = performance.local_verdicts(target, rebaseline)
         red = False
     except (ItemFailed, StagingError) as failure:
         evidence, red = str(failure), True
@@ -142,18 +155,31 @@ def seeded(stack, names: list[str], base_url: str):
         swap_source(stack, relative, original, base_url)
 
 
+QUERIES_RED = "queries per request grow with the user's data (N+1): "
+RATIOS_RED = "latency ratio regressed: "
+
+
+def named_by(result: dict, kind: str) -> list[str]:
+    """Which red verdicts of the run name this request kind: "queries", "ratios", both or neither."""
+    if not result["red"]:
+        return []
+    evidence = result["evidence"]
+    by_queries = f"({kind}): " in evidence.partition(QUERIES_RED)[2].partition(" (heavy ")[0]
+    by_ratios = any(part.startswith(f"{kind} ") for part in evidence.partition(RATIOS_RED)[2].split("; "))
+    return [name for name, hit in (("queries", by_queries), ("ratios", by_ratios)) if hit]
+
+
 def caught(result: dict, kind: str) -> bool:
     """True when the run is red and its verdict names this request kind as regressed."""
-    named = result["evidence"].partition("latency ratio regressed: ")[2]
-    return result["red"] and any(part.startswith(f"{kind} ") for part in named.split("; "))
+    return bool(named_by(result, kind))
 
 
-def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict) -> dict:
+def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict, verdicts: str = "all") -> dict:
     results = []
-    entry = {"label": label, "runs": 0, "red": 0, "k6": k6, "results": results}
+    entry = {"label": label, "runs": 0, "red": 0, "k6": k6, "verdicts": verdicts, "results": results}
     report["scenarios"].append(entry)
     for n in range(runs):
-        result = check_once(target, work / f"{label}-{n}", k6=k6)
+        result = check_once(target, work / f"{label}-{n}", k6=k6, verdicts=verdicts)
         results.append(result)
         entry.update(runs=len(results), red=sum(r["red"] for r in results))
         if label in SEEDED:
@@ -165,17 +191,26 @@ def scenario(label: str, target, runs: int, work: Path, k6: bool, report: dict) 
     return entry
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM too runs the finally blocks: the app restored, the load stopped
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="perf")
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--seeded-runs", type=int, default=5)
+    parser.add_argument("--seeded-runs", type=int, default=10)
     parser.add_argument("--load-procs", type=int, default=4 * (os.cpu_count() or 1))
     parser.add_argument("--load-seconds", type=float, default=3600)
     parser.add_argument("--only", choices=[*SEEDED, "unmodified"], action="append")
     parser.add_argument("--seeded-k6", action="store_true",
                         help="run k6 smoke in the seeded runs too (its latency SLOs only warn locally; "
                              "the ratios decide), ~2 min more per run at load 30")
+    parser.add_argument("--verdicts", choices=["all", "queries"], default="all",
+                        help="queries: the N+1 check alone, without k6 or the latency ratios (runs in "
+                             "seconds where the ratios take minutes on a machine at load 40+)")
     args = parser.parse_args()
     settings = from_environment({**os.environ, "STAGING_NAME": args.name})
     stack = stack_module.load(settings)
@@ -186,7 +221,7 @@ def main() -> None:
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gate-noise-cache-")
     work = Path(tempfile.mkdtemp(prefix="gate-noise-"))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    record = check_once(target, work / "baseline", rebaseline=True, k6=False)
+    record = check_once(target, work / "baseline", rebaseline=True, k6=False, verdicts=args.verdicts)
     print(f"baseline (no extra load): load {record['load_before']}: {record['evidence'][:400]}", flush=True)
     report = {"started": started, "replica": args.name, "config": target.config,
               "cores": os.cpu_count(), "load_procs": args.load_procs, "baseline_run": record,
@@ -198,15 +233,18 @@ def main() -> None:
         if regressions:
             with seeded(stack, regressions, base_url):
                 label = "+".join(regressions)
-                entry = scenario(label, target, args.seeded_runs, work, args.seeded_k6, report)
+                entry = scenario(label, target, args.seeded_runs, work, args.seeded_k6, report, args.verdicts)
             for name in regressions:  # each regression: caught when its own kind is named
                 kind = SEEDED[name][3]
+                by = [named_by(r, kind) for r in entry["results"]]
                 report["scenarios"].append({**entry, "label": f"{name} (kind {kind})",
-                                            "red": sum(caught(r, kind) for r in entry["results"])})
+                                            "red": sum(bool(b) for b in by),
+                                            "by_queries": sum("queries" in b for b in by),
+                                            "by_ratios": sum("ratios" in b for b in by)})
             report["scenarios"].remove(entry)
             write(report)
         if "unmodified" in wanted:
-            scenario("unmodified", target, args.runs, work, True, report)
+            scenario("unmodified", target, args.runs, work, args.verdicts == "all", report, args.verdicts)
 
 
 def write(report: dict) -> None:
@@ -216,13 +254,16 @@ def write(report: dict) -> None:
              f"Replica `{report['replica']}`, configuration `{report['config']}`, {report['cores']} cores, "
              f"{report['load_procs']} busy processes during every run below. Baseline recorded by one run "
              f"with no extra load (load average {report['baseline_run']['load_before']}).", "",
-             "| scenario | check | red / runs | target | load average (1 min) min–max |",
-             "|---|---|---|---|---|"]
+             "| scenario | check | red / runs | named by query counts / by latency ratios | target | "
+             "load average (1 min) min–max |",
+             "|---|---|---|---|---|---|"]
     for s in report["scenarios"]:
         loads = [r["load_before"][0] for r in s["results"]] + [r["load_after"][0] for r in s["results"]]
         goal = "0 red" if s["label"] == "unmodified" else "all red"
-        check = "k6 smoke + ratios" if s["k6"] else "ratios"
-        lines.append(f"| {s['label']} | {check} | {s['red']} / {s['runs']} | {goal} | "
+        check = ("query counts" if s.get("verdicts") == "queries" else
+                 "k6 smoke + query counts + ratios" if s["k6"] else "query counts + ratios")
+        by = f"{s['by_queries']} / {s['by_ratios']}" if "by_queries" in s else "–"
+        lines.append(f"| {s['label']} | {check} | {s['red']} / {s['runs']} | {by} | {goal} | "
                      f"{min(loads):.1f}–{max(loads):.1f} |")
     lines += ["", "## Every run", "", "| scenario | # | verdict | s | load before → after | evidence |",
               "|---|---|---|---|---|---|"]

@@ -101,6 +101,7 @@ def init_sentry(settings: Settings) -> None:
 
 def init_extensions(app: Flask, settings: Settings) -> None:
     """Bind database, migrations, login, CSRF and Socket.IO to the app."""
+    from . import querycount
     from .extensions import csrf, db, login_manager, migrate
     from .live import init_socketio
     from .migrations import migrations_dir
@@ -110,8 +111,10 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["mina.read_engine"] = read_engine(settings)
     budget = float(app.config.get("DB_CONNECT_RETRY_SECONDS", CONNECT_RETRY_SECONDS))
     with app.app_context():  # every engine rides out a database that is waking or restarting
-        for engine in (*db.engines.values(), app.extensions["mina.read_engine"]):
+        engines = (*db.engines.values(), app.extensions["mina.read_engine"])
+        for engine in engines:
             retry_connects(engine, budget)
+    app.extensions["mina.query_count"] = querycount.init_app(app, engines)
     migrate.init_app(app, db, directory=migrations_dir())
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"

@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from .errors import ApiError
 from .extensions import db
+from .querycount import note_statement
 
 MAX_PER_PAGE = 100
 MAX_ID = 2**63 - 1  # PostgreSQL's BIGINT, the type of every id column
@@ -142,6 +143,7 @@ def _fetch(engine, sql: str, params: dict) -> list:
     pooled = engine.raw_connection()
     try:
         with pooled.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+            note_statement()
             cursor.execute(sql, params)
             return cursor.fetchall()
     except psycopg.OperationalError:

@@ -1,12 +1,13 @@
-// The JSON API as a user drives it: register once per VU, log in, meetings, summary.
+// The JSON API as a user drives it: register (or log in as a fixture user) once per VU, meetings, summary.
 import http from 'k6/http';
 import { check, fail } from 'k6';
-import { BASE_URL, EXPECT } from './config.js';
+import { BASE_URL, EXPECT, FIXTURE } from './config.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const PASSWORD = 'k6-Staging-pass-1';
 
 const AUTH = new Set(['register', 'login', 'logout']);
+const SEGMENTS = 500; // fixture segments asked for at once (the endpoint's ?limit=)
 
 // kind: auth (password hashing is deliberately slow), health, ai (waits on the AI service: its own
 // SLO, on endpoint:summary), or api; slo.json sets one SLO per kind.
@@ -44,6 +45,23 @@ export function registerAndLogin() {
   const login = call('POST', '/api/auth/login', { login: user.username, password: PASSWORD }, 'login');
   if (!ok(login, 'login', 200)) fail(`login failed for ${user.username}`);
   return user;
+}
+
+// Log in as a fixture user (its data is the loaded fixtures', at prod-scale the most there is).
+export function loginFixtureUser(user) {
+  const login = call('POST', '/api/auth/login', { login: user.login, password: FIXTURE.password }, 'login');
+  if (!ok(login, 'fixture login', 200)) fail(`login failed for fixture user ${user.login}`);
+  return user;
+}
+
+// Read what a fixture user already has: its meetings and its meeting with the most segments.
+export function browseFixtureData(user) {
+  const list = call('GET', '/api/meetings?page=1&per_page=20', undefined, 'meetings_list');
+  check(list, { 'fixture list meetings 200': (r) => r.status === 200 && r.json('total') >= user.meetings });
+  ok(call('GET', `/api/meetings/${user.meeting}`, undefined, 'meetings_show'), 'fixture show meeting', 200);
+  const res = call('GET', `/api/meetings/${user.meeting}/segments?limit=${SEGMENTS}`, undefined, 'segments');
+  check(res, { 'fixture segments listed': (r) => r.status === 200
+    && r.json('items').length === Math.min(user.segments, SEGMENTS) });
 }
 
 export function cookieHeader() {

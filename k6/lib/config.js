@@ -8,6 +8,12 @@ export const EXPECT = {
   transcription: __ENV.EXPECT_TRANSCRIPTION || 'stored', // or 'refused': a retryable error per chunk
   aiLatency: __ENV.EXPECT_AI_LATENCY || 'judged',        // or 'faulted': the AI service is made slow
 };
+// Fixture users of the loaded data (replica/gate/fixture_users.py: the heaviest first), logged in
+// with their one local-only password; [] against a target whose database the gate cannot read.
+export const FIXTURE = {
+  users: JSON.parse(__ENV.FIXTURE_USERS || '[]'), // [{login, meetings, meeting, segments}, ...]
+  password: __ENV.FIXTURE_PASSWORD || '',
+};
 // Latency that waits on the AI service: not judged while a profile makes that service slow or fail.
 const AI_BOUND = ['http_req_duration{endpoint:summary}', 'socketio_segment_latency'];
 

@@ -1,14 +1,27 @@
 // What one virtual user does each iteration; every suite runs this with its own load shape.
 import { sleep } from 'k6';
 import * as api from './api.js';
+import { FIXTURE } from './config.js';
 import { liveSession } from './socketio.js';
 
 const CHUNKS = 2;
-let user = null; // one account per VU: registered and logged in on its first iteration
+let user = null; // one account per VU: logged in on its first iteration
+let fixture = null; // the fixture user this VU is, if it is one
+
+// Odd VUs are fixture users (the heaviest first), even VUs register fresh accounts: both the
+// sign-up path and data of the size the replica holds are under load.
+export function fixtureUserFor(vu, users) {
+  if (vu % 2 === 0 || users.length === 0) return null;
+  return users[((vu - 1) / 2) % users.length];
+}
 
 export function userJourney() {
   api.health();
-  if (user === null) user = api.registerAndLogin();
+  if (user === null) {
+    fixture = fixtureUserFor(__VU, FIXTURE.users);
+    user = fixture ? api.loginFixtureUser(fixture) : api.registerAndLogin();
+  }
+  if (fixture) api.browseFixtureData(fixture);
   const id = api.createMeeting(`k6 ${__VU}.${__ITER}`);
   if (id === null) return;
   api.browseMeetings(id);

@@ -4,20 +4,23 @@ Against a target that is not on this machine, k6's thresholds (k6/slo.json) and 
 metrics are the verdict. On a local replica the machine's other work moves every absolute latency,
 so there a crossed latency threshold is a warning that names the load average (a failure with
 `--strict-slo`), while functional thresholds (failed requests, checks, live sessions) still fail,
-and latency is judged by ratios to a calibration request drawn in the same run (ratios.py).
+and latency is judged by ratios to a calibration request drawn in the same run (ratios.py), and an
+N+1 by the app's query counts as the lightest and the heaviest fixture user (querycounts.py). k6's
+odd virtual users log in as the replica's heaviest fixture users (fixture_users.py).
 
     >>> target = Target.of(settings, "http://127.0.0.1:5000", strict_slo=False)
     >>> evidence = check_suite(target, "smoke", Path("results/run-1"), rebaseline=False, ratios=True)
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import console
-from . import baseline, k6_runner, ratios
+from . import baseline, fixture_users, k6_runner, querycounts, ratios
 from .checklist import ItemFailed
 
 SLO = k6_runner.K6_DIR / "slo.json"
@@ -73,7 +76,7 @@ def check_suite(target: Target, suite: str, run_dir: Path, rebaseline: bool, rat
     """Run one k6 suite (and, for the performance item on a local replica, the ratio verdict).
 
     env: more `__ENV` values for the suite (the fault profiles' expectations)."""
-    result = k6_runner.run_suite(suite, target.base_url, run_dir, env=env)
+    result = k6_runner.run_suite(suite, target.base_url, run_dir, env={**fixture_env(target), **(env or {})})
     notes = [result.describe()]
     if not result.ok:
         crossed = latency_thresholds(result)
@@ -88,7 +91,33 @@ def check_suite(target: Target, suite: str, run_dir: Path, rebaseline: bool, rat
         raise ItemFailed(f"k6 {suite}: no samples for {', '.join(empty)}: the journey never completed")
     notes.append(_k6_baseline(target, suite, result.summary, rebaseline))
     if ratios_too and target.local:
-        notes.append(ratio_verdict(target, rebaseline))
+        notes.append(local_verdicts(target, rebaseline))
+    return "; ".join(notes)
+
+
+def fixture_env(target: Target) -> dict[str, str]:
+    """k6's fixture users: the replica's heaviest, so the load touches data of the size it holds."""
+    if not (target.local and target.database_url):
+        return {}
+    heavy = fixture_users.heaviest(target.database_url, fixture_users.MOST)
+    if not heavy:
+        return {}
+    return {"FIXTURE_USERS": json.dumps([user.to_json() for user in heavy]),
+            "FIXTURE_PASSWORD": fixture_users.PASSWORD}
+
+
+def local_verdicts(target: Target, rebaseline: bool) -> str:
+    """On a local replica: the N+1 check (query counts), then the latency ratios; both always run."""
+    rule = ratios.Rule.from_slo(SLO)
+    notes, failures = [], []
+    for verdict in (lambda: querycounts.check(target.base_url, rule.kinds, target.database_url),
+                    lambda: ratio_verdict(target, rebaseline)):
+        try:
+            notes.append(verdict())
+        except ItemFailed as failed:
+            failures.append(str(failed))
+    if failures:
+        raise ItemFailed("; ".join(failures + notes))
     return "; ".join(notes)
 
 

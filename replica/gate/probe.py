@@ -18,20 +18,12 @@ from dataclasses import dataclass, field
 
 import requests
 
+from . import fixture_users
 from .checklist import ItemFailed
 from .ratios import Rule
 
-FIXTURE_PASSWORD = "staging-password"  # every fixture user's (replica/data/fakes.py)
 TIMEOUT_S = 30
 FALLBACK_MEETINGS = 10
-# The fixture user with the most meetings, and of those meetings the one with the most segments.
-HEAVIEST = """
-SELECT u.username, (SELECT m.id FROM meetings m LEFT JOIN transcript_segments s ON s.meeting_id = m.id
-                    WHERE m.owner_id = u.id GROUP BY m.id ORDER BY count(s.id) DESC LIMIT 1)
-FROM users u JOIN meetings m ON m.owner_id = u.id
-WHERE u.email NOT LIKE '%@example.com'
-GROUP BY u.id ORDER BY count(*) DESC, u.id LIMIT 1
-"""
 
 
 @dataclass
@@ -48,10 +40,10 @@ class Probe:
     def open(cls, base_url: str, rule: Rule, database_url: str | None = None) -> "Probe":
         """Log in (fixture user, else a fresh test account) and warm every path up."""
         session = requests.Session()
-        heaviest = _heaviest_user(database_url) if database_url else None
+        heaviest = fixture_users.heaviest(database_url, 1) if database_url else []
         if heaviest:
-            user, meeting = heaviest
-            _post(session, base_url, "/api/auth/login", {"login": user, "password": FIXTURE_PASSWORD}, 200)
+            user, meeting = heaviest[0].login, heaviest[0].meeting
+            _post(session, base_url, "/api/auth/login", {"login": user, "password": fixture_users.PASSWORD}, 200)
         else:
             user, meeting = _test_account(session, base_url)
         probe = cls(base_url, rule, session, meeting, user)
@@ -83,11 +75,18 @@ class Probe:
 
     def _timed(self, kind: str | None) -> float:
         path = self.path(kind)
-        started = time.perf_counter()
-        try:
-            response = self.session.get(f"{self.base_url}{path}", timeout=TIMEOUT_S)
-        except requests.RequestException as error:
-            raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
+        for attempt in range(2):
+            started = time.perf_counter()
+            try:
+                response = self.session.get(f"{self.base_url}{path}", timeout=TIMEOUT_S)
+                break
+            except requests.ConnectionError as error:
+                # gunicorn closes an idle keep-alive connection after 2 s: on a busy machine the
+                # next request on it can race the close. Sent again (and timed afresh) once.
+                if attempt:
+                    raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
+            except requests.RequestException as error:
+                raise ItemFailed(f"latency probe: GET {path} failed: {error}") from None
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise ItemFailed(f"latency probe: GET {path} answered {response.status_code}: "
@@ -102,17 +101,6 @@ def normalized(timed: list[tuple[float, float]], q: float) -> list[float]:
     return [measured / unit for measured, _ in timed]
 
 
-def _heaviest_user(database_url: str) -> tuple[str, int] | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(database_url, connect_timeout=10) as connection:
-            row = connection.execute(HEAVIEST).fetchone()
-    except psycopg.Error:
-        return None
-    return (row[0], int(row[1])) if row else None
-
-
 def _test_account(session: requests.Session, base_url: str) -> tuple[str, int]:
     tag = uuid.uuid4().hex[:12]
     user = {"email": f"probe-{tag}@example.com", "username": f"probe_{tag}", "password": f"Probe-{tag}-1"}
@@ -122,12 +110,13 @@ def _test_account(session: requests.Session, base_url: str) -> tuple[str, int]:
     return user["username"], meetings[0]
 
 
-def _post(session: requests.Session, base_url: str, path: str, body: dict, expected: int) -> dict:
+def _post(session: requests.Session, base_url: str, path: str, body: dict, expected: int,
+          what: str = "latency probe") -> dict:
     try:
         response = session.post(f"{base_url}{path}", json=body, timeout=TIMEOUT_S)
     except requests.RequestException as error:
-        raise ItemFailed(f"latency probe: POST {path} failed: {error}") from None
+        raise ItemFailed(f"{what}: POST {path} failed: {error}") from None
     if response.status_code != expected:
-        raise ItemFailed(f"latency probe: POST {path} answered {response.status_code} "
+        raise ItemFailed(f"{what}: POST {path} answered {response.status_code} "
                          f"(expected {expected}): {response.text[:200]}")
     return response.json()

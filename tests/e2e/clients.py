@@ -35,6 +35,12 @@ class Api:
         self.user = user
         return user
 
+    def log_in(self, login: str, password: str) -> None:
+        """Log in as an existing user (a fixture user: replica/gate/fixture_users.py)."""
+        response = self.call("POST", "/api/auth/login", {"login": login, "password": password})
+        assert response.status_code == 200, f"login as {login}: {response.status_code} {response.text[:300]}"
+        self.user = {"username": login, "password": password}
+
     def busy_a_worker(self) -> None:
         """Make one worker hash a password for a moment (a wrong-password login: a 401, no state)."""
         requests.post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,

@@ -72,6 +72,19 @@ def target(request) -> Target:
 
 
 @pytest.fixture(scope="session")
+def fixture_users(target) -> dict:
+    """The loaded fixtures' heaviest and lightest users (at prod-scale: the most data there is)."""
+    from replica.gate import fixture_users as users
+
+    if not target.database_url:
+        pytest.skip(f"no fixture users: {target.base_url} is not a replica whose database this machine reads")
+    heaviest, lightest = users.heaviest(target.database_url, 1), users.lightest(target.database_url)
+    if not heaviest or lightest is None:
+        pytest.skip(f"no fixture users could be read from the replica's database ({target.source})")
+    return {"heaviest": heaviest[0], "lightest": lightest}
+
+
+@pytest.fixture(scope="session")
 def expects(target):
     """What the app must do under the target's fault profiles (replica/profiles.py)."""
     from replica.profiles import expectations

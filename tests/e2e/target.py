@@ -14,14 +14,15 @@ class Target:
     sink_url: str | None  # None: no error sink to read (the real staging reports to Sentry)
     source: str  # "--base-url" or "replica <name>"
     profiles: tuple[str, ...] = ()  # the replica's fault profiles (what the app must ride out)
+    database_url: str | None = None  # the replica's database (its fixture users); None: not ours
 
 
 def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
     """Return the Target, or a sentence saying why the suite cannot run (a skip reason)."""
     if base_url:
         base_url = base_url.rstrip("/")
-        replica_sink, profiles = _replica_sink_for(base_url)
-        target = Target(base_url, sink_url or replica_sink, "--base-url", profiles)
+        replica_sink, profiles, database_url = _replica_state_for(base_url)
+        target = Target(base_url, sink_url or replica_sink, "--base-url", profiles, database_url)
     else:
         from replica import stack as stack_module
         from replica.settings import from_environment
@@ -36,7 +37,7 @@ def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
             return (f"no --base-url and replica {settings.name!r} is not answering at {app_url}: "
                     "run `invoke staging.up` or pass --base-url=URL")
         sink = sink_url or (stack.url("error-sink") if "error-sink" in stack.ports else None)
-        target = Target(app_url, sink, f"replica {settings.name}", tuple(stack.profiles))
+        target = Target(app_url, sink, f"replica {settings.name}", tuple(stack.profiles), _db(stack))
     return target
 
 
@@ -53,15 +54,20 @@ def _answers(url: str) -> bool:
     return unreachable_reason(url) is None
 
 
-def _replica_sink_for(base_url: str) -> tuple[str | None, tuple[str, ...]]:
-    """When --base-url is this machine's replica, find its error sink and fault profiles too."""
+def _replica_state_for(base_url: str) -> tuple[str | None, tuple[str, ...], str | None]:
+    """When --base-url is this machine's replica, find its error sink, profiles and database too."""
     try:
         from replica import stack as stack_module
         from replica.settings import from_environment
 
         stack = stack_module.load(from_environment())
     except Exception:  # no replica tooling state: an external target
-        return None, ()
+        return None, (), None
     if not (stack and "app" in stack.ports and stack.url("app") == base_url):
-        return None, ()
-    return (stack.url("error-sink") if "error-sink" in stack.ports else None), tuple(stack.profiles)
+        return None, (), None
+    sink = stack.url("error-sink") if "error-sink" in stack.ports else None
+    return sink, tuple(stack.profiles), _db(stack)
+
+
+def _db(stack) -> str | None:
+    return stack.url("db") if "db" in stack.ports else None

@@ -17,6 +17,10 @@ from tests.e2e.browser import MeetingPage, describe, log_in, pages_on_two_worker
 from tests.e2e.clients import Api, Participant
 
 
+PER_PAGE = 20
+SEGMENTS = 500  # asked for at once (the endpoint's ?limit=)
+
+
 @pytest.fixture
 def user(base_url) -> Api:
     api = Api(base_url)
@@ -66,6 +70,25 @@ def test_create_list_show_and_delete_meetings(user):
     assert user.call("DELETE", f"/api/meetings/{first['id']}").status_code == 204
     assert user.call("GET", f"/api/meetings/{first['id']}").status_code == 404
     assert Api(user.base_url).call("GET", "/api/meetings").status_code == 401
+
+
+@pytest.mark.destructive  # a login records last_login_at
+@pytest.mark.checklist("api")
+@pytest.mark.parametrize("which", ["heaviest", "lightest"])
+def test_fixture_users_read_their_own_data(base_url, fixture_users, which):
+    from replica.gate.fixture_users import PASSWORD
+
+    user, api = fixture_users[which], Api(base_url)
+    api.log_in(user.login, PASSWORD)
+    listed = api.call("GET", "/api/meetings", page=1, per_page=PER_PAGE).json()
+    assert listed["total"] >= user.meetings and len(listed["items"]) == min(PER_PAGE, user.meetings)
+    assert api.call("GET", f"/api/meetings/{user.meeting}").json()["id"] == user.meeting
+    segments = api.call("GET", f"/api/meetings/{user.meeting}/segments", limit=SEGMENTS).json()["items"]
+    assert len(segments) == min(user.segments, SEGMENTS), f"{user.login}'s meeting {user.meeting}"
+    assert [s["seq"] for s in segments] == sorted(s["seq"] for s in segments)
+    for page in ("/meetings", f"/meetings/{user.meeting}"):
+        shown = api.call("GET", page)
+        assert shown.status_code == 200, f"{page} as {user.login}: {shown.status_code}"
 
 
 @pytest.mark.destructive

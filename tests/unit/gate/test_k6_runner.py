@@ -175,3 +175,19 @@ def test_a_profile_s_expectations_reach_the_k6_script_as_env_values(tmp_path):
                             {"EXPECT_SUMMARY_STATUS": "429"})
     assert cmd[cmd.index("EXPECT_SUMMARY_STATUS=429") - 1] == "--env"
     assert cmd[-1] == "smoke.js"
+
+
+def test_odd_virtual_users_log_in_as_the_fixture_users_k6_is_given(tmp_path):
+    lib = k6_runner.K6_DIR / "lib"
+    suites = _suites(tmp_path, (
+        f"import {{ fixtureUserFor }} from 'file://{lib}/scenario.js';\n"
+        f"import {{ FIXTURE }} from 'file://{lib}/config.js';\n"
+        "const picked = [1, 2, 3, 4, 5].map((vu) => (fixtureUserFor(vu, FIXTURE.users) || {}).login || null);\n"
+        "if (JSON.stringify(picked) !== JSON.stringify(['heavy', null, 'next', null, 'heavy'])"
+        " || FIXTURE.password !== 'pw' || fixtureUserFor(1, []) !== null) {\n"
+        "  throw new Error(`picked ${JSON.stringify(picked)}, password ${FIXTURE.password}`);\n}\n"
+        "export const options = { iterations: 1 };\nexport default function () {}\n"))
+    users = '[{"login": "heavy", "meeting": 1}, {"login": "next", "meeting": 2}]'
+    result = run_suite("broken", "http://127.0.0.1:9", tmp_path / "run", k6_dir=suites,
+                       env={"FIXTURE_USERS": users, "FIXTURE_PASSWORD": "pw"})
+    assert result.outcome is Outcome.PASSED, result.describe()

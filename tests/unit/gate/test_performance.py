@@ -1,5 +1,6 @@
 """The performance item's verdict: which k6 failures are warnings on a local replica, and ratios."""
 import copy
+import json
 import random
 
 import pytest
@@ -41,10 +42,14 @@ class FakeProbe:
         return {kind: (center, 1.0) for kind, center in self.centers.items()}
 
 
+FLAT = "queries per request do not grow with the user's data: list 1 statements"
+
+
 @pytest.fixture
 def fake_probe(monkeypatch):
     monkeypatch.setattr(probe.Probe, "open", classmethod(lambda cls, *a, **k: FakeProbe()))
     monkeypatch.setattr(FakeProbe, "centers", dict(FakeProbe.centers))
+    monkeypatch.setattr(performance.querycounts, "check", lambda *args: FLAT)  # tests/unit/gate/test_querycounts.py
     return FakeProbe
 
 
@@ -110,3 +115,41 @@ def test_a_corrupt_ratio_baseline_fails_and_says_how_to_re_record(monkeypatch, t
 def test_loopback_targets_are_local():
     assert performance.is_loopback("http://127.0.0.1:5000") and performance.is_loopback("http://localhost:1")
     assert performance.is_loopback("http://[::1]:5000") and not performance.is_loopback("https://10.0.0.1")
+
+
+def test_an_n_plus_one_and_a_slower_kind_are_both_named(monkeypatch, tmp_path, summary, fake_probe):
+    k6_returns(monkeypatch, summary("smoke_passed"), 0)
+    check_suite(LOCAL, "smoke", tmp_path, rebaseline=False, ratios_too=True)
+    def grows(*args):
+        raise ItemFailed("queries per request grow with the user's data (N+1): /api/meetings (list): 21 vs 2")
+    monkeypatch.setattr(performance.querycounts, "check", grows)
+    fake_probe.centers["show"] = 12.0
+    with pytest.raises(ItemFailed) as failed:
+        check_suite(LOCAL, "smoke", tmp_path, rebaseline=False, ratios_too=True)
+    assert str(failed.value).startswith("queries per request grow with the user's data (N+1): /api/meetings")
+    assert "; latency ratio regressed: show " in str(failed.value)
+
+
+def test_the_query_check_runs_beside_the_ratios_when_both_pass(monkeypatch, tmp_path, summary, fake_probe):
+    k6_returns(monkeypatch, summary("smoke_passed"), 0)
+    check_suite(LOCAL, "smoke", tmp_path, rebaseline=False, ratios_too=True)
+    evidence = check_suite(LOCAL, "smoke", tmp_path, rebaseline=False, ratios_too=True)
+    assert f"; {FLAT}; latency ratios within noise" in evidence
+
+
+def test_k6_logs_in_as_the_replicas_heaviest_fixture_users(monkeypatch, tmp_path, summary):
+    heavy = [performance.fixture_users.FixtureUser("heavy_one", 300, 812, 1500)]
+    asked = []
+    monkeypatch.setattr(performance.fixture_users, "heaviest",
+                        lambda url, limit: asked.append((url, limit)) or heavy)
+    passed = []
+    monkeypatch.setattr(k6_runner, "run_suite", lambda suite, base_url, run_dir, env=None: passed.append(env)
+                        or K6Result(suite, 0, Outcome.PASSED, "", 1.0, run_dir, summary("smoke_passed"), []))
+    replica = Target(LOCAL.base_url, True, False, "prod-scale", "postgresql://u:p@127.0.0.1:15432/mina")
+    check_suite(replica, "load", tmp_path, rebaseline=False, ratios_too=False, env={"EXPECT_SUMMARY_STATUS": "429"})
+    assert asked == [(replica.database_url, performance.fixture_users.MOST)]
+    assert passed[0]["EXPECT_SUMMARY_STATUS"] == "429" and passed[0]["FIXTURE_PASSWORD"] == "staging-password"
+    assert json.loads(passed[0]["FIXTURE_USERS"]) == [
+        {"login": "heavy_one", "meetings": 300, "meeting": 812, "segments": 1500}]
+    check_suite(LOCAL, "load", tmp_path, rebaseline=False, ratios_too=False)  # no database: no fixture users
+    assert "FIXTURE_USERS" not in passed[1]
