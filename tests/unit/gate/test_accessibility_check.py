@@ -1,6 +1,11 @@
-"""The accessibility check can fail: axe-core in headless Chromium flags a page with real violations."""
-import http.server
-import threading
+"""The accessibility check can fail: axe-core in headless Chromium flags a page with real violations.
+
+The pages are served by a child process: a server thread in this process never answers once an
+earlier test module has imported eventlet (its green modules starve the thread; seen as a 30 s
+goto timeout and then a hang in shutdown).
+"""
+import subprocess
+import sys
 
 import pytest
 
@@ -14,22 +19,18 @@ GOOD_PAGE = b"""<!doctype html><html lang="en"><head><title>good</title></head><
 
 
 @pytest.fixture(scope="module")
-def pages():
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = BAD_PAGE if self.path == "/bad" else GOOD_PAGE
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def pages(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    (folder / "bad.html").write_bytes(BAD_PAGE)
+    (folder / "good.html").write_bytes(GOOD_PAGE)
+    server = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0",
+                               "--directory", str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline().split(" port ")[1].split()[0])  # "Serving HTTP on ..."
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +42,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def test_violations_are_found_and_named(pages, page):
-    found = violations(page, f"{pages}/bad")
+    found = violations(page, f"{pages}/bad.html")
     rules = {v["id"] for v in found}
     assert {"image-alt", "label", "html-has-lang"} <= rules
     assert "image-alt" in describe(found)
 
 
 def test_a_clean_page_has_none(pages, page):
-    assert violations(page, f"{pages}/good") == []
+    assert violations(page, f"{pages}/good.html") == []
