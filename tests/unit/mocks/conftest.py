@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from contextlib import contextmanager
-
 import pytest
-import uvicorn
 from openai import OpenAI
 
 from mocks import control
 from mocks.openai_mock import Settings, create_app
 from mocks.sentry_sink import create_app as create_sink
+from tests.support.mock_openai import serve  # noqa: F401 - the tests here import it from this module
 
 API_KEY = "sk-staging-local"
-
-
-@contextmanager
-def serve(app):
-    """Serve an ASGI app on 127.0.0.1 in a background thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "the server did not start within 10 s"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")
