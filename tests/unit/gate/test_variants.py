@@ -216,6 +216,7 @@ def test_a_variant_that_cannot_start_fails_the_gate_by_name_while_the_rest_runs(
         variant_gate.Started(planned[0], "http://127.0.0.1:9"),
         variant_gate.Started(planned[1], None, "variant pooled did not start (app-pooled unhealthy): x")])
     monkeypatch.setattr(variant_gate, "wait_ready", lambda stack, launched: launched)
+    monkeypatch.setattr(variant_gate, "hosts", lambda project, started: {})
     checked = []
     monkeypatch.setattr(variant_gate, "run_smoke",
                         lambda root, started, run_dir, replica: checked.append(started.variant.name) or 0)
