@@ -4,7 +4,7 @@
    running replica (--name, default data-test), several rounds; plus the synchronous clone
    (no spare ready) with STRATEGY FILE_COPY and WAL_LOG, and `invoke --list` as the floor of any task.
    Target: whole task <= 1 s.
-2. Fixture load: replica.data.load (psycopg COPY) against `psql -c "\\copy ..."` of the same CSV
+2. Fixture load: replica.data.db.load (psycopg COPY) against `psql -c "\\copy ..."` of the same CSV
    files into fresh migrated databases of one throwaway PostgreSQL 18, interleaved rounds.
    Target: >= 0.8x psql's rate.
 3. Sanitizer: `pg_dump` of a seeded database (rate = dump bytes / seconds) against sanitizing
@@ -33,17 +33,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
-from replica.data import databases as dbs, fixtures, load, pgtools, reset  # noqa: E402
-from replica.data.target import replica_url  # noqa: E402
-from replica.settings import from_environment  # noqa: E402
+from replica.data.db import databases as dbs, fixtures, load, reset  # noqa: E402
+from replica.data import pgtools
+from replica.commands.db_target import replica_url  # noqa: E402
+from replica.stack.settings import from_environment  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 INVOKE = [sys.executable, "-m", "invoke"]
 SANITIZE = """
 import sys, time
-from replica.data import policy, rows
-from replica.data.sanitize import sanitize_file
+from replica.data.dumps import policy, rows
+from replica.data.dumps.sanitize import sanitize_file
 native = sys.argv[3] == "compiled"
 assert rows.NATIVE or not native, "the compiled row loop is not built: pip install -e . with gcc"
 rules = policy.load("db/sanitize.yml")
@@ -99,7 +100,7 @@ def bench_reset(name: str, rounds: int) -> dict:
 
 
 def _wait_for_spare(url: str, start: bool = False, timeout: float = 120) -> None:
-    from replica.data import spare
+    from replica.data.db import spare
 
     live = dbs.database_of(url)
     if start:
@@ -115,7 +116,7 @@ def _wait_for_spare(url: str, start: bool = False, timeout: float = 120) -> None
 
 
 def bench_load(server: PostgresServer, fixture_set, rounds: int) -> dict:
-    """psycopg COPY (replica.data.load) against psql \\copy of the same files, interleaved."""
+    """psycopg COPY (replica.data.db.load) against psql \\copy of the same files, interleaved."""
     server.create_database("bench_migrated")
     migrate(server.url_for("bench_migrated"))
     total = sum(p.stat().st_size for _, p, _ in fixture_set.tables)

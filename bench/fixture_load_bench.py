@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
 from bench.data_bench import migrate  # noqa: E402
-from replica.data import fixtures, load  # noqa: E402
+from replica.data.db import fixtures, load  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -30,8 +30,8 @@ OLD_COMMIT = "ec011f0"  # the last commit whose load kept indexes and keys durin
 
 
 def old_load(work: Path):
-    """Import the previous replica/data/load.py from git as a module of its own."""
-    source = subprocess.run(["git", "show", f"{OLD_COMMIT}:replica/data/load.py"], cwd=ROOT,
+    """Import the previous replica/data/db/load.py from git as a module of its own."""
+    source = subprocess.run(["git", "show", f"{OLD_COMMIT}:replica/data/db/load.py"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout
     for name in ("databases", "errors", "fixtures"):
         source = source.replace(f"from .{name} import", f"from replica.data.{name} import")

@@ -4,7 +4,7 @@
    over rows, taken from git at OLD_COMMIT into a temporary package), each in a fresh process,
    interleaved rounds at the default scale, then one round each at `prod` scale. Figures: wall
    time, CPU time (user + sys of the process: moved less by other work on the machine) and peak RSS.
-2. Load: the `prod` set generated above, loaded by `replica.data.load` into a migrated database of a
+2. Load: the `prod` set generated above, loaded by `replica.data.db.load` into a migrated database of a
    throwaway PostgreSQL 18 (fsync off), and the default set for comparison.
    Target (issue 16): `prod` generated and loaded in <= 60 s, default <= 5 s.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
 from bench.data_bench import migrate  # noqa: E402
-from replica.data import fixtures, load  # noqa: E402
+from replica.data.db import fixtures, load  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -58,7 +58,7 @@ def old_generator(work: Path) -> Path:
 
 def run_generator(which: str, work: Path, users: int) -> dict:
     """Generate users' fixtures in a fresh process; return wall, CPU and that process's peak RSS."""
-    module, path = ("old_fixtures.fixtures", work) if which == "old" else ("replica.data.fixtures", ROOT)
+    module, path = ("old_fixtures.fixtures", work) if which == "old" else ("replica.data.db.fixtures", ROOT)
     out = Path(tempfile.mkdtemp(dir=work))
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", GENERATE.format(module=module), str(path),

@@ -40,11 +40,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from replica import stack as stack_module  # noqa: E402
-from replica.errors import StagingError  # noqa: E402
+from replica.stack import plan as stack_module  # noqa: E402
+from replica.core.errors import StagingError  # noqa: E402
 from replica.gate import performance  # noqa: E402
 from replica.gate.checklist import ItemFailed  # noqa: E402
-from replica.settings import from_environment  # noqa: E402
+from replica.stack.settings import from_environment  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 APP_DIR = "/srv/app"  # where docker/python/Dockerfile puts app/

@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from gate_noise import APP_DIR, load, worker_pids  # noqa: E402
-from replica import stack as stack_module, variants as variants_module  # noqa: E402
+from replica.stack import plan as stack_module, variants as variants_module  # noqa: E402
 from replica.gate import variants as variant_gate  # noqa: E402
-from replica.settings import from_environment  # noqa: E402
-from replica.stack import compose_variable  # noqa: E402
+from replica.stack.settings import from_environment  # noqa: E402
+from replica.stack.plan import compose_variable  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 # name: (file under app/, anchor, replacement, the variant whose item must fail)

@@ -26,11 +26,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from replica import health
+from replica.engine import health
 from replica.commands.down import down
 from replica.commands.up import up
-from replica.compose import Compose
-from replica.settings import ROOT, Settings, from_environment
+from replica.engine.compose import Compose
+from replica.stack.settings import ROOT, Settings, from_environment
 
 RESULTS = Path(__file__).parent / "results"
 REPLICA = "idle-bench"

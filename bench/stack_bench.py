@@ -20,11 +20,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from replica import images
+from replica.engine import images
 from replica.commands.down import down
 from replica.commands.up import up
-from replica.compose import Compose
-from replica.settings import from_environment
+from replica.engine.compose import Compose
+from replica.stack.settings import from_environment
 
 RESULTS = Path(__file__).parent / "results"
 REPLICA = "bench"

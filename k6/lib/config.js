@@ -2,7 +2,7 @@
 const SLO = JSON.parse(open('../slo.json'));
 
 export const BASE_URL = loopbackOnly(__ENV.BASE_URL || 'http://127.0.0.1:5000');
-// What the app must do under the replica's fault profiles (replica/profiles.py Expectations).
+// What the app must do under the replica's fault profiles (replica/stack/profiles.py Expectations).
 export const EXPECT = {
   summaryStatus: Number(__ENV.EXPECT_SUMMARY_STATUS || 201),
   transcription: __ENV.EXPECT_TRANSCRIPTION || 'stored', // or 'refused': a retryable error per chunk

@@ -10,10 +10,13 @@ from pathlib import Path
 
 from mocks import control
 
-from .. import console, engine, envprofile, parity, stack as stack_module
-from ..errors import ConfigError, StackNotUpError
-from ..redact import Redactor, secrets_of
-from ..settings import Settings
+from ..core import console
+from ..engine import provision as engine
+from ..stack import envprofile, plan as stack_module
+from . import parity
+from ..core.errors import ConfigError, StackNotUpError
+from ..core.redact import Redactor, secrets_of
+from ..stack.settings import Settings
 from .status import status
 
 LOG_LINES = 2000

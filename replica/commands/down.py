@@ -1,10 +1,12 @@
 """`staging.down`: stop and remove the replica's containers (and with --volumes, its data)."""
 from __future__ import annotations
 
-from .. import console, engine, health, stack as stack_module
-from ..compose import Compose
-from ..errors import ComposeError
-from ..settings import Settings
+from ..core import console
+from ..engine import provision as engine, health
+from ..stack import plan as stack_module
+from ..engine.compose import Compose
+from ..core.errors import ComposeError
+from ..stack.settings import Settings
 
 
 def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:

@@ -1,9 +1,11 @@
 """`staging.logs`, `restart`, `psql`, `redis-cli`, `shell`: act on one service of a running replica."""
 from __future__ import annotations
 
-from .. import console, health, stack as stack_module
-from ..errors import StackNotUpError, UnknownServiceError
-from ..settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
+from ..core import console
+from ..engine import health
+from ..stack import plan as stack_module
+from ..core.errors import StackNotUpError, UnknownServiceError
+from ..stack.settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
 
 ALL_SERVICES = (*SERVICES, *PROFILE_SERVICES.values(), *ONE_SHOT_SERVICES)
 

@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 
 from rich.table import Table
 
-from .. import engine, health, stack as stack_module
-from ..health import ServiceState
-from ..settings import Settings
+from ..engine import provision as engine, health
+from ..stack import plan as stack_module
+from ..engine.health import ServiceState
+from ..stack.settings import Settings
 
 HEALTH_STYLE = {"healthy": "green", "completed": "green", "starting": "yellow",
                 "unhealthy": "red", "failed": "red"}

@@ -7,10 +7,12 @@ import time
 
 from rich.live import Live
 
-from .. import console, credentials, engine, envprofile, health, images
-from .. import profiles as profiles_module, stack as stack_module, variants
-from ..errors import StackUnhealthyError, StagingError, UserInterrupt
-from ..settings import Settings
+from ..core import console
+from ..stack import credentials, envprofile
+from ..engine import provision as engine, health, images
+from ..stack import profiles as profiles_module, plan as stack_module, variants
+from ..core.errors import StackUnhealthyError, StagingError, UserInterrupt
+from ..stack.settings import Settings
 from .status import print_stack, render_table
 
 FINGERPRINT_FILE = "applied.sha256"
@@ -51,7 +53,8 @@ def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
     scales = [profile.seed_scale for profile in chosen if profile.seed_scale]
     if not scales:
         return
-    from ..data import fixtures, reset, target  # psycopg and Faker: only when a profile needs them
+    from ..data.db import fixtures, reset  # psycopg and Faker: only when a profile needs them
+    from . import db_target as target
     started = time.monotonic()
     fixture_set = fixtures.ensure(target.fixtures_dir(stack.settings), scales[0])
     reset.seed(stack.url("db"), fixture_set)

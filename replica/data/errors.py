@@ -1,8 +1,8 @@
 """Errors of the data tooling, each with the next step for the user."""
 from __future__ import annotations
 
-from ..errors import ConfigError, StagingError
-from ..exit_status import ExitStatus
+from ..core.errors import ConfigError, StagingError
+from ..core.exit_status import ExitStatus
 
 
 class DataError(StagingError):

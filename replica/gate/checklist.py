@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import StagingError
+from ..core.errors import StagingError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 MARKS = {PASSED: "[green]✔ passed[/]", FAILED: "[red]✘ failed[/]", SKIPPED: "[yellow]– skipped[/]"}

@@ -1,6 +1,6 @@
 """Errors the gate raises where it knows the problem; the task reports them once."""
-from ..errors import ConfigError, StagingError
-from ..exit_status import ExitStatus
+from ..core.errors import ConfigError, StagingError
+from ..core.exit_status import ExitStatus
 
 
 class GateError(StagingError):

@@ -5,7 +5,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .errors import GateError
 
 MARKER = "# installed by `invoke hooks.install` (mina-staging gate)"

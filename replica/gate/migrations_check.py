@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import StagingError
+from ..core.errors import StagingError
 from .checklist import ItemFailed
 
 SCRATCH_SUFFIX = "_migration_check"
@@ -82,7 +82,7 @@ def _exec(stack, command: list[str], label: str, database_url: str | None, on: s
 
 def migrate_service_failure(settings) -> str | None:
     """Return, when `up` failed because its one-shot migrate service did, which migration and why."""
-    from .. import health
+    from ..engine import health
 
     client = health.engine_client()
     state = health.service_states(client, settings.project).get("migrate")
@@ -104,7 +104,7 @@ def _last_error(output: str) -> str:
 
 def live_revision(db_url: str) -> str | None:
     """Return the revision alembic recorded in a database (None: no schema yet)."""
-    from ..data import databases as dbs
+    from ..data.db import databases as dbs
 
     with dbs.connect(db_url) as conn:
         if conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
@@ -145,7 +145,7 @@ def remember(state_dir: Path, key: str, evidence: str) -> None:
 
 def round_trip(stack) -> str:
     """Upgrade a scratch clone of the fixtures, downgrade -1, upgrade again; compare the data."""
-    from ..data import databases as dbs
+    from ..data.db import databases as dbs
 
     root, live_url = stack.settings.root, stack.url("db")
     graph = revisions(root)
@@ -172,7 +172,7 @@ def round_trip(stack) -> str:
 
 
 def _round_trip_on(stack, graph: Revisions, host_url: str, url_in_stack: str) -> str:
-    from ..data.reset import fingerprint
+    from ..data.db.reset import fingerprint
 
     applied = []
     if live_revision(host_url) != graph.head:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import console
+from ..core import console
 from . import baseline, fixture_users, k6_runner, querycounts, ratios
 from .checklist import ItemFailed
 
@@ -43,7 +43,7 @@ class Target:
     @classmethod
     def of(cls, settings, base_url: str, strict_slo: bool = False) -> "Target":
         """Describe base_url; the replica's own app gets its profile set and database."""
-        from .. import stack as stack_module
+        from ..stack import plan as stack_module
 
         local = is_loopback(base_url)
         stack = stack_module.load(settings) if local else None

@@ -162,7 +162,7 @@ def _session_cookie(requests, base_url: str) -> str:
 
 def published_addresses(client, project: str) -> dict[str, list[str]]:
     """Return each service's published host addresses (ip:port) from the engine."""
-    from .. import health
+    from ..engine import health
 
     result: dict[str, list[str]] = {}
     for container in client.containers.list(filters={"label": f"{health.PROJECT_LABEL}={project}"}):

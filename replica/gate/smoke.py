@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import console, system_packages
-from ..errors import ConfigError
+from ..core import console
+from ..engine import system_packages
+from ..core.errors import ConfigError
 from .checklist import FAILED, PASSED, SKIPPED, Checklist
 
 SUITE = "tests/e2e/test_01_smoke_tests.py"

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import console
-from ..errors import StagingError
-from ..settings import Settings
+from ..core import console
+from ..core.errors import StagingError
+from ..stack.settings import Settings
 from . import migrations_check, performance, security, smoke, variants as variant_gate
-from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
-                        ItemSkipped)
+from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
+                        ItemFailed, ItemSkipped)
 from .results import prepare_dir, results_root, run_name
 
 SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcription", "summary",
@@ -44,7 +44,7 @@ class Run:
 
 def current_profiles(settings: Settings) -> list[str]:
     """Return the profiles the replica was last brought up with (none if it never was)."""
-    from .. import stack as stack_module
+    from ..stack import plan as stack_module
 
     stack = stack_module.load(settings)
     return list(stack.profiles) if stack is not None else []
@@ -56,7 +56,7 @@ def default_set_up(settings: Settings) -> tuple[list[str], bool]:
     A replica up with profiles of its own (e.g. `--profile redis-off`) is gated as it is, as
     `--profile` gates; otherwise the gate runs staging's declared set-up and its variants.
     """
-    from .. import variants as variants_module
+    from ..stack import variants as variants_module
 
     declared = variants_module.primary_profiles(settings.root)
     current = current_profiles(settings)
@@ -71,7 +71,7 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
     """Run every checklist item against the replica; print the table and write report.json.
 
     profiles=None keeps the replica's own profiles; a list brings it up with exactly those.
-    variants (replica/variants.py): extra apps started beside it, each checked by the smoke
+    variants (replica/stack/variants.py): extra apps started beside it, each checked by the smoke
     suite's variant subset in parallel with the replica's own checks and named in the report.
     """
     run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), strict_slo=strict_slo)
@@ -171,7 +171,8 @@ def _static_security(root: Path) -> dict[str, tuple[str, str, float]]:
 
 
 def _live_security(run: Run) -> str:
-    from .. import health, parity
+    from ..engine import health
+    from ..commands import parity
 
     edge_tls = security.declares_edge_tls(parity.declared(run.settings.root))
     published = (None if run.stack is None else
@@ -216,7 +217,7 @@ def _blame_a_failed_migration(run: Run) -> None:
 
 def _reset(stack) -> str:
     try:
-        from ..data.reset import reset
+        from ..data.db.reset import reset
         from ..data.errors import DataError
     except ImportError as error:
         raise ItemSkipped(f"data reset not available ({error.name}); data kept as is") from None
@@ -231,7 +232,8 @@ def _reset(stack) -> str:
 
 def _seed_once(stack) -> str:
     """First gate run on this replica: load the default fixtures (later runs reset to them)."""
-    from ..data import fixtures, reset as reset_module, target
+    from ..data.db import fixtures, reset as reset_module
+    from ..commands import db_target as target
     from ..data.errors import DataError
     started = time.time()
     at = _to_fixtures_revision(stack, fixtures.SCHEMA_REVISION)
@@ -288,7 +290,7 @@ def _k6_item(run: Run, key: str, suite: str, run_dir: Path, rebaseline: bool, ti
 
 def _expectations(run: Run):
     """What the app must do under the replica's fault profiles (the happy path without any)."""
-    from ..profiles import expectations
+    from ..stack.profiles import expectations
 
     return expectations(run.stack.profiles if run.stack is not None else ())
 

@@ -1,6 +1,6 @@
 """The default gate's variants: start each app beside the replica's own, check each, name it.
 
-Each variant (replica/variants.py) is `app-<variant>` in docker-compose.staging.yml: the app's image
+Each variant (replica/stack/variants.py) is `app-<variant>` in docker-compose.staging.yml: the app's image
 and command with its own environment (.staging/<replica>/app-<variant>.env) and port (chosen and
 remembered as the replica's other ports are), sharing the stack's database, Redis and mocks. Its
 compose variables go to .staging/<replica>/variants.env, read after compose.env. The containers stay
@@ -15,13 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from .. import credentials, envprofile, health, images, ports, profiles as profiles_module
-from .. import stack as stack_module, variants as variants_module
-from ..compose import Compose
-from ..errors import ConfigError, StagingError
-from ..settings import PROFILE_SERVICES
-from ..stack import compose_variable
-from ..variants import Variant
+from ..stack import credentials, envprofile, ports, profiles as profiles_module
+from ..engine import health, images
+from ..stack import plan as stack_module, variants as variants_module
+from ..engine.compose import Compose
+from ..core.errors import ConfigError, StagingError
+from ..stack.settings import PROFILE_SERVICES
+from ..stack.plan import compose_variable
+from ..stack.variants import Variant
 from . import smoke
 from .checklist import FAILED, VARIANT_PREFIX, Checklist
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..compose import APP_ENV, COMPOSE_ENV
-from ..settings import Settings
+from ..engine.compose import APP_ENV, COMPOSE_ENV
+from ..stack.settings import Settings
 
 # What the gate reads: the app, its data and migrations, load and smoke suites, the mocks, the
 # images' build inputs, the stack's definition and env profile, staging's declaration, the gate itself.

@@ -17,7 +17,7 @@ from invoke.exceptions import Exit, ParseError
 from invoke.parser import parser as invoke_parser
 from invoke.parser.parser import state, transition
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
 HELP_FLAGS = ("--help", "-h")
 

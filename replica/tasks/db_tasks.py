@@ -10,10 +10,10 @@ import time
 from invoke import Collection
 from invoke.exceptions import Exit
 
-from .. import console
-from ..errors import ConfigError
-from ..exit_status import ExitStatus
-from ..data import target as data_target
+from ..core import console
+from ..core.errors import ConfigError
+from ..core.exit_status import ExitStatus
+from ..commands import db_target as data_target
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -43,7 +43,7 @@ def migrate(c, name=None):
 def seed(c, name=None, scale="default", seed=None, url=None, force_remote=False,
          strategy="FILE_COPY"):
     """Load deterministic fixtures with COPY, keep them as the reset template, and reset to them."""
-    from ..data import fixtures, reset as reset_module
+    from ..data.db import fixtures, reset as reset_module
 
     _check_strategy(strategy)
     settings = settings_for(name)
@@ -63,7 +63,7 @@ def seed(c, name=None, scale="default", seed=None, url=None, force_remote=False,
 @reported
 def reset(c, name=None, url=None, force_remote=False, strategy="FILE_COPY", verify=False):
     """Return the database to the loaded fixtures (app sessions are disconnected; they reconnect)."""
-    from ..data import reset as reset_module
+    from ..data.db import reset as reset_module
 
     _check_strategy(strategy)
     settings = settings_for(name)
@@ -81,7 +81,7 @@ def reset(c, name=None, url=None, force_remote=False, strategy="FILE_COPY", veri
 @reported
 def snapshot(c, snapshot, name=None, url=None, force_remote=False, replace=False):
     """Save the database as a named snapshot (sessions are briefly disconnected)."""
-    from ..data import snapshots
+    from ..data.db import snapshots
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
@@ -95,7 +95,7 @@ def snapshot(c, snapshot, name=None, url=None, force_remote=False, replace=False
 @reported
 def restore(c, snapshot, name=None, url=None, force_remote=False):
     """Replace the database with a snapshot; if anything fails the current one is kept."""
-    from ..data import snapshots
+    from ..data.db import snapshots
 
     settings = settings_for(name)
     snapshots.validate(snapshot)
@@ -109,7 +109,7 @@ def restore(c, snapshot, name=None, url=None, force_remote=False):
 @reported
 def snapshots_(c, name=None, url=None, json_=False):
     """List snapshots with their size and age."""
-    from ..data import snapshots
+    from ..data.db import snapshots
 
     settings = settings_for(name)
     _check_url(url)
@@ -134,7 +134,7 @@ def snapshots_(c, name=None, url=None, json_=False):
 @reported
 def load_dump(c, file, name=None, url=None, force_remote=False):
     """Replace the database with a dump (restored aside first: a bad dump changes nothing)."""
-    from ..data import loaddump
+    from ..data.dumps import loaddump
 
     settings = settings_for(name)
     _check_url(url)
@@ -151,7 +151,8 @@ def load_dump(c, file, name=None, url=None, force_remote=False):
 @reported
 def sanitize(c, source, output, policy=None, name=None, workers=None):
     """Write a sanitized copy of a dump by the policy; unclassified columns are an error."""
-    from ..data import policy as policy_module, rows as rows_module, salt, sanitize as sanitize_module
+    from ..data.dumps import (policy as policy_module, rows as rows_module, salt,
+                              sanitize as sanitize_module)
 
     settings = settings_for(name)
     rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
@@ -177,7 +178,8 @@ def sanitize(c, source, output, policy=None, name=None, workers=None):
 @reported
 def leakcheck(c, source, sanitized, policy=None, name=None):
     """Fail if any value of the original's sensitive columns appears in the sanitized dump."""
-    from ..data import dumps, leakcheck as leakcheck_module, policy as policy_module
+    from ..data.dumps import (archives as dumps, leakcheck as leakcheck_module,
+                              policy as policy_module)
 
     settings = settings_for(name)
     rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
@@ -200,7 +202,7 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
 def _check_url(url: str | None) -> None:
     """Refuse a --url libpq cannot read, before anything else (the message masks its password)."""
     if url is not None:
-        from ..conninfo import connection_params
+        from ..core.conninfo import connection_params
         connection_params(url)
 
 
@@ -213,7 +215,7 @@ def _load_policy(policy_module, path):
 
 
 def _check_strategy(strategy: str) -> None:
-    from ..data.databases import STRATEGIES
+    from ..data.db.databases import STRATEGIES
     if strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {strategy!r} is not a CREATE DATABASE strategy",
                           hint=f"choose {' or '.join(STRATEGIES)}")

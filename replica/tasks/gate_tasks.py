@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from invoke.exceptions import Exit
 
-from .. import console, profiles as profiles_module, variants as variants_module
-from ..errors import ConfigError
-from ..exit_status import ExitStatus
+from ..core import console
+from ..stack import profiles as profiles_module, variants as variants_module
+from ..core.errors import ConfigError
+from ..core.exit_status import ExitStatus
 from ..gate import hooks as hooks_module, validate as validate_module, variants as variant_gate
 from ..gate import verdict_cache
 from .cli import task

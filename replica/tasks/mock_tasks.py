@@ -10,8 +10,8 @@ from rich.table import Table
 
 from mocks import control
 
-from .. import console
-from ..errors import ConfigError, StackNotUpError
+from ..core import console
+from ..core.errors import ConfigError, StackNotUpError
 from .cli import task
 from .reporting import reported, settings_for
 

@@ -5,7 +5,7 @@ import json
 
 from rich.table import Table
 
-from .. import console
+from ..core import console
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -14,7 +14,7 @@ from .reporting import reported, settings_for
 @reported
 def parity_(c, name=None, json_=False):
     """Compare the replica with staging's declared set-up and check this machine."""
-    from .. import parity
+    from ..commands import parity
     result = parity.report(settings_for(name))
     if json_:
         print(json.dumps(result, indent=2))

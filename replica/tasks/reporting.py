@@ -6,10 +6,10 @@ import os
 
 from invoke.exceptions import Exit
 
-from .. import console
-from ..errors import ConfigError, StagingError, describe_os_error
-from ..exit_status import ExitStatus
-from ..settings import Settings, from_environment
+from ..core import console
+from ..core.errors import ConfigError, StagingError, describe_os_error
+from ..core.exit_status import ExitStatus
+from ..stack.settings import Settings, from_environment
 
 DEBUG_VARIABLE = "STAGING_DEBUG"  # =1: let an unexpected exception show its traceback
 

@@ -5,8 +5,10 @@ import json
 
 from invoke.exceptions import Exit
 
-from .. import console, engine as engine_module, profiles as profiles_module
-from ..errors import ConfigError
+from ..core import console
+from ..engine import provision as engine_module
+from ..stack import profiles as profiles_module
+from ..core.errors import ConfigError
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -140,7 +142,7 @@ def shell(c, service="app", name=None):
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
     """Turn ["KEY=VALUE", ...] into a dict; a pair without '=' is an error naming it."""
-    from ..envprofile import check_value
+    from ..stack.envprofile import check_value
     parsed = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

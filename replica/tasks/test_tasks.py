@@ -7,7 +7,8 @@ import sys
 
 from invoke.exceptions import Exit
 
-from .. import console, engine, system_packages
+from ..core import console
+from ..engine import provision as engine, system_packages
 from .cli import task
 from .reporting import reported, settings_for
 

@@ -86,8 +86,8 @@ def fixture_users(target) -> dict:
 
 @pytest.fixture(scope="session")
 def expects(target):
-    """What the app must do under the target's fault profiles (replica/profiles.py)."""
-    from replica.profiles import expectations
+    """What the app must do under the target's fault profiles (replica/stack/profiles.py)."""
+    from replica.stack.profiles import expectations
 
     return expectations(target.profiles)
 

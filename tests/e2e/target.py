@@ -24,8 +24,8 @@ def resolve_target(base_url: str | None, sink_url: str | None) -> Target | str:
         replica_sink, profiles, database_url = _replica_state_for(base_url)
         target = Target(base_url, sink_url or replica_sink, "--base-url", profiles, database_url)
     else:
-        from replica import stack as stack_module
-        from replica.settings import from_environment
+        from replica.stack import plan as stack_module
+        from replica.stack.settings import from_environment
 
         settings = from_environment()
         stack = stack_module.load(settings)
@@ -57,8 +57,8 @@ def _answers(url: str) -> bool:
 def _replica_state_for(base_url: str) -> tuple[str | None, tuple[str, ...], str | None]:
     """When --base-url is this machine's replica, find its error sink, profiles and database too."""
     try:
-        from replica import stack as stack_module
-        from replica.settings import from_environment
+        from replica.stack import plan as stack_module
+        from replica.stack.settings import from_environment
 
         stack = stack_module.load(from_environment())
     except Exception:  # no replica tooling state: an external target

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from replica.commands.up import up
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 from tests.support import containers
 
 TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")

@@ -1,6 +1,6 @@
 """The project's own service images for throwaway test containers: tags and, when missing, a build.
 
-The tags are the ones `invoke staging.up` uses (a hash of what each build reads, replica/images.py),
+The tags are the ones `invoke staging.up` uses (a hash of what each build reads, replica/engine/images.py),
 so a machine that has run the replica already has them and nothing is built; there is no registry
 to pull from. A missing image is built the way `up` builds it, by `docker compose build` over a
 stack prepared for a scratch replica (`<test replica>-images`, only its `.staging/` files).
@@ -12,9 +12,10 @@ import functools
 import os
 from dataclasses import replace
 
-from replica import images, profiles, stack
+from replica.engine import images
+from replica.stack import profiles, plan as stack
 from replica.commands.up import IMAGE_SERVICES
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 
 TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
 POOLED = "pooled"  # the profile whose stack includes the PgBouncer image

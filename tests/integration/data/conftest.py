@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from replica.data import databases as dbs, fixtures
+from replica.data.db import databases as dbs, fixtures
 from tests.integration.data.app_migrations import migrate
 
 MIGRATED = "data_migrated_template"

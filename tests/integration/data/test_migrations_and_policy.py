@@ -6,7 +6,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from replica.data import load, policy as policy_module
+from replica.data.db import load
+from replica.data.dumps import policy as policy_module
 
 from tests.integration.data.app_migrations import migrate
 
@@ -77,6 +78,6 @@ def test_the_sanitizer_policy_classifies_exactly_the_migrated_columns(live_url):
 
 @pytest.mark.parametrize("table", ["users", "meetings", "transcript_segments", "summaries"])
 def test_fixture_columns_are_the_migrated_columns(live_url, table):
-    from replica.data.fixtures import COLUMNS
+    from replica.data.db.fixtures import COLUMNS
 
     assert set(COLUMNS[table]) == schema_columns(live_url)[f"public.{table}"]

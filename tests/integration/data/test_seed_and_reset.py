@@ -6,7 +6,7 @@ import time
 import psycopg
 import pytest
 
-from replica.data import databases as dbs, load, reset
+from replica.data.db import databases as dbs, load, reset
 from replica.data.errors import DataError
 from replica.data.fakes import STAGING_PASSWORD
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from replica.data import dumps, leakcheck, loaddump, pgtools, policy as policy_module, reset
-from replica.data.sanitize import sanitize_file
+from replica.data.dumps import archives as dumps, leakcheck, loaddump, policy as policy_module
+from replica.data import pgtools
+from replica.data.db import reset
+from replica.data.dumps.sanitize import sanitize_file
 
 ROOT = Path(__file__).resolve().parents[3]
 SALT = b"integration-salt-0123456789"

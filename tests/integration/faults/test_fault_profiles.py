@@ -8,9 +8,9 @@ import openai
 import pytest
 import requests
 
-from replica import health
+from replica.engine import health
 from replica.commands import bundle, up
-from replica.stack import load
+from replica.stack.plan import load
 
 pytestmark = pytest.mark.stack
 PLANTED = {"SECRET_KEY": "planted-secret-key-" + uuid.uuid4().hex,

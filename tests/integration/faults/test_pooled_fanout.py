@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 
-from replica import stack as stack_module
+from replica.stack import plan as stack_module
 from replica.commands import down, up
-from replica.errors import StackUnhealthyError
+from replica.core.errors import StackUnhealthyError
 from tests.e2e.clients import Api, participants_on_two_workers
 
 pytestmark = pytest.mark.stack

@@ -3,16 +3,16 @@ restart (the marker lives in the container's /dev/shm, which a restart empties).
 import re
 from datetime import datetime, timedelta
 
-from replica import health
-from replica.settings import (HEALTH_PROBE_INTERVAL_S, HEALTH_SETTLED_INTERVAL_S,
-                              health_compose_env)
+from replica.engine import health
+from replica.stack.settings import (HEALTH_PROBE_INTERVAL_S, HEALTH_SETTLED_INTERVAL_S,
+                                    health_compose_env)
 
 MARKER = "/dev/shm/mina-healthy"
 
 
 def _container(replica, service):
     (container,) = health.engine_client().containers.list(filters={"label": [
-        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}={service}"]})
+        f"{health.PROJECT_LABEL}={replica.stack.settings.project}", f"{health.SERVICE_LABEL}={service}"]})
     return container
 
 
@@ -36,7 +36,7 @@ def test_every_service_probes_at_the_settings_interval_and_is_settled_once_healt
 def test_a_restarted_service_is_probed_at_once_not_after_the_settled_wait(replica):
     container = _container(replica, "mock-openai")
     container.restart(timeout=1)
-    health.wait_healthy(health.engine_client(), replica.settings.project, ["mock-openai"], 120)
+    health.wait_healthy(health.engine_client(), replica.stack.settings.project, ["mock-openai"], 120)
     container.reload()
     started = _when(container.attrs["State"]["StartedAt"])
     after = [entry for entry in container.attrs["State"]["Health"]["Log"]

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from invoke import Program
 
-from replica import settings as settings_module
-from replica.tasks import namespace, reporting
+from replica.stack import settings as settings_module
+from replica.tasks import namespace
+from replica.tasks import reporting
 
 ROOT = settings_module.ROOT
 REPLICA = "badinput"

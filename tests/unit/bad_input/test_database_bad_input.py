@@ -10,7 +10,7 @@ import gzip
 import psycopg
 import pytest
 
-from replica.exit_status import ExitStatus
+from replica.core.exit_status import ExitStatus
 
 from tests.unit.bad_input.conftest import ROOT, assert_one_line_error, fingerprint
 

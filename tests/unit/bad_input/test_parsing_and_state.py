@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from replica.commands import down as down_module, up as up_module
-from replica.settings import Settings
-from replica.stack import STACK_FILE
+from replica.stack.settings import Settings
+from replica.stack.plan import STACK_FILE
 from tests.unit.bad_input.conftest import ROOT, assert_one_line_error, fingerprint, write_stack_record
 from tests.unit.bad_input.test_tasks_bad_input import ALL_TASKS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from invoke.exceptions import Exit
 
-from replica.errors import ConfigError, StackNotUpError
+from replica.core.errors import ConfigError, StackNotUpError
 from replica.tasks.reporting import reported
 
 

@@ -1,6 +1,6 @@
 """Every task given bad input: one line, the documented exit code, no traceback, nothing changed.
 
-Exit codes (replica/errors.py, README): 2 configuration (a flag, setting or file is wrong),
+Exit codes (replica/core/errors.py, README): 2 configuration (a flag, setting or file is wrong),
 3 engine, 4 stack not up, 5 data (a dump or database problem, db/README.md).
 `pytest --collect-only -q tests/unit/bad_input | tail -1` counts the cases.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from replica.exit_status import ExitStatus
+from replica.core.exit_status import ExitStatus
 
 from tests.unit.bad_input.conftest import (ROOT, assert_one_line_error, fingerprint,
                                            write_stack_record)

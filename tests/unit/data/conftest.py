@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from replica.data import policy as policy_module
-from replica.data.rows import NATIVE
-from replica.data.sanitize import Sanitizer
+from replica.data.dumps import policy as policy_module
+from replica.data.dumps.rows import NATIVE
+from replica.data.dumps.sanitize import Sanitizer
 from tests.unit.data.dumpmaker import ROOT, SALT
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from replica.data.dumpformat import decode_copy, encode_copy
+from replica.data.dumps.dumpformat import decode_copy, encode_copy
 
 
 @pytest.mark.parametrize("field, value", [

@@ -43,7 +43,7 @@ def test_sanitize_to_stdout_streams_only_the_dump_there(tmp_path, dump):
 
 def test_sanitize_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path, dump, policy):
     import threading
-    from replica.data.sanitize import sanitize_file
+    from replica.data.dumps.sanitize import sanitize_file
     from tests.unit.data.dumpmaker import SALT
 
     fifo = tmp_path / "pipe"
@@ -59,7 +59,7 @@ def test_sanitize_into_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path, d
 
 def test_sanitize_through_a_symlink_writes_its_file_and_keeps_the_link(tmp_path, dump, policy):
     # /dev/stdout is such a link when stdout is redirected to a file: renaming over it replaced it
-    from replica.data.sanitize import sanitize_file
+    from replica.data.dumps.sanitize import sanitize_file
     from tests.unit.data.dumpmaker import SALT
 
     real, link = tmp_path / "real.sql", tmp_path / "link.sql"

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replica.data import fixture_tables, fixtures
+from replica.data.db import fixture_tables, fixtures
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def digest_in_a_new_process(users: int, seed: int, hash_seed: str) -> str:
     code = ("import hashlib, sys\n"
-            "from replica.data.fixture_tables import tables\n"
+            "from replica.data.db.fixture_tables import tables\n"
             "h = hashlib.sha256()\n"
             f"for table, text in tables({users}, {seed}, 'hash'):\n"
             "    h.update(table.encode()); h.update(text.encode())\n"

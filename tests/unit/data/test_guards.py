@@ -16,10 +16,10 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from replica.data.errors import RemoteDatabaseError
-from replica.conninfo import connection_hosts
-from replica.data.guards import check_target
-from replica.errors import ConfigError
-from replica.redact import MASK, redact
+from replica.core.conninfo import connection_hosts
+from replica.data.db.guards import check_target
+from replica.core.errors import ConfigError
+from replica.core.redact import MASK, redact
 from replica.tasks import db_tasks
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -171,7 +171,7 @@ def test_every_destructive_task_refuses_a_neon_url_with_exit_code_2(task, tmp_pa
                                  "postgresql://u:p@127.0.0.1:15432/ignored?dbname=live"])
 def test_the_database_acted_on_is_the_one_libpq_connects_to(url):
     from psycopg.conninfo import conninfo_to_dict
-    from replica.data import databases
+    from replica.data.db import databases
 
     assert databases.database_of(url) == "live"
     admin = conninfo_to_dict(databases.with_database(url, "postgres"))

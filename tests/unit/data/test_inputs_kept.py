@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from replica.data import dumps, loaddump
+from replica.data.dumps import archives as dumps, loaddump
 from replica.data.errors import DumpFormatError, DumpLineTooLongError, OutputError
-from replica.data.sanitize import Sanitizer, sanitize_file
-from replica.data.source import LineSource
+from replica.data.dumps.sanitize import Sanitizer, sanitize_file
+from replica.data.dumps.source import LineSource
 
 from tests.unit.data.dumpmaker import ROOT, SALT, make_dump, sample_rows
 from tests.unit.data.test_db_tasks import invoke
@@ -99,7 +99,7 @@ def test_a_line_over_the_limit_is_refused_naming_it_and_read_only_up_to_the_limi
     line = long_line[:at].count(b"\n") + 1
     raw = io.BytesIO(long_line)
     with pytest.raises(DumpLineTooLongError, match=f"line {line} is longer than 1 MiB"):
-        sanitizer = Sanitizer(__import__("replica.data.policy", fromlist=["load"]).load(
+        sanitizer = Sanitizer(__import__("replica.data.dumps.policy", fromlist=["load"]).load(
             ROOT / "db" / "sanitize.yml"), SALT)
         sanitizer._run(LineSource(raw, max_line=limit), io.BytesIO(), None)
     assert raw.tell() <= at + 2 * limit  # it stopped reading just past the limit
@@ -126,9 +126,9 @@ def test_a_200_mb_line_keeps_the_sanitizers_memory_flat(tmp_path):
     script = f"""
 import tracemalloc, sys
 tracemalloc.start()
-from replica.data import policy
+from replica.data.dumps import policy
 from replica.data.errors import DumpLineTooLongError
-from replica.data.sanitize import sanitize_file
+from replica.data.dumps.sanitize import sanitize_file
 try:
     sanitize_file({str(path)!r}, {str(tmp_path / "out.sql")!r}, policy.load("db/sanitize.yml"),
                   b"s" * 32, workers=0)

@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from replica.data import fixtures, salt, snapshots
+from replica.data.db import fixtures, snapshots
+from replica.data.dumps import salt
 from replica.data.errors import FixtureError, PolicyError, SnapshotError
 from replica.data.fakes import STAGING_PASSWORD, STAGING_PASSWORD_HASH, Fakes
 

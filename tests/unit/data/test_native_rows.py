@@ -7,10 +7,10 @@ import sysconfig
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from replica.data import rows, source
+from replica.data.dumps import rows, source
 from replica.data.errors import TruncatedDumpError
 from replica.data.fakes import KINDS, Fakes
-from replica.data.policy import Rule
+from replica.data.dumps.policy import Rule
 
 from tests.unit.data.dumpmaker import SALT, make_dump, sample_rows
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from replica.data import policy as policy_module
+from replica.data.dumps import policy as policy_module
 from replica.data.errors import PolicyError
 
 from tests.unit.data.dumpmaker import ROOT

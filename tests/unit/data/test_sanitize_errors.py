@@ -6,11 +6,12 @@ import subprocess
 
 import pytest
 
-from replica.data import pgtools, policy as policy_module
-from replica.data.errors import (DumpFormatError, DumpVersionError, PolicyError,
-                                 TruncatedDumpError, UnclassifiedColumnError)
-from replica.data.rows import NATIVE
-from replica.data.sanitize import sanitize_file
+from replica.data import pgtools
+from replica.data.dumps import policy as policy_module
+from replica.data.errors import (DumpFormatError, DumpVersionError, PolicyError, TruncatedDumpError,
+                                 UnclassifiedColumnError)
+from replica.data.dumps.rows import NATIVE
+from replica.data.dumps.sanitize import sanitize_file
 
 from tests.unit.data.dumpmaker import SALT
 from tests.unit.data.dumpmaker import make_dump, sample_rows

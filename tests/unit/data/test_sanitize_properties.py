@@ -6,7 +6,7 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from replica.data.reader import rows as read_rows
+from replica.data.dumps.reader import rows as read_rows
 
 from tests.unit.data.dumpmaker import SALT
 from tests.unit.data.dumpmaker import TS, make_dump

@@ -12,8 +12,8 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from replica.data import leakcheck
-from replica.data.reader import STATEMENT
+from replica.data.dumps import leakcheck
+from replica.data.dumps.reader import STATEMENT
 
 from tests.unit.data.dumpmaker import FOOTER, HEADER, TABLES, TS, copy_field
 

@@ -3,7 +3,7 @@ import copy
 import json
 
 from replica.gate import baseline
-from replica.settings import ROOT
+from replica.stack.settings import ROOT
 
 RULES = baseline.rules_from(ROOT / "k6" / "slo.json")
 P95 = "http_req_duration{kind:api}"

@@ -1,9 +1,9 @@
 """The checklist: results, verdicts, and the table users read (evidence printed verbatim)."""
 from rich.console import Console
 
-from replica.errors import StackNotUpError
-from replica.gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
-                                    ItemFailed, ItemSkipped)
+from replica.core.errors import StackNotUpError
+from replica.gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED,
+                                    Checklist, ItemFailed, ItemSkipped)
 
 
 def all_passed() -> Checklist:

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from replica.gate import hooks
-from replica.errors import ConfigError
+from replica.core.errors import ConfigError
 
 
 def git(repo, *args, check=True):

@@ -138,7 +138,7 @@ def test_a_busy_machine_run_names_each_crossed_slo(summary):
 
 def test_every_slo_in_slo_json_reaches_the_summary(summary):
     import json
-    from replica.settings import ROOT
+    from replica.stack.settings import ROOT
     slo = json.loads((ROOT / "k6" / "slo.json").read_text())["thresholds"]
     recorded = summary("smoke_busy")["metrics"]
     for metric, expressions in slo.items():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from replica.data import fixtures
+from replica.data.db import fixtures
 from replica.gate import migrations_check
 from replica.gate.checklist import ItemFailed
 

@@ -9,7 +9,7 @@ from replica.gate import k6_runner, performance, probe
 from replica.gate.checklist import ItemFailed
 from replica.gate.k6_runner import K6Result, Outcome
 from replica.gate.performance import Target, check_suite
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 
 LOCAL = Target("http://127.0.0.1:5000", local=True, strict_slo=False, config="default")
 

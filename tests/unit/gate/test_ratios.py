@@ -7,7 +7,7 @@ import pytest
 from replica.gate import ratios
 from replica.gate.errors import BaselineError
 from replica.gate.ratios import Rule, judge, judge_all
-from replica.settings import ROOT
+from replica.stack.settings import ROOT
 
 RULE = Rule(calibration="/health", kinds={"list": "/api/meetings", "show": "/api/meetings/{meeting}"},
             pairs=30, margin=0.5, alpha=0.001, confirmations=1)

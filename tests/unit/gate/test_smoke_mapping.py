@@ -50,7 +50,7 @@ def test_command_points_pytest_at_the_target_and_the_report(tmp_path):
 
 
 def test_a_browser_that_cannot_be_installed_is_a_warning_not_a_crash(monkeypatch, capsys):
-    from replica.errors import ConfigError
+    from replica.core.errors import ConfigError
 
     def cannot(binaries):
         raise ConfigError("missing on this machine: chromium", hint="sudo apt-get install chromium")

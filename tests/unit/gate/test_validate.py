@@ -4,10 +4,10 @@ import json
 import pytest
 
 from replica.commands import up as up_module
-from replica.errors import StackUnhealthyError
+from replica.core.errors import StackUnhealthyError
 from replica.gate import validate as validate_module
 from replica.gate.errors import ResultsNotWritableError
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_first_seed_happens_at_the_fixtures_revision_not_at_head(settings, mon
 
 
 def test_validate_keeps_the_profiles_the_replica_is_up_with(settings, monkeypatch):
-    from replica import stack as stack_module
+    from replica.stack import plan as stack_module
 
     monkeypatch.setattr(stack_module, "load", lambda s: FailingMigrationStack(s))
     assert validate_module.current_profiles(settings) == ["redis-off"]

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replica import health, images, ports, variants
-from replica.errors import ComposeError, ConfigError
+from replica.engine import health, images
+from replica.stack import ports, variants
+from replica.core.errors import ComposeError, ConfigError
 from replica.gate import smoke, validate as validate_module, variants as variant_gate
 from replica.gate.checklist import Checklist
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 DECLARED = yaml.safe_load((ROOT / "staging.declared.yml").read_text())
@@ -76,7 +77,7 @@ def test_no_variants_declared_means_none_run():
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
     """A replica up with staging's declared set-up (tls), prepared without an engine."""
-    from replica import stack as stack_module
+    from replica.stack import plan as stack_module
     shutil.copy(ROOT / ".env.staging.example", tmp_path / ".env.staging.example")
     monkeypatch.setattr(images, "ensure_base_image", lambda settings, suite=None: "base:test")
     monkeypatch.setattr(images, "service_image_tags", lambda *a, **k: {"PGBOUNCER_IMAGE": "pgb:t"})
@@ -87,7 +88,7 @@ def stack(tmp_path, monkeypatch):
     monkeypatch.setattr(health, "engine_client", lambda: None)
     monkeypatch.setattr(health, "service_states", lambda client, project: {})
     settings = replace(from_environment({}), name="unit", root=tmp_path)
-    from replica import profiles
+    from replica.stack import profiles
     return stack_module.prepare(settings, set(), profiles.resolve(["tls"]))
 
 
@@ -238,7 +239,7 @@ def _only_variant_checks(run, full=False, rebaseline=False):
 
 def test_variants_never_checked_fail_the_gate(gate_settings, monkeypatch):
     from replica.commands import up as up_module
-    from replica.errors import StackUnhealthyError
+    from replica.core.errors import StackUnhealthyError
 
     def broken_up(_settings, **_options):
         raise StackUnhealthyError("db is unhealthy")
@@ -257,7 +258,7 @@ def test_variants_never_checked_fail_the_gate(gate_settings, monkeypatch):
 ])
 def test_without_profile_the_gate_runs_the_declared_set_up_unless_the_replica_has_its_own(
         gate_settings, monkeypatch, up_with, expected):
-    from replica import stack as stack_module
+    from replica.stack import plan as stack_module
 
     class Loaded:
         profiles = up_with
@@ -313,9 +314,9 @@ def test_an_unreadable_sink_fails_the_variant_rather_than_passing_it(monkeypatch
 
 
 def test_down_takes_the_variant_apps_down_too(tmp_path, monkeypatch):
-    from replica import engine
+    from replica.engine import provision as engine
     from replica.commands import down as down_module
-    from replica.compose import Compose
+    from replica.engine.compose import Compose
     settings = replace(from_environment({}), name="unit", root=tmp_path)
     (settings.state_dir).mkdir(parents=True)
     (settings.state_dir / "compose.env").write_text("STAGING_PROJECT=x\n")

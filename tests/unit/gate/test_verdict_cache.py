@@ -10,7 +10,7 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from replica.gate import validate as validate_module, verdict_cache
-from replica.settings import from_environment
+from replica.stack.settings import from_environment
 from replica.tasks import gate_tasks
 
 OPTIONS = {"full": False, "reset": True, "rebaseline": False}

@@ -4,10 +4,11 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from replica import envprofile, parity
-from replica.errors import ConfigError
-from replica.settings import ROOT, from_environment
-from replica.stack import Stack
+from replica.stack import envprofile
+from replica.commands import parity
+from replica.core.errors import ConfigError
+from replica.stack.settings import ROOT, from_environment
+from replica.stack.plan import Stack
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from replica import images, ports
-from replica.settings import from_environment
+from replica.engine import images
+from replica.stack import ports
+from replica.stack.settings import from_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import tarfile
 
-from replica import profiles, stack as stack_module
+from replica.stack import profiles, plan as stack_module
 from replica.commands import bundle as bundle_module
-from replica.redact import MASK
+from replica.core.redact import MASK
 
 
 def test_the_bundle_masks_generated_secrets_and_secret_query_values(settings, monkeypatch, tmp_path):

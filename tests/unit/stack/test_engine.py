@@ -1,7 +1,7 @@
 import pytest
 
-from replica import engine
-from replica.errors import EngineError
+from replica.engine import provision as engine
+from replica.core.errors import EngineError
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@ import shutil
 
 import pytest
 
-from replica.envprofile import (database_credentials, load_profile, read_env_file, redis_enabled,
-                                write_env_file)
-from replica.errors import ConfigError, EnvFileError
-from replica.settings import ROOT
+from replica.stack.envprofile import (database_credentials, load_profile, read_env_file,
+                                      redis_enabled, write_env_file)
+from replica.core.errors import ConfigError, EnvFileError
+from replica.stack.settings import ROOT
 
 APP_URL = {"APP_URL": "http://127.0.0.1:5000"}
 

@@ -9,9 +9,9 @@ import pytest
 from invoke.exceptions import Exit
 
 from mocks import control
-from replica import errors
+from replica.core import errors
 from replica.data import errors as data_errors
-from replica.exit_status import ExitStatus
+from replica.core.exit_status import ExitStatus
 from replica.gate import errors as gate_errors
 from replica.tasks import mock_tasks
 from replica.tasks.reporting import reported

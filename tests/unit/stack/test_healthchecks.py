@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replica import profiles, settings as settings_module, stack as stack_module
-from replica.compose import Compose
-from replica.settings import health_compose_env
+from replica.stack import profiles, settings as settings_module, plan as stack_module
+from replica.engine.compose import Compose
+from replica.stack.settings import health_compose_env
 
 ROOT = Path(__file__).resolve().parents[3]
 MARKER = "/dev/shm/mina-healthy"

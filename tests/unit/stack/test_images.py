@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import pytest
 
-from replica.images import ca_bundle_path, service_image_tags
-from replica.settings import ROOT, from_environment
+from replica.engine.images import ca_bundle_path, service_image_tags
+from replica.stack.settings import ROOT, from_environment
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@ from dataclasses import replace
 
 import pytest
 
-from replica.errors import PortBusyError
-from replica.ports import ephemeral_range, free_port, is_free, remembered_ports, resolve_ports
-from replica.settings import from_environment
+from replica.core.errors import PortBusyError
+from replica.stack.ports import ephemeral_range, free_port, is_free, remembered_ports, resolve_ports
+from replica.stack.settings import from_environment
 
 
 @pytest.fixture
@@ -41,32 +41,32 @@ def test_ports_are_remembered_per_replica(settings):
 
 
 def test_a_taken_preferred_port_is_replaced_by_a_free_one(settings, busy_port, monkeypatch):
-    monkeypatch.setitem(__import__("replica.ports").ports.PREFERRED_PORTS, "db", busy_port)
+    monkeypatch.setitem(__import__("replica.stack.ports").stack.ports.PREFERRED_PORTS, "db", busy_port)
     chosen = resolve_ports(settings, ["db"], own_ports=set())["db"]
     assert chosen != busy_port and is_free(chosen)
 
 
 def test_two_services_never_share_a_port(settings, monkeypatch):
     port = free_port()
-    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": port, "db": port})
+    monkeypatch.setattr("replica.stack.ports.PREFERRED_PORTS", {"app": port, "db": port})
     chosen = resolve_ports(settings, ["app", "db"], own_ports=set())
     assert chosen["app"] != chosen["db"]
 
 
 def test_two_services_never_share_a_port_the_kernel_gave_twice(settings, busy_port, monkeypatch):
     # seen in CI: app and error-sink both got 49793, and docker refused the second bind
-    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": busy_port, "db": busy_port})
+    monkeypatch.setattr("replica.stack.ports.PREFERRED_PORTS", {"app": busy_port, "db": busy_port})
     handed_out = iter([40001, 40001, 40002])
-    monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
+    monkeypatch.setattr("replica.stack.ports.free_port", lambda: next(handed_out))
     assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40001, "db": 40002}
 
 
 def test_a_free_port_is_not_one_pinned_for_a_later_service(settings, busy_port, monkeypatch):
     settings = replace(settings, pinned_ports={"db": 40001})
-    monkeypatch.setattr("replica.ports.PREFERRED_PORTS", {"app": busy_port, "db": 40001})
+    monkeypatch.setattr("replica.stack.ports.PREFERRED_PORTS", {"app": busy_port, "db": 40001})
     handed_out = iter([40001, 40002])
-    monkeypatch.setattr("replica.ports.free_port", lambda: next(handed_out))
-    monkeypatch.setattr("replica.ports.is_free", lambda port: port != busy_port)
+    monkeypatch.setattr("replica.stack.ports.free_port", lambda: next(handed_out))
+    monkeypatch.setattr("replica.stack.ports.is_free", lambda port: port != busy_port)
     assert resolve_ports(settings, ["app", "db"], own_ports=set()) == {"app": 40002, "db": 40001}
 
 
@@ -105,5 +105,5 @@ def test_a_chosen_free_port_is_outside_the_ephemeral_range_of_outgoing_connectio
 
 
 def test_the_ephemeral_range_falls_back_when_the_kernel_does_not_say(monkeypatch, tmp_path):
-    monkeypatch.setattr("replica.ports.EPHEMERAL_RANGE_FILE", tmp_path / "absent")
+    monkeypatch.setattr("replica.stack.ports.EPHEMERAL_RANGE_FILE", tmp_path / "absent")
     assert ephemeral_range() == (32768, 65535)

@@ -1,10 +1,10 @@
 import pytest
 
-from replica import profiles
+from replica.stack import profiles
 
-from replica.errors import ConfigError
-from replica.profiles import (catalogue, check_replica_databases, database_route, direct_route,
-                              resolve)
+from replica.core.errors import ConfigError
+from replica.stack.profiles import (catalogue, check_replica_databases, database_route,
+                                    direct_route, resolve)
 
 URL = "postgresql://u:p@db:5432/mina_staging"
 

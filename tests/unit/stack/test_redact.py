@@ -1,6 +1,6 @@
 import pytest
 
-from replica.redact import MASK, Redactor, secrets_of
+from replica.core.redact import MASK, Redactor, secrets_of
 
 
 def test_secret_named_values_and_url_passwords_are_collected():

@@ -1,7 +1,7 @@
 import pytest
 
-from replica.errors import ConfigError
-from replica.settings import DEFAULT_NAME, PROJECT_PREFIX, from_environment, port_variable
+from replica.core.errors import ConfigError
+from replica.stack.settings import DEFAULT_NAME, PROJECT_PREFIX, from_environment, port_variable
 
 
 def test_defaults_name_the_main_replica():

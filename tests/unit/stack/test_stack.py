@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replica import profiles, stack as stack_module
-from replica.envprofile import read_env_file
-from replica.errors import ConfigError
+from replica.stack import profiles, plan as stack_module
+from replica.stack.envprofile import read_env_file
+from replica.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -110,8 +110,8 @@ def test_the_redis_image_refuses_to_start_without_a_password(tmp_path):
 @pytest.mark.parametrize("environ", [{"PGHOSTADDR": "10.1.2.3"}, {"PGSERVICE": "prod"},
                                      {"PGHOST": "staging.example.com"}])
 def test_the_replicas_own_url_reaches_it_whatever_the_pg_environment(settings, environ):
-    from replica.conninfo import connection_hosts
-    from replica.data.guards import check_target
+    from replica.core.conninfo import connection_hosts
+    from replica.data.db.guards import check_target
 
     url = prepare(settings).url("db")
     assert {host for host, _ in connection_hosts(url, environ)} == {"127.0.0.1"}

@@ -6,7 +6,7 @@ import io
 from rich.console import Console
 
 from replica.commands.status import print_services, services_table, short_url
-from replica.stack import service_url
+from replica.stack.plan import service_url
 
 COMPOSE_ENV = {"DB_USER": "staging_user", "DB_PASSWORD": "staging_pass", "DB_NAME": "mina_staging",
                "REDIS_PASSWORD": "b341448f883c103c76fcd282ca7116a8361957f44fd22686"}

@@ -1,0 +1,93 @@
+"""Keep the loaded fixtures as a template database and clone it back in well under a second."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from psycopg import sql
+
+from . import databases as dbs, spare
+from ..errors import DataError
+from .fixtures import COLUMNS, FixtureSet
+from .load import analyze, load
+
+@dataclass(frozen=True)
+class ResetResult:
+    """What a reset did: the live database, its template, the seconds it took, sessions ended."""
+
+    database: str
+    template: str
+    seconds: float
+
+
+
+def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> ResetResult:
+    """Load fixtures into a fresh template (schema cloned from the live database), then reset."""
+    live = dbs.database_of(url)
+    build, template = f"{live}_fixtures_build", dbs.template_name(live)
+    with dbs.admin(url) as conn:
+        if not dbs.exists(conn, live):
+            raise DataError(f"database {live} does not exist", hint="run `invoke staging.up`")
+        dbs.drop(conn, build)
+        with dbs.quiesced(conn, live):
+            dbs.clone(conn, live, build, "FILE_COPY")
+    try:
+        load(dbs.with_database(url, build), fixture_set)
+        analyze(dbs.with_database(url, build))
+        with dbs.admin(url) as conn:
+            spare.discard(conn, live)
+            dbs.drop(conn, template)
+            dbs.rename(conn, build, template)
+            dbs.make_template(conn, template, json.dumps({
+                "fixtures": fixture_set.path.name, "users": fixture_set.users,
+                "seed": fixture_set.seed, "rows": fixture_set.rows,
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+    except BaseException:
+        with dbs.admin(url) as conn:
+            dbs.drop(conn, build)
+        raise
+    return reset(url, strategy)
+
+
+def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> ResetResult:
+    """Replace the live database with a fresh copy of its fixtures template.
+
+    A spare copy made in the background since the last reset is swapped in when ready; the next
+    spare is then prepared in the background (background=False does everything here and now).
+    """
+    started = time.perf_counter()
+    live = dbs.database_of(url)
+    template, fresh = dbs.template_name(live), f"{live}_resetting"
+    with dbs.admin(url) as conn:
+        if not dbs.exists(conn, template):
+            raise DataError(f"there are no loaded fixtures for {live} (no database {template})",
+                            hint="run `invoke staging.db.seed` once; later resets reuse it")
+        retired = spare.take(conn, live, template) if background else None
+        if retired is None:
+            retired = replace_from(conn, template, fresh, live, strategy, keep_retired=background)
+    seconds = time.perf_counter() - started
+    if background:
+        spare.prepare_in_background(url)
+    return ResetResult(live, template, seconds)
+
+
+def replace_from(conn, source: str, fresh: str, live: str, strategy: str,
+                 keep_retired: bool = False) -> str:
+    """Clone source as fresh and swap it in as live; on failure live is untouched."""
+    dbs.drop(conn, fresh)
+    dbs.clone(conn, source, fresh, strategy)
+    try:
+        return dbs.swap_in(conn, fresh, live, keep_retired)
+    except BaseException:
+        dbs.drop(conn, fresh)
+        raise
+
+
+def fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    """Return (row count, md5 of all rows in id order) for each fixture table."""
+    with dbs.connect(url) as conn:
+        return {table: tuple(conn.execute(sql.SQL(
+            "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t.id)), '') "
+            "FROM {} t").format(sql.Identifier(table))).fetchone()) for table in COLUMNS}

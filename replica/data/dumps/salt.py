@@ -1,0 +1,31 @@
+"""The sanitizer's secret salt: STAGING_SANITIZE_SALT, else one generated per machine."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from ..errors import PolicyError
+
+ENV = "STAGING_SANITIZE_SALT"
+FILE = "sanitize.salt"
+MIN_LENGTH = 16
+
+
+def load_salt(state_root: Path, environ: dict[str, str] | None = None) -> bytes:
+    """Return the salt from the environment, or from .staging/sanitize.salt (created once, 0600)."""
+    env = os.environ if environ is None else environ
+    value = env.get(ENV)
+    if value is not None:
+        if len(value) < MIN_LENGTH:
+            raise PolicyError(f"{ENV} is too short ({len(value)} characters)",
+                              hint=f"use at least {MIN_LENGTH} random characters, e.g. "
+                                   "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+        return value.encode()
+    path = Path(state_root) / FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip().encode()

