@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
 from replica.data.db import databases as dbs, fixtures, load, reset  # noqa: E402
 from replica.data import pgtools
-from replica.commands.db_target import replica_url  # noqa: E402
+from replica.commands.db import replica_url  # noqa: E402
 from replica.stack.settings import from_environment  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 

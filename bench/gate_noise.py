@@ -45,6 +45,7 @@ from replica.core.errors import StagingError  # noqa: E402
 from replica.gate import performance  # noqa: E402
 from replica.gate.checklist import ItemFailed  # noqa: E402
 from replica.stack.settings import from_environment  # noqa: E402
+from replica.engine.compose import Compose
 
 RESULTS = ROOT / "bench" / "results"
 APP_DIR = "/srv/app"  # where docker/python/Dockerfile puts app/
@@ -107,7 +108,7 @@ def check_once(target, run_dir: Path, rebaseline: bool = False, k6: bool = True,
 
 
 def container(stack) -> str:
-    done = stack.compose.run("ps", "-q", "app")
+    done = Compose(stack.settings).run("ps", "-q", "app")
     return done.stdout.strip()
 
 

@@ -36,9 +36,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from gate_noise import APP_DIR, load, worker_pids  # noqa: E402
 from replica.stack import plan as stack_module, variants as variants_module  # noqa: E402
-from replica.gate import variants as variant_gate  # noqa: E402
+from replica.commands import variant_apps as variant_gate  # noqa: E402
 from replica.stack.settings import from_environment  # noqa: E402
 from replica.stack.plan import compose_variable  # noqa: E402
+from replica.engine.compose import Compose
 
 RESULTS = ROOT / "bench" / "results"
 # name: (file under app/, anchor, replacement, the variant whose item must fail)
@@ -82,7 +83,7 @@ def put_source(stack, services: dict[str, str], relative: str, text: str) -> dic
         handle.write(text)
     os.chmod(handle.name, 0o644)
     for service in services:
-        container = stack.compose.run("ps", "-q", service).stdout.strip()
+        container = Compose(stack.settings).run("ps", "-q", service).stdout.strip()
         subprocess.run(["docker", "cp", handle.name, f"{container}:{APP_DIR}/{relative}"], check=True)
     os.unlink(handle.name)
     reloaded = {service: False for service in services}
@@ -130,7 +131,7 @@ def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:
 
 def variants_once(name: str, extra: tuple[str, ...] = ()) -> dict:
     """Run only the gate's variant step (its own code: launch, wait, `-m variant` smoke, items)."""
-    from replica.gate import validate as validate_module
+    from replica.commands import validate as validate_module
     from replica.gate.checklist import Checklist
     from replica.gate.results import prepare_dir, results_root, run_name
 
@@ -217,7 +218,7 @@ def write(report: dict) -> None:
     (RESULTS / f"{output}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"# gate_variants: seeded variant-only regressions through the default gate ({report['started']})",
              "", f"Replica `{report['replica']}`, {report['cores']} cores, machine shared with other work. " + (
-                 "Each run is the gate's variant step alone (replica/gate/variants.py: start or keep the "
+                 "Each run is the gate's variant step alone (replica/commands/variant_apps.py: start or keep the "
                  "variant apps, their `-m variant` smoke subsets in parallel, one item each), not the "
                  "whole gate." if report.get("variants_only") else
                  "Each run is a whole `invoke staging.validate --force` (declared set-up: tls; variants "

@@ -18,6 +18,8 @@ from ..core.errors import ConfigError, StackNotUpError
 from ..core.redact import Redactor, secrets_of
 from ..stack.settings import Settings
 from .status import status
+from ..engine.compose import Compose
+from ..stack import state
 
 LOG_LINES = 2000
 
@@ -51,15 +53,15 @@ def _secrets(settings: Settings, stack: stack_module.Stack) -> set[str]:
 
 
 def _collect(settings: Settings, stack: stack_module.Stack) -> dict[str, str]:
-    parts = {"compose-config.yml": _attempt(lambda: stack.compose.run("config").stdout),
-             "app.env": (settings.state_dir / "app.env").read_text(),
+    parts = {"compose-config.yml": _attempt(lambda: Compose(stack.settings).run("config").stdout),
+             state.APP_ENV: (settings.state_dir / state.APP_ENV).read_text(),
              "status.json": _json(lambda: status(settings)),
              "versions.json": _json(lambda: _versions(stack)),
              "parity.json": _json(lambda: parity.report(settings)),
              "openai-journal.json": _json(lambda: control.openai_journal(stack.url("mock-openai"))),
              "error-events.json": _json(lambda: control.sink_events(stack.url("error-sink")))}
     for service in [*stack.services, "migrate"]:
-        parts[f"logs/{service}.log"] = _attempt(lambda s=service: stack.compose.run(
+        parts[f"logs/{service}.log"] = _attempt(lambda s=service: Compose(stack.settings).run(
             "logs", "--no-color", "--timestamps", "--tail", str(LOG_LINES), s).stdout)
     parts.update(_last_results(settings.root / "results"))
     return parts

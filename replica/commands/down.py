@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core import console
 from ..engine import provision as engine, health
-from ..stack import plan as stack_module
+from ..stack import state
 from ..engine.compose import Compose
 from ..core.errors import ComposeError
 from ..stack.settings import Settings
@@ -30,7 +30,7 @@ def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
                      "removing by the project's labels")
         _remove_without_compose(client, label, volumes)
     # The record of what `up` started: without it every task that needs the stack says "not up".
-    (settings.state_dir / stack_module.STACK_FILE).unlink(missing_ok=True)
+    (settings.state_dir / state.STACK_FILE).unlink(missing_ok=True)
     removed = {"containers": containers, "volumes": data}
     if not containers and not data:
         console.info(f"replica {settings.name!r} had nothing running")

@@ -15,11 +15,11 @@ from packaging.specifiers import SpecifierSet
 
 from ..engine import provision as engine
 from ..stack import envprofile, ports, plan as stack_module
+from ..stack.declared import DECLARED_FILE, read as declared
 from ..core.errors import ConfigError
 from ..stack.settings import (DB_MAX_CONNECTIONS, PREFERRED_PORTS, PYTHON_VERSION, Settings,
                               port_variable)
 
-DECLARED_FILE = "staging.declared.yml"
 MIN_FREE_DISK_GB = 5
 # How Socket.IO broadcasts cross gunicorn workers.
 FANOUT_REDIS = "Redis"
@@ -34,18 +34,6 @@ class Item:
     replica: str
     same: bool
     todo: str = ""
-
-
-def declared(root: Path) -> dict:
-    """Read staging's declared values (staging.declared.yml)."""
-    path = root / DECLARED_FILE
-    try:
-        values = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from error
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path} must be a mapping of setting: value")
-    return values
 
 
 def staging_items(settings: Settings, staging: dict) -> list[Item]:

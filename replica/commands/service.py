@@ -6,6 +6,7 @@ from ..engine import health
 from ..stack import plan as stack_module
 from ..core.errors import StackNotUpError, UnknownServiceError
 from ..stack.settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
+from ..engine.compose import Compose
 
 ALL_SERVICES = (*SERVICES, *PROFILE_SERVICES.values(), *ONE_SHOT_SERVICES)
 
@@ -22,7 +23,7 @@ def logs(settings: Settings, service: str | None, follow: bool, tail: int) -> in
     check_service(service)
     stack = running_stack(settings)
     args = ["logs", "--tail", str(tail)] + (["--follow"] if follow else [])
-    return stack.compose.exec_interactive(*args, *([service] if service else []))
+    return Compose(stack.settings).exec_interactive(*args, *([service] if service else []))
 
 
 def restart(settings: Settings, service: str | None, timeout: float = 120) -> None:
@@ -30,7 +31,7 @@ def restart(settings: Settings, service: str | None, timeout: float = 120) -> No
     check_service(service, (*SERVICES, *PROFILE_SERVICES.values()))
     stack = running_stack(settings)
     targets = [service] if service else stack.services
-    stack.compose.run("restart", *targets, timeout=timeout)
+    Compose(stack.settings).run("restart", *targets, timeout=timeout)
     health.wait_healthy(health.engine_client(), settings.project, targets, timeout)
     console.success(f"restarted {', '.join(targets)}")
 
@@ -46,7 +47,7 @@ def exec_in(settings: Settings, service: str, *command: str) -> int:
     if state is None or state.state != "running":
         raise StackNotUpError(f"{service} of replica {settings.name!r} is not running",
                               hint="`invoke staging.status` shows why; `invoke staging.up` repairs it")
-    return stack.compose.exec_interactive("exec", service, *command)
+    return Compose(stack.settings).exec_interactive("exec", service, *command)
 
 
 def psql_command(settings: Settings) -> list[str]:

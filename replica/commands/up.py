@@ -14,8 +14,10 @@ from ..stack import profiles as profiles_module, plan as stack_module, variants
 from ..core.errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..stack.settings import Settings
 from .status import print_stack, render_table
+from ..engine.compose import Compose
+from ..stack import state
 
-FINGERPRINT_FILE = "applied.sha256"
+FINGERPRINT_FILE = state.APPLIED_FILE
 IMAGE_SERVICES = {"DB_IMAGE": "db", "REDIS_IMAGE": "redis", "MOCKS_IMAGE": "mock-openai",
                   "APP_IMAGE": "app", "PGBOUNCER_IMAGE": "pgbouncer"}
 
@@ -31,7 +33,7 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     client = health.engine_client()
     before = health.service_states(client, settings.project)
     own_ports = {port for state in before.values() for port in state.published}
-    stack = stack_module.prepare(settings, own_ports, chosen, env)
+    stack = stack_module.prepare(settings, own_ports, chosen, env, images.image_environment)
     expected = [*stack.services, "migrate"]
     fingerprint = _fingerprint(stack)
     if _already_up(settings, before, expected, fingerprint):
@@ -53,13 +55,9 @@ def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
     scales = [profile.seed_scale for profile in chosen if profile.seed_scale]
     if not scales:
         return
-    from ..data.db import fixtures, reset  # psycopg and Faker: only when a profile needs them
-    from . import db_target as target
-    started = time.monotonic()
-    fixture_set = fixtures.ensure(target.fixtures_dir(stack.settings), scales[0])
-    reset.seed(stack.url("db"), fixture_set)
-    rows = ", ".join(f"{count} {table}" for table, count in fixture_set.rows.items())
-    console.success(f"loaded {scales[0]}-scale fixtures ({rows}) in {time.monotonic() - started:.0f} s")
+    from . import db  # psycopg and Faker: only when a profile needs them
+
+    console.success(db.seed(stack.settings, stack.url("db"), scales[0]))
 
 
 def _fingerprint(stack: stack_module.Stack) -> str:
@@ -84,7 +82,7 @@ def _build_missing(stack: stack_module.Stack) -> None:
     console.info(f"building images: {', '.join(missing)} (only what changed is rebuilt)")
     started = time.monotonic()
     with console.console.status("building…"):
-        stack.compose.run("build", *missing, timeout=1800)
+        Compose(stack.settings).run("build", *missing, timeout=1800)
     console.success(f"built {', '.join(missing)} in {time.monotonic() - started:.0f} s")
 
 
@@ -92,12 +90,12 @@ def _drop_disabled(stack: stack_module.Stack, states: dict) -> None:
     beside = variants.beside(stack.settings)  # the gate's variant apps and what they use: kept warm
     disabled = [s for s in states if s not in stack.services and s != "migrate" and s not in beside]
     if disabled:
-        stack.compose.run("rm", "--force", "--stop", *disabled)
+        Compose(stack.settings).run("rm", "--force", "--stop", *disabled)
         console.info(f"stopped {', '.join(disabled)} (disabled for this run)")
 
 
 def _compose_up(stack, client, expected: list[str], timeout: float) -> dict:
-    process = stack.compose.popen("up", "--detach", "--remove-orphans", *expected)
+    process = Compose(stack.settings).popen("up", "--detach", "--remove-orphans", *expected)
     project = stack.settings.project
     try:
         with Live(render_table(stack, {}), console=console.console, transient=True) as live:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from ..core.errors import ComposeError, StackNotUpError
 from ..stack.settings import Settings, health_compose_env
+from ..stack.state import COMPOSE_ENV
 
-COMPOSE_ENV = "compose.env"
-APP_ENV = "app.env"
 
 
 @dataclass(frozen=True)

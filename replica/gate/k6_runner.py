@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..stack.settings import ROOT
+from ..core.checkout import ROOT
 from .errors import GateError, K6NotFoundError
 from .results import prepare_dir
 

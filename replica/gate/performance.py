@@ -8,7 +8,7 @@ and latency is judged by ratios to a calibration request drawn in the same run (
 N+1 by the app's query counts as the lightest and the heaviest fixture user (querycounts.py). k6's
 odd virtual users log in as the replica's heaviest fixture users (fixture_users.py).
 
-    >>> target = Target.of(settings, "http://127.0.0.1:5000", strict_slo=False)
+    >>> target = Target.of("http://127.0.0.1:5000", strict_slo=False, stack=stack_module.load(settings))
     >>> evidence = check_suite(target, "smoke", Path("results/run-1"), rebaseline=False, ratios=True)
 """
 from __future__ import annotations
@@ -41,13 +41,11 @@ class Target:
         return self.strict_slo or not self.local
 
     @classmethod
-    def of(cls, settings, base_url: str, strict_slo: bool = False) -> "Target":
-        """Describe base_url; the replica's own app gets its profile set and database."""
-        from ..stack import plan as stack_module
-
+    def of(cls, base_url: str, strict_slo: bool = False, stack=None) -> "Target":
+        """Describe base_url; the replica's own app (stack: what `up` prepared) gets its profile
+        set and database."""
         local = is_loopback(base_url)
-        stack = stack_module.load(settings) if local else None
-        if stack is not None and "app" in stack.ports and stack.url("app") == base_url:
+        if local and stack is not None and "app" in stack.ports and stack.url("app") == base_url:
             return cls(base_url, True, strict_slo, baseline.config_name(stack.profiles), stack.url("db"))
         parts = urlsplit(base_url)
         return cls(base_url, local, strict_slo, f"url-{parts.hostname}-{parts.port or parts.scheme}")

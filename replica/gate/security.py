@@ -160,19 +160,6 @@ def _session_cookie(requests, base_url: str) -> str:
     return session[0]
 
 
-def published_addresses(client, project: str) -> dict[str, list[str]]:
-    """Return each service's published host addresses (ip:port) from the engine."""
-    from ..engine import health
-
-    result: dict[str, list[str]] = {}
-    for container in client.containers.list(filters={"label": f"{health.PROJECT_LABEL}={project}"}):
-        service = container.labels.get(health.SERVICE_LABEL, container.name)
-        ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
-        result[service] = [f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}"
-                           for bindings in ports.values() if bindings for b in bindings]
-    return result
-
-
 def declares_edge_tls(declared: dict) -> bool:
     """Whether staging.declared.yml says staging's public URL is https (TLS at the edge)."""
     return str(declared.get("public_url", "")).startswith("https://")

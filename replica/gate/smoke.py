@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..core import console
-from ..engine import system_packages
+from ..core import system_packages
 from ..core.errors import ConfigError
 from .checklist import FAILED, PASSED, SKIPPED, Checklist
 

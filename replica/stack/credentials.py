@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 
 from .settings import Settings
+from . import state
 
-SECRETS_FILE = "secrets.json"
+SECRETS_FILE = state.SECRETS_FILE
 GENERATED = {"SECRET_KEY": lambda: secrets.token_urlsafe(48),
              "REDIS_PASSWORD": lambda: secrets.token_hex(24)}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timezone
 
 from . import credentials, envprofile, ports, profiles as profiles_module
-from ..engine import images
-from ..engine.compose import APP_ENV, COMPOSE_ENV, Compose
+from .state import APP_ENV, COMPOSE_ENV, STACK_FILE
 from .profiles import Profile
 from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION,
                        PROFILE_SERVICES, SERVICES, URL_SCHEMES, Settings, health_compose_env)
@@ -19,7 +19,8 @@ PROFILE_DEFAULTS = {"MOCK_OPENAI_PROFILE": "", "MOCK_OPENAI_FAULT_PATHS": "", "D
                     "DB_PROXY_TLS": "off", "APP_CPUS": "0", "APP_MEM_LIMIT": "0",
                     "APP_HEALTH_PATH": "/health/ready"}
 
-STACK_FILE = "stack.json"
+# (settings, compose profiles) -> the image variables: BASE_IMAGE, each service's tag, CA_BUNDLE
+ImageEnvironment = Callable[[Settings, list[str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,6 @@ class Stack:
     compose_env: dict[str, str]
     app_env: dict[str, str]
     profiles: tuple[str, ...] = ()
-
-    @property
-    def compose(self) -> Compose:
-        return Compose(self.settings)
 
     def url(self, service: str) -> str:
         return service_url(service, self.ports[service], self.compose_env)
@@ -53,9 +50,13 @@ def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
     return f"{URL_SCHEMES[service]}://127.0.0.1:{port}"
 
 
-def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (),
-            env: dict[str, str] | None = None) -> Stack:
-    """Decide the stack for `up` and write the files compose reads (.staging/<replica>/)."""
+def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
+            env: dict[str, str] | None, image_env: ImageEnvironment) -> Stack:
+    """Decide the stack for `up` and write the files compose reads (.staging/<replica>/).
+
+    image_env gives the image variables for the chosen compose profiles (the engine's
+    replica/engine/images.py image_environment: it may build the base image, once).
+    """
     overrides = {k: v for profile in profiles for k, v in profile.app_env.items()}
     overrides.update(env or {})
     probe = envprofile.load_profile(settings.root, overrides, {"APP_URL": "http://127.0.0.1"})
@@ -67,15 +68,10 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
     app_env, db_credentials, upstream = app_environment(
         settings, profiles, env, service_url("app", chosen["app"], {}))
     generated = credentials.replica_secrets(settings)
-    base = images.ensure_base_image(settings)
-    pooler = (images.pooler_image_tag(settings) if "pooled" in compose_profiles
-              else {"POOLER_BASE_IMAGE": base, "PGBOUNCER_IMAGE": "mina-staging/pgbouncer:unused"})
     compose_env = {
         "STAGING_PROJECT": settings.project,
         "COMPOSE_PROFILES": ",".join(compose_profiles),
-        "BASE_IMAGE": base,
-        **images.service_image_tags(settings, base),
-        **pooler,
+        **image_env(settings, compose_profiles),
         "PG_MAJOR": settings.pg_major,
         "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
         "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),
@@ -87,7 +83,6 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile] = (
         **{k: v for profile in profiles for k, v in profile.compose_env.items()},
         "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
-        "CA_BUNDLE": str(images.ca_bundle_path(settings)),
         **{compose_variable(s, "PORT"): str(chosen.get(s, 0)) for s in SERVICES},
     }
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..core.errors import PortBusyError
 from .settings import PREFERRED_PORTS, Settings, port_variable
+from . import state
 
-STATE_FILE = "ports.json"
+STATE_FILE = state.PORTS_FILE
 # Where a replica's own free ports come from: below the kernel's ephemeral range (Linux 32768-60999,
 # macOS from 49152), whose ports are also the source ports of outgoing connections and of their
 # TIME_WAIT for a minute after: a replica's port there is often taken when it starts next.

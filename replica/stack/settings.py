@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.errors import ConfigError
+from ..core.checkout import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]  # replica/stack/settings.py: the checkout
 COMPOSE_FILE = ROOT / "docker-compose.staging.yml"
 DEFAULT_NAME = "main"
 PROJECT_PREFIX = "mina-staging"

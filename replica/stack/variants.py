@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import profiles as profiles_module
+from .declared import read as read_declared
 from ..core.errors import ConfigError
+from . import state
 
 # A declared value the replica reproduces -> the profile that does it (the other values are the
 # replica's plain set-up: TLS off, Redis on, the direct endpoint).
@@ -103,19 +105,15 @@ def _sharing_the_stack(wanted: list[str], primary: list[str]) -> tuple[list[str]
 
 def for_root(root: Path) -> list[Variant]:
     """Return the variants staging.declared.yml under `root` allows."""
-    from ..commands.parity import declared  # parity imports the stack module: read the file lazily
-
-    return plan(declared(root))
+    return plan(read_declared(root))
 
 
 def primary_profiles(root: Path) -> list[str]:
     """Return the profiles of staging's declared set-up (what the default gate runs)."""
-    from ..commands.parity import declared
-
-    return declared_profiles(declared(root))
+    return declared_profiles(read_declared(root))
 
 
-BESIDE_FILE = "variants.json"
+BESIDE_FILE = state.VARIANTS_FILE
 
 
 def remember_beside(settings, services: list[str]) -> None:

@@ -7,8 +7,9 @@ from ..core import console
 from ..stack import profiles as profiles_module, variants as variants_module
 from ..core.errors import ConfigError
 from ..core.exit_status import ExitStatus
-from ..gate import hooks as hooks_module, validate as validate_module, variants as variant_gate
-from ..gate import verdict_cache
+from ..commands import (hooks as hooks_module, validate as validate_module,
+                        variant_apps as variant_gate)
+from ..commands import verdict_cache
 from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP

@@ -6,7 +6,6 @@ import json
 from invoke.exceptions import Exit
 
 from ..core import console
-from ..engine import provision as engine_module
 from ..stack import profiles as profiles_module
 from ..core.errors import ConfigError
 from .cli import task
@@ -22,9 +21,9 @@ NAME_HELP = "replica name: its own compose project, volumes and ports (env STAGI
 @reported
 def engine(c):
     """Find a running container engine and Compose v2; install them only when there is none."""
-    found = engine_module.ensure_engine(settings_for(None).provision_engine)
-    console.success(f"engine {found.server_version}, compose {found.compose_version}"
-                    + (" (provisioned now)" if found.provisioned else ""))
+    from ..commands.engine import engine as engine_command
+
+    engine_command(settings_for(None))
 
 
 @task(iterable=["profile", "env"],

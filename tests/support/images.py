@@ -16,6 +16,7 @@ from replica.engine import images
 from replica.stack import profiles, plan as stack
 from replica.commands.up import IMAGE_SERVICES
 from replica.stack.settings import from_environment
+from replica.engine.compose import Compose
 
 TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
 POOLED = "pooled"  # the profile whose stack includes the PgBouncer image
@@ -45,7 +46,7 @@ def _ensure(*variables: str) -> dict[str, str]:
     missing = [v for v in variables if not images.image_id(tags[v])]
     if missing:
         chosen = profiles.resolve([POOLED] if "PGBOUNCER_IMAGE" in missing else [])
-        prepared = stack.prepare(settings, set(), chosen)
-        prepared.compose.run("build", *(IMAGE_SERVICES[v] for v in missing), timeout=1800)
+        prepared = stack.prepare(settings, set(), chosen, None, images.image_environment)
+        Compose(prepared.settings).run("build", *(IMAGE_SERVICES[v] for v in missing), timeout=1800)
         tags = {**tags, **{v: prepared.compose_env[v] for v in missing}}
     return {v: tags[v] for v in variables}

@@ -1,7 +1,10 @@
-"""The modules of replica/ import each other without a cycle, lazy imports inside functions counted.
+"""The modules of replica/ import each other without a cycle and never upward across its layers,
+lazy imports inside functions counted.
 
 A cycle hidden in a function-level import still ties two modules into one: neither can be read,
-tested or moved alone (reset and spare were such a pair).
+tested or moved alone (reset and spare were such a pair). The layers, bottom up (README, Layout):
+core, then the model (stack) and the two libraries (data, gate) over a URL and a settings object,
+the engine over the model, the commands over all of them, and thin invoke tasks on top.
 """
 from __future__ import annotations
 
@@ -11,6 +14,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "replica"
+# layer -> the layers its modules may import (a module's layer: the longest prefix that names one)
+MAY_IMPORT = {
+    "core": {"core"},
+    "stack": {"core", "stack"},
+    "engine": {"core", "stack", "engine"},
+    "data": {"core", "data"},
+    "data.db": {"core", "data", "data.db"},
+    "data.dumps": {"core", "data", "data.db", "data.dumps"},
+    "gate": {"core", "data", "data.db", "gate"},
+    "commands": {"core", "stack", "engine", "data", "data.db", "data.dumps", "gate", "commands"},
+    "tasks": {"core", "stack", "commands", "tasks"},
+}
 
 
 def module_names(package_dir: Path) -> dict[str, Path]:
@@ -67,3 +82,40 @@ def test_the_check_sees_a_cycle_made_by_a_lazy_import(tmp_path):
     (package / "a.py").write_text("from . import b\n")
     (package / "b.py").write_text("def late():\n    from .a import thing\n")
     assert sorted(set(a_cycle(import_graph(package)))) == ["pkg.a", "pkg.b"]
+
+
+def layer_of(module: str, package: str = PACKAGE) -> str | None:
+    rest = module.removeprefix(package + ".")
+    named = [layer for layer in MAY_IMPORT if rest == layer or rest.startswith(layer + ".")]
+    return max(named, key=len) if named else None
+
+
+def upward_imports(graph: dict[str, set[str]], package: str = PACKAGE) -> list[str]:
+    """Every import from a module to one of a layer it may not import, as "a -> b"."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        layer = layer_of(module, package)
+        for target in sorted(targets):
+            reached = layer_of(target, package)
+            if layer and reached and reached not in MAY_IMPORT[layer]:
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_every_module_of_replica_is_in_a_layer():
+    unplaced = [m for m in import_graph(ROOT / PACKAGE) if m != PACKAGE and layer_of(m) is None]
+    assert unplaced == []
+
+
+def test_no_module_imports_upward_across_the_layers():
+    assert upward_imports(import_graph(ROOT / PACKAGE)) == []
+
+
+def test_the_check_sees_an_upward_import_made_lazily(tmp_path):
+    package = tmp_path / "replica"
+    for folder in ("", "stack", "engine"):
+        (package / folder).mkdir(exist_ok=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "engine" / "compose.py").write_text("X = 1\n")
+    (package / "stack" / "plan.py").write_text("def late():\n    from ..engine.compose import X\n")
+    assert upward_imports(import_graph(package)) == ["replica.stack.plan -> replica.engine.compose"]

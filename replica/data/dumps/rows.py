@@ -1,6 +1,6 @@
 """Compile a table's rules into fast functions that rewrite COPY rows and INSERT rows.
 
-COPY rows, the bulk of any dump, go through the compiled loop (replica/data/native, built by
+COPY rows, the bulk of any dump, go through the compiled loop (replica/data/dumps/native, built by
 `pip install`) when it is there, and through generated Python code otherwise: the two give the
 same bytes (tests/unit/data/test_native_rows.py), the compiled one about 5x faster and without
 holding the GIL.

@@ -11,6 +11,7 @@ import requests
 from replica.engine import health
 from replica.commands import bundle, up
 from replica.stack.plan import load
+from replica.engine.compose import Compose
 
 pytestmark = pytest.mark.stack
 PLANTED = {"SECRET_KEY": "planted-secret-key-" + uuid.uuid4().hex,
@@ -43,7 +44,7 @@ def meeting_with_transcript(stack, session) -> int:
     meeting = session.post(stack.url("app") + "/api/meetings", json={"title": "Fault drill"},
                            timeout=10).json()
     meeting_id = meeting.get("id") or meeting["meeting"]["id"]
-    stack.compose.run("exec", "-T", "db", "psql", "-U", stack.compose_env["DB_USER"], "-d",
+    Compose(stack.settings).run("exec", "-T", "db", "psql", "-U", stack.compose_env["DB_USER"], "-d",
                       stack.compose_env["DB_NAME"], "-c",
                       "INSERT INTO transcript_segments (meeting_id, seq, speaker, text) "
                       f"VALUES ({int(meeting_id)}, 1, 'alice', 'we ship on friday')")
@@ -155,7 +156,7 @@ def test_a_bundle_holds_none_of_the_planted_secrets(faults, tmp_path):
 
 def test_prod_scale_loads_production_sized_fixtures(faults):
     stack = switch(faults, "prod-scale")
-    done = stack.compose.run("exec", "-T", "db", "psql", "-tA", "-U", stack.compose_env["DB_USER"],
+    done = Compose(stack.settings).run("exec", "-T", "db", "psql", "-tA", "-U", stack.compose_env["DB_USER"],
                              "-d", stack.compose_env["DB_NAME"], "-c", "SELECT count(*) FROM users")
     assert int(done.stdout.strip()) >= 20_000
     assert load(faults[0]).profiles == ("prod-scale",)

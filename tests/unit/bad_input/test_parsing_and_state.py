@@ -10,7 +10,7 @@ import pytest
 
 from replica.commands import down as down_module, up as up_module
 from replica.stack.settings import Settings
-from replica.stack.plan import STACK_FILE
+from replica.stack.state import STACK_FILE
 from tests.unit.bad_input.conftest import ROOT, assert_one_line_error, fingerprint, write_stack_record
 from tests.unit.bad_input.test_tasks_bad_input import ALL_TASKS
 
@@ -99,8 +99,9 @@ def test_ctrl_c_while_up_waits_exits_130(checkout, run, monkeypatch):
         settings = Settings(name="badinput", root=checkout)
         services = []
         ports = {}
-        compose = type("Compose", (), {"popen": lambda self, *args: Process()})()
 
+    monkeypatch.setattr(up_module, "Compose", type("Compose", (), {
+        "__init__": lambda self, settings: None, "popen": lambda self, *args: Process()}))
     monkeypatch.setattr(up_module.health, "wait_healthy", interrupted)
     with pytest.raises(up_module.UserInterrupt) as raised:
         up_module._compose_up(Stack(), None, ["app"], 10)

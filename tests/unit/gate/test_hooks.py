@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from replica.gate import hooks
+from replica.commands import hooks
 from replica.core.errors import ConfigError
 
 

@@ -1,11 +1,12 @@
 """Migration checks: alembic's steps read from its log, a failure blamed on the migration by name."""
 import subprocess
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
 
 from replica.data.db import fixtures
-from replica.gate import migrations_check
+from replica.commands import migrations_check
 from replica.gate.checklist import ItemFailed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,8 +27,14 @@ class FakeCompose:
 class FakeStack:
     def __init__(self, returncode=0, stderr=""):
         self.compose = FakeCompose(returncode, stderr)
+        self.settings = SimpleNamespace(compose=self.compose)  # Compose(settings) is this fake
         self.app_env = {"DATABASE_URL": "postgresql://u:p@db-proxy:5432/mina_staging?sslmode=require"}
         self.compose_env = {"APP_IMAGE": "mina-staging/app:abc"}
+
+
+@pytest.fixture(autouse=True)
+def fake_compose(monkeypatch):
+    monkeypatch.setattr(migrations_check, "Compose", lambda settings: settings.compose)
 
 
 def test_steps_are_read_from_alembics_log():

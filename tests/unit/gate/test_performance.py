@@ -69,7 +69,7 @@ def test_strict_slo_fails_the_same_run(monkeypatch, tmp_path, summary):
 
 def test_a_remote_target_is_held_to_the_slos(monkeypatch, tmp_path, summary):
     k6_returns(monkeypatch, summary("smoke_busy"), 99)
-    remote = Target.of(from_environment({"STAGING_NAME": "perf-unit"}), "https://mina-staging.replit.app")
+    remote = Target.of("https://mina-staging.replit.app")
     assert remote.strict and not remote.local and remote.config == "url-mina-staging.replit.app-https"
     with pytest.raises(ItemFailed, match="crossed: .*kind:health"):
         check_suite(remote, "smoke", tmp_path, rebaseline=False, ratios_too=True)

@@ -3,7 +3,7 @@ import pytest
 from invoke import Context
 from invoke.exceptions import Exit
 
-from replica.gate import validate as validate_module
+from replica.commands import validate as validate_module
 from replica.tasks import gate_tasks
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from replica.commands import up as up_module
 from replica.core.errors import StackUnhealthyError
-from replica.gate import validate as validate_module
+from replica.commands import validate as validate_module
 from replica.gate.errors import ResultsNotWritableError
 from replica.stack.settings import from_environment
 
@@ -49,7 +49,6 @@ class FailingMigrationStack:
 
     def __init__(self, settings):
         self.settings, self.commands = settings, []
-        self.compose = self
 
     def url(self, service):
         return {"app": "http://127.0.0.1:9", "error-sink": "http://127.0.0.1:9"}.get(
@@ -64,7 +63,10 @@ class FailingMigrationStack:
 
 
 def test_a_migration_failing_on_the_fixtures_is_blamed_on_migrations_by_name(settings, monkeypatch):
+    from replica.commands import migrations_check
+
     stack = FailingMigrationStack(settings)
+    monkeypatch.setattr(migrations_check, "Compose", lambda settings: stack)
     seen = {}
 
     def fake_up(_settings, profiles=(), **_options):
@@ -83,9 +85,10 @@ def test_a_migration_failing_on_the_fixtures_is_blamed_on_migrations_by_name(set
 
 
 def test_a_first_seed_happens_at_the_fixtures_revision_not_at_head(settings, monkeypatch):
-    from replica.gate import migrations_check
+    from replica.commands import migrations_check
 
     stack = FailingMigrationStack(settings)
+    monkeypatch.setattr(migrations_check, "Compose", lambda settings: stack)
     monkeypatch.setattr(migrations_check, "live_revision", lambda url: "0002")
     evidence = validate_module._to_fixtures_revision(stack, "0001")
     assert stack.commands[0][-2:] == ("downgrade", "0001") and "0001" in evidence
@@ -101,7 +104,7 @@ def test_validate_keeps_the_profiles_the_replica_is_up_with(settings, monkeypatc
 
 
 def test_up_failing_in_its_migrate_service_blames_the_migration_by_name(settings, monkeypatch):
-    from replica.gate import migrations_check
+    from replica.commands import migrations_check
 
     def broken_up(_settings, **_options):
         raise StackUnhealthyError("service \"migrate\" didn't complete successfully: exit 1")
@@ -128,7 +131,7 @@ class ProfiledStack:
 ])
 def test_the_sink_check_counts_the_app_s_own_errors_after_up(monkeypatch, tmp_path, profiles, events, clean):
     from mocks import control
-    from replica.gate import validate as validate_module
+    from replica.commands import validate as validate_module
     from replica.gate.checklist import ItemFailed
 
     monkeypatch.setattr(control, "sink_events", lambda url, min_level: events)

@@ -13,7 +13,8 @@ import yaml
 from replica.engine import health, images
 from replica.stack import ports, variants
 from replica.core.errors import ComposeError, ConfigError
-from replica.gate import smoke, validate as validate_module, variants as variant_gate
+from replica.gate import smoke
+from replica.commands import validate as validate_module, variant_apps as variant_gate
 from replica.gate.checklist import Checklist
 from replica.stack.settings import from_environment
 
@@ -89,7 +90,7 @@ def stack(tmp_path, monkeypatch):
     monkeypatch.setattr(health, "service_states", lambda client, project: {})
     settings = replace(from_environment({}), name="unit", root=tmp_path)
     from replica.stack import profiles
-    return stack_module.prepare(settings, set(), profiles.resolve(["tls"]))
+    return stack_module.prepare(settings, set(), profiles.resolve(["tls"]), None, images.image_environment)
 
 
 def test_each_variant_gets_its_own_environment_port_and_the_services_it_needs(stack):
@@ -275,12 +276,14 @@ def test_up_leaves_the_variant_apps_running_beside_the_replica(tmp_path, monkeyp
     class Stack:
         services = ["app", "db"]
 
-        def __init__(self):
-            self.settings, self.compose = settings, self
+        settings = None
 
         def run(self, *args):
             removed.extend(args[3:])
-    up_module._drop_disabled(Stack(), {"app": 1, "db": 1, "redis": 1, "pgbouncer": 1, "app-pooled": 1})
+    stack = Stack()
+    stack.settings = settings
+    monkeypatch.setattr(up_module, "Compose", lambda settings: stack)
+    up_module._drop_disabled(stack, {"app": 1, "db": 1, "redis": 1, "pgbouncer": 1, "app-pooled": 1})
     assert removed == ["redis"]
 
 

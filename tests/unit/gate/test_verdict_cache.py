@@ -9,7 +9,7 @@ import pytest
 from invoke import Context
 from invoke.exceptions import Exit
 
-from replica.gate import validate as validate_module, verdict_cache
+from replica.commands import validate as validate_module, verdict_cache
 from replica.stack.settings import from_environment
 from replica.tasks import gate_tasks
 

@@ -6,10 +6,11 @@ import tarfile
 from replica.stack import profiles, plan as stack_module
 from replica.commands import bundle as bundle_module
 from replica.core.redact import MASK
+from replica.engine import images
 
 
 def test_the_bundle_masks_generated_secrets_and_secret_query_values(settings, monkeypatch, tmp_path):
-    stack = stack_module.prepare(settings, set(), profiles.resolve([]), {})
+    stack = stack_module.prepare(settings, set(), profiles.resolve([]), {}, images.image_environment)
     redis_password, secret_key = stack.compose_env["REDIS_PASSWORD"], stack.app_env["SECRET_KEY"]
     log = (f"GET /hook?room=1&token=tok-planted-1&api_key=key-planted-2 200\n"
            f"redis at {stack.url('redis')}; secret {secret_key}\n"

@@ -19,6 +19,7 @@ import yaml
 from replica.stack import profiles, settings as settings_module, plan as stack_module
 from replica.engine.compose import Compose
 from replica.stack.settings import health_compose_env
+from replica.engine import images
 
 ROOT = Path(__file__).resolve().parents[3]
 MARKER = "/dev/shm/mina-healthy"
@@ -52,7 +53,7 @@ def test_up_writes_the_health_figures_and_every_compose_call_carries_them(settin
     assert figures["HEALTH_SETTLED_S"] == str(settings_module.HEALTH_SETTLED_INTERVAL_S)
     # the engine's timeout must outlast a settled probe's wait plus its own answer
     assert int(figures["HEALTH_TIMEOUT"].rstrip("s")) > settings_module.HEALTH_SETTLED_INTERVAL_S
-    stack = stack_module.prepare(settings, set(), profiles.resolve([]), {})
+    stack = stack_module.prepare(settings, set(), profiles.resolve([]), {}, images.image_environment)
     assert {k: stack.compose_env[k] for k in figures} == figures
     # a compose.env written by an older version lacks them: compose gets them from the process
     assert {k: Compose(settings)._process_env()[k] for k in figures} == figures

@@ -16,12 +16,13 @@ import yaml
 from replica.stack import profiles, plan as stack_module
 from replica.stack.envprofile import read_env_file
 from replica.core.errors import ConfigError
+from replica.engine import images
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def prepare(settings, names=(), **env):
-    return stack_module.prepare(settings, set(), profiles.resolve(list(names)), env)
+    return stack_module.prepare(settings, set(), profiles.resolve(list(names)), env, images.image_environment)
 
 
 def test_a_direct_url_elsewhere_in_env_staging_stops_up_naming_the_variable(settings):

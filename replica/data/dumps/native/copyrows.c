@@ -1,5 +1,5 @@
 /*
- * replica.data._copyrows: the sanitizer's hot loop, compiled.
+ * replica.data.dumps._copyrows: the sanitizer's hot loop, compiled.
  *
  * Rewrites a chunk of whole COPY text rows (one table) by a per-column plan, producing exactly
  * the bytes the pure-Python rewriter in replica/data/dumps/rows.py produces (tests/unit/data compare
@@ -513,7 +513,7 @@ static PyMethodDef Rewriter_methods[] = {
 
 static PyTypeObject RewriterType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "replica.data._copyrows.Rewriter",
+    .tp_name = "replica.data.dumps._copyrows.Rewriter",
     .tp_basicsize = sizeof(Rewriter),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Rewriter(key, plan, *, corpus, starts, min_text, max_text, first_names, "
@@ -525,7 +525,7 @@ static PyTypeObject RewriterType = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "replica.data._copyrows",
+    PyModuleDef_HEAD_INIT, "replica.data.dumps._copyrows",
     "The sanitizer's COPY row loop, compiled (see replica/data/dumps/rows.py).", -1, module_methods,
 };
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..core.errors import StagingError
-from .checklist import ItemFailed
+from ..gate.checklist import ItemFailed
+from ..engine.compose import Compose
+from ..stack import state
 
 SCRATCH_SUFFIX = "_migration_check"
-CACHE_FILE = "migration-tests.json"
+CACHE_FILE = state.MIGRATION_CHECKS_FILE
 EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Violation)\b")
 RAN = re.compile(r"Running (upgrade|downgrade) ([^\s,]*) -> ([^\s,]*)")
 
@@ -69,7 +71,7 @@ def in_one_process(stack, *commands: str, database_url: str | None = None) -> li
 def _exec(stack, command: list[str], label: str, database_url: str | None, on: str) -> list[str]:
     env = ("-e", f"DATABASE_URL={database_url}") if database_url else ()
     try:
-        done = stack.compose.run("exec", "-T", *env, "app", *command, timeout=600, check=False)
+        done = Compose(stack.settings).run("exec", "-T", *env, "app", *command, timeout=600, check=False)
     except StagingError as error:
         raise ItemFailed(f"{label} could not run: {error}") from None
     output = (done.stdout or "") + (done.stderr or "")

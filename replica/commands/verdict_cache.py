@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..engine.compose import APP_ENV, COMPOSE_ENV
+from ..stack import state
+from ..stack.state import APP_ENV, COMPOSE_ENV
 from ..stack.settings import Settings
 
 # What the gate reads: the app, its data and migrations, load and smoke suites, the mocks, the
@@ -24,7 +25,7 @@ KEYED_PATHS = ("app", "db", "k6", "mocks", "tests/e2e", "docker", "replica",
                "pyproject.toml")
 # Read by the gate though git ignores them: hashed by name, present or not.
 IGNORED_INPUTS = (".env.staging",)
-CACHE_DIR = "verdicts"
+CACHE_DIR = state.VERDICTS_DIR
 FIELDS = ("key", "passed", "verdict", "run", "finished_at")
 
 

@@ -23,10 +23,11 @@ from ..core.errors import ConfigError, StagingError
 from ..stack.settings import PROFILE_SERVICES
 from ..stack.plan import compose_variable
 from ..stack.variants import Variant
-from . import smoke
-from .checklist import FAILED, VARIANT_PREFIX, Checklist
+from ..gate import smoke
+from ..gate.checklist import FAILED, VARIANT_PREFIX, Checklist
+from ..stack import state
 
-ENV_FILE = "variants.env"
+ENV_FILE = state.VARIANTS_ENV
 START_TIMEOUT_S = 240   # two eventlet workers booting at load 20 on 2 cores take a minute
 UNHEALTHY_GRACE_S = 20
 SMOKE_MARK = "variant"  # the smoke suite's tests that show what a variant changes
@@ -112,7 +113,7 @@ def prepare(stack, variants: list[Variant]) -> tuple[Compose, list[str], dict[st
         urls[variant.name] = stack_module.service_url("app", chosen[variant.service], {})
         chosen_profiles = profiles_module.resolve(list(variant.profiles))
         app_env, _, _ = stack_module.app_environment(settings, chosen_profiles, None, urls[variant.name])
-        path = settings.state_dir / f"{variant.service}.env"
+        path = settings.state_dir / state.variant_env(variant.service)
         credentials.make_private(path)
         envprofile.write_env_file(path, app_env)
         compose_env[compose_variable(variant.service, "PORT")] = str(chosen[variant.service])

@@ -14,10 +14,11 @@ from pathlib import Path
 from ..core import console
 from ..core.errors import StagingError
 from ..stack.settings import Settings
-from . import migrations_check, performance, security, smoke, variants as variant_gate
-from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
-                        ItemFailed, ItemSkipped)
-from .results import prepare_dir, results_root, run_name
+from . import migrations_check, variant_apps as variant_gate
+from ..gate import performance, security, smoke
+from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
+                              ItemFailed, ItemSkipped)
+from ..gate.results import prepare_dir, results_root, run_name
 
 SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcription", "summary",
                "accessibility", "sentry"]
@@ -172,16 +173,16 @@ def _static_security(root: Path) -> dict[str, tuple[str, str, float]]:
 
 def _live_security(run: Run) -> str:
     from ..engine import health
-    from ..commands import parity
+    from ..stack import declared
 
-    edge_tls = security.declares_edge_tls(parity.declared(run.settings.root))
+    edge_tls = security.declares_edge_tls(declared.read(run.settings.root))
     published = (None if run.stack is None else
-                 security.published_addresses(health.engine_client(), run.settings.project))
+                 health.published_addresses(health.engine_client(), run.settings.project))
     return security.live_checks(run.base_url, published, edge_tls)
 
 
 def _bring_up(run: Run, profiles: list[str]):
-    from ..commands.up import up
+    from .up import up
 
     item_started = time.monotonic()
     try:
@@ -232,18 +233,16 @@ def _reset(stack) -> str:
 
 def _seed_once(stack) -> str:
     """First gate run on this replica: load the default fixtures (later runs reset to them)."""
-    from ..data.db import fixtures, reset as reset_module
-    from ..commands import db_target as target
+    from ..data.db import fixtures
     from ..data.errors import DataError
-    started = time.time()
+    from . import db
+
     at = _to_fixtures_revision(stack, fixtures.SCHEMA_REVISION)
     try:
-        fixture_set = fixtures.ensure(target.fixtures_dir(stack.settings), "default")
-        reset_module.seed(stack.url("db"), fixture_set)
+        seeded = db.seed(stack.settings, stack.url("db"))
     except DataError as error:
         raise ItemFailed(f"no fixtures were loaded, and seeding them failed: {error}") from None
-    return (f"no fixtures were loaded yet: seeded the default scale once{at} in "
-            f"{time.time() - started:.0f} s (later runs reset to them)")
+    return f"no fixtures were loaded yet{at}: {seeded} (later runs reset to them)"
 
 
 def _to_fixtures_revision(stack, revision: str) -> str:
@@ -261,28 +260,16 @@ def _to_fixtures_revision(stack, revision: str) -> str:
 
 
 def _migrate(stack) -> str:
-    at_head = _migrations_at_head(stack.url("app"))
-    if at_head:
-        return at_head  # `docker compose exec` costs seconds; the app's own check is exact
-    ran = migrations_check.flask_db(stack, "upgrade")
-    return f"applied on the fixtures: {'; '.join(ran)}" if ran else "already at head"
+    from . import db
 
-
-def _migrations_at_head(app_url: str) -> str | None:
-    """Return evidence when /health/ready says the database is at the newest migration."""
-    import requests
-
-    try:
-        migrations = requests.get(f"{app_url}/health/ready", timeout=10).json().get("migrations", {})
-    except (requests.RequestException, ValueError, AttributeError):
-        return None
-    if migrations.get("status") == "ok":
-        return f"already at head {migrations.get('head')} (per /health/ready)"
-    return None
+    return db.migrate(stack)
 
 
 def _k6_item(run: Run, key: str, suite: str, run_dir: Path, rebaseline: bool, title=None) -> None:
-    target = performance.Target.of(run.settings, run.base_url, run.strict_slo)
+    from ..stack import plan as stack_module
+
+    stack = run.stack or stack_module.load(run.settings)
+    target = performance.Target.of(run.base_url, run.strict_slo, stack)
     run.checklist.run(key, lambda: performance.check_suite(target, suite, run_dir, rebaseline,
                                                           ratios_too=key == "performance",
                                                           env=_expectations(run).k6_env()), title)

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from .errors import GateError
+from ..gate.errors import GateError
 
 MARKER = "# installed by `invoke hooks.install` (mina-staging gate)"
 PRE_PUSH = f"""#!/bin/sh

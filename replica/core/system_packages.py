@@ -5,8 +5,8 @@ import os
 import shutil
 import subprocess
 
-from ..core import console
-from ..core.errors import ConfigError
+from . import console
+from .errors import ConfigError
 
 # binary on PATH → the Debian package that provides it
 UNIT_TEST_BINARIES = {"redis-server": "redis-server"}

@@ -1,0 +1,21 @@
+"""What a replica keeps in its state folder, `.staging/<replica>/` (Settings.state_dir): every file's
+name is here, so what `down --volumes` removes, what the bundle collects and what each command
+reads are one list. The folder holds secrets (mode 0700, files 0600: replica/stack/credentials.py).
+"""
+
+COMPOSE_ENV = "compose.env"            # compose's variables for the stack (`--env-file`)
+APP_ENV = "app.env"                    # the app's environment (`env_file:` of app and migrate)
+STACK_FILE = "stack.json"              # what `up` last prepared: services, ports, env, profiles
+PORTS_FILE = "ports.json"              # the host ports this replica was given, kept across runs
+SECRETS_FILE = "secrets.json"          # generated passwords and keys, kept across runs
+APPLIED_FILE = "applied.sha256"        # the fingerprint of what `up` last applied (no-op re-runs)
+VARIANTS_FILE = "variants.json"        # the services the gate's variants run beside the replica
+VARIANTS_ENV = "variants.env"          # compose's variables for the variants (read after COMPOSE_ENV)
+VERDICTS_DIR = "verdicts"              # the gate's cached verdicts, keyed by tree and set-up
+MIGRATION_CHECKS_FILE = "migration-tests.json"  # the migration round trip's cached verdict
+EMPTY_CA_BUNDLE = "empty-ca-bundle.pem"  # stands in for a CA bundle when the machine has none
+
+
+def variant_env(service: str) -> str:
+    """The environment file of one variant app (its `env_file:`)."""
+    return f"{service}.env"
