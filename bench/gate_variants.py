@@ -38,7 +38,7 @@ from gate_noise import APP_DIR, load, worker_pids  # noqa: E402
 from replica.stack import plan as stack_module, variants as variants_module  # noqa: E402
 from replica.commands import variant_apps as variant_gate  # noqa: E402
 from replica.stack.settings import from_environment  # noqa: E402
-from replica.stack.plan import compose_variable  # noqa: E402
+from replica.stack.services import compose_variable  # noqa: E402
 from replica.engine.compose import Compose
 
 RESULTS = ROOT / "bench" / "results"
@@ -133,12 +133,12 @@ def variants_once(name: str, extra: tuple[str, ...] = ()) -> dict:
     """Run only the gate's variant step (its own code: launch, wait, `-m variant` smoke, items)."""
     from replica.commands import validate as validate_module
     from replica.gate.checklist import Checklist
-    from replica.gate.results import prepare_dir, results_root, run_name
+    from replica.gate.results import prepare_dir, run_name
 
     settings = from_environment({**os.environ, "STAGING_NAME": name})
     stack = stack_module.load(settings)
     before, started = load(), time.perf_counter()
-    run = validate_module.Run(settings, prepare_dir(results_root(ROOT) / run_name()),
+    run = validate_module.Run(settings, prepare_dir(settings.results_dir / run_name()),
                               sink_url=stack.url("error-sink"), stack=stack)
     run.checklist = Checklist()
     planned = variants_module.for_root(ROOT)

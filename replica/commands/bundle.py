@@ -14,7 +14,7 @@ from ..core import console
 from ..engine import provision as engine
 from ..stack import envprofile, plan as stack_module
 from . import parity
-from ..core.errors import ConfigError, StackNotUpError
+from ..core.errors import ConfigError, not_up
 from ..core.redact import Redactor, secrets_of
 from ..stack.settings import Settings
 from .status import status
@@ -28,10 +28,9 @@ def bundle(settings: Settings, output: Path | None = None) -> Path:
     """Write a .tar.gz of config, logs, health, versions, parity, mock journal, errors, results."""
     stack = stack_module.load(settings)
     if stack is None:
-        raise StackNotUpError(f"replica {settings.name!r} was never brought up here",
-                              hint="run `invoke staging.up`, reproduce the failure, then bundle")
+        raise not_up(settings.name, "run `invoke staging.up`, reproduce the failure, then bundle")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    output = output or settings.root / "results" / "bundles" / f"{settings.name}-{stamp}.tar.gz"
+    output = output or settings.results_dir / "bundles" / f"{settings.name}-{stamp}.tar.gz"
     if output.exists():
         raise ConfigError(f"{output} already exists", hint="choose another --output, or remove it")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +62,7 @@ def _collect(settings: Settings, stack: stack_module.Stack) -> dict[str, str]:
     for service in [*stack.services, "migrate"]:
         parts[f"logs/{service}.log"] = _attempt(lambda s=service: Compose(stack.settings).run(
             "logs", "--no-color", "--timestamps", "--tail", str(LOG_LINES), s).stdout)
-    parts.update(_last_results(settings.root / "results"))
+    parts.update(_last_results(settings.results_dir))
     return parts
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from ..core import console
-from ..core.errors import ConfigError, StackNotUpError
+from ..core.errors import ConfigError, not_up
 from ..data.db.guards import check_target
 from ..stack import plan as stack_module
 from ..stack.settings import Settings
@@ -39,8 +39,7 @@ def database_url(settings: Settings, url: str | None, action: str,
     own = replica_url(settings)
     if url is None:
         if own is None:
-            raise StackNotUpError(f"replica {settings.name!r} has not been brought up here",
-                                  hint="run `invoke staging.up` first, or pass --url")
+            raise not_up(settings.name, "run `invoke staging.up` first, or pass --url")
         url = own
     check_target(url, action, own, force_remote)
     return url
@@ -201,7 +200,7 @@ def sanitize(settings: Settings, source: str, output: str, policy: str | None,
     output = "/dev/stdout" if output == "-" else output
     started = time.perf_counter()
     stats = sanitize_module.sanitize_file(source, output, rules,
-                                          salt.load_salt(settings.root / ".staging"),
+                                          salt.load_salt(settings.root / ".staging", settings.sanitize_salt),
                                           int(settings.pg_major), workers)
     rows = sum(stats.rows.values())
     dropped = ", ".join(f"{count} {kind}" for kind, count in sorted(stats.dropped.items()))

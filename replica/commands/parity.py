@@ -17,7 +17,8 @@ from ..engine import provision as engine
 from ..stack import envprofile, ports, plan as stack_module
 from ..stack.declared import DECLARED_FILE, read as declared
 from ..core.errors import ConfigError
-from ..stack.settings import (DB_MAX_CONNECTIONS, PREFERRED_PORTS, PYTHON_VERSION, Settings,
+from ..stack.services import PREFERRED_PORTS
+from ..stack.settings import (DB_MAX_CONNECTIONS, PYTHON_VERSION, Settings,
                               port_variable)
 
 MIN_FREE_DISK_GB = 5

@@ -4,8 +4,9 @@ from __future__ import annotations
 from ..core import console
 from ..engine import health
 from ..stack import plan as stack_module
-from ..core.errors import StackNotUpError, UnknownServiceError
-from ..stack.settings import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES, Settings
+from ..core.errors import StackNotUpError, UnknownServiceError, not_up
+from ..stack.services import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES
+from ..stack.settings import Settings
 from ..engine.compose import Compose
 
 ALL_SERVICES = (*SERVICES, *PROFILE_SERVICES.values(), *ONE_SHOT_SERVICES)
@@ -59,5 +60,5 @@ def running_stack(settings: Settings, hint: str = "run `invoke staging.up` first
     """Return the stack `up` brought up for this replica; StackNotUpError when it is not up."""
     stack = stack_module.load(settings)
     if stack is None:
-        raise StackNotUpError(f"replica {settings.name!r} is not up", hint=hint)
+        raise not_up(settings.name, hint)
     return stack

@@ -8,6 +8,7 @@ from rich.table import Table
 from ..engine import provision as engine, health
 from ..stack import plan as stack_module
 from ..engine.health import ServiceState
+from ..stack.services import ONE_SHOT_SERVICES
 from ..stack.settings import Settings
 
 HEALTH_STYLE = {"healthy": "green", "completed": "green", "starting": "yellow",
@@ -19,7 +20,7 @@ def status(settings: Settings) -> dict:
     engine.ensure_engine(provision=False)
     states = health.service_states(health.engine_client(), settings.project)
     stack = stack_module.load(settings)
-    services = stack.services if stack else [s for s in states if s != "migrate"]
+    services = stack.services if stack else [s for s in states if s not in ONE_SHOT_SERVICES]
     report = {"replica": settings.name, "project": settings.project, "services": {},
               "profiles": list(stack.profiles) if stack else []}
     for service in services:
@@ -55,7 +56,7 @@ def print_report(console, report: dict) -> None:
 
 def _stack_rows(stack: stack_module.Stack, states: dict[str, ServiceState]) -> list[tuple]:
     rows = []
-    for service in [*stack.services, "migrate"]:
+    for service in [*stack.services, *ONE_SHOT_SERVICES]:
         state = states.get(service)
         url = stack.url(service) if service in stack.ports else ""
         rows.append((service, state.state if state else "—", state.health if state else "—", url))

@@ -12,14 +12,13 @@ from ..stack import credentials, envprofile
 from ..engine import provision as engine, health, images
 from ..stack import profiles as profiles_module, plan as stack_module, variants
 from ..core.errors import StackUnhealthyError, StagingError, UserInterrupt
+from ..stack.services import IMAGE_SERVICES
 from ..stack.settings import Settings
 from .status import print_stack, render_table
 from ..engine.compose import Compose
 from ..stack import state
 
 FINGERPRINT_FILE = state.APPLIED_FILE
-IMAGE_SERVICES = {"DB_IMAGE": "db", "REDIS_IMAGE": "redis", "MOCKS_IMAGE": "mock-openai",
-                  "APP_IMAGE": "app", "PGBOUNCER_IMAGE": "pgbouncer"}
 
 
 def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str] = (),

@@ -18,7 +18,7 @@ from . import migrations_check, variant_apps as variant_gate
 from ..gate import performance, security, smoke
 from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
                               ItemFailed, ItemSkipped)
-from ..gate.results import prepare_dir, results_root, run_name
+from ..gate.results import prepare_dir, run_name
 
 SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcription", "summary",
                "accessibility", "sentry"]
@@ -75,7 +75,7 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
     variants (replica/stack/variants.py): extra apps started beside it, each checked by the smoke
     suite's variant subset in parallel with the replica's own checks and named in the report.
     """
-    run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), strict_slo=strict_slo)
+    run = Run(settings, prepare_dir(settings.results_dir / run_name()), strict_slo=strict_slo)
     console.info(f"evidence goes to {run.run_dir}")
     chosen = current_profiles(settings) if profiles is None else list(profiles)
     for variant in variants or ():  # listed up front: a variant never checked is never a pass
@@ -107,7 +107,7 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
 def validate_target(settings: Settings, base_url: str, sink_url: str | None = None,
                     full: bool = False, rebaseline: bool = False, strict_slo: bool = False) -> Checklist:
     """Run the checks against an app that is already running (no up, reset or migrate)."""
-    run = Run(settings, prepare_dir(results_root(settings.root) / run_name()), base_url=base_url,
+    run = Run(settings, prepare_dir(settings.results_dir / run_name()), base_url=base_url,
               sink_url=sink_url, strict_slo=strict_slo)
     def body():
         run.checklist.record("migration-tests", SKIPPED, "not run against --base-url: the gate "
@@ -219,15 +219,15 @@ def _blame_a_failed_migration(run: Run) -> None:
 def _reset(stack) -> str:
     try:
         from ..data.db.reset import reset
-        from ..data.errors import DataError
+        from ..data.errors import DataError, NoFixturesError
     except ImportError as error:
         raise ItemSkipped(f"data reset not available ({error.name}); data kept as is") from None
     try:
         result = reset(stack.url("db"))
-    except DataError as error:
-        if "no loaded fixtures" not in str(error):
-            raise ItemFailed(f"{error}") from None
+    except NoFixturesError:
         return _seed_once(stack)
+    except DataError as error:
+        raise ItemFailed(f"{error}") from None
     return f"{result.database} cloned from {result.template} in {result.seconds:.2f} s"
 
 

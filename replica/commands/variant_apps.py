@@ -20,8 +20,8 @@ from ..engine import health, images
 from ..stack import plan as stack_module, variants as variants_module
 from ..engine.compose import Compose
 from ..core.errors import ConfigError, StagingError
-from ..stack.settings import PROFILE_SERVICES
-from ..stack.plan import compose_variable
+from ..stack.services import PROFILE_SERVICES
+from ..stack.services import compose_variable
 from ..stack.variants import Variant
 from ..gate import smoke
 from ..gate.checklist import FAILED, VARIANT_PREFIX, Checklist

@@ -61,6 +61,11 @@ class StackNotUpError(StagingError):
     exit_code = ExitStatus.STACK
 
 
+def not_up(replica: str, hint: str = "run `invoke staging.up` first") -> StackNotUpError:
+    """The one "not up" error: every command that needs the replica up says it in these words."""
+    return StackNotUpError(f"replica {replica!r} is not up here", hint=hint)
+
+
 class UserInterrupt(StagingError):
     """The user pressed Ctrl-C (exit 130, as a shell reports SIGINT)."""
 

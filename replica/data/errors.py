@@ -11,6 +11,10 @@ class DataError(StagingError):
     exit_code = ExitStatus.DATA
 
 
+class NoFixturesError(DataError):
+    """A reset was asked for before any fixtures were loaded (seed once; later resets reuse them)."""
+
+
 class RemoteDatabaseError(ConfigError):
     """A destructive task was pointed at a database that is not this machine's replica."""
 

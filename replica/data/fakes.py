@@ -117,9 +117,6 @@ class Fakes:
         last = "".join(SYLLABLES[b % len(SYLLABLES)] for b in d[2:5]).capitalize()
         return f"{first} {last}".encode()
 
-    def _text(self, raw: bytes) -> bytes:
-        return self._text_maker()(raw)
-
     def _text_maker(self) -> Callable[[bytes], bytes]:
         keyed = hashlib.blake2b(key=self.salt, person=b"text", digest_size=8)
         starts, count, corpus, from_bytes = STARTS, len(STARTS), CORPUS, int.from_bytes

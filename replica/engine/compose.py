@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import ComposeError, StackNotUpError
+from ..core.errors import ComposeError, not_up
 from ..stack.settings import Settings, health_compose_env
 from ..stack.state import COMPOSE_ENV
 
@@ -31,8 +31,7 @@ class Compose:
     def require_env(self) -> None:
         """Fail clearly when this replica was never brought up (no variables to run compose with)."""
         if not self.env_file.is_file():
-            raise StackNotUpError(f"replica {self.settings.name!r} has not been brought up here",
-                                  hint="run `invoke staging.up` first")
+            raise not_up(self.settings.name)
 
     def run(self, *args: str, capture: bool = True, check: bool = True,
             timeout: float | None = None) -> subprocess.CompletedProcess:

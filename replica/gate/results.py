@@ -1,7 +1,6 @@
 """Where a gate run keeps its evidence: results/<run>/ (gitignored), checked writable up front."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,9 +24,3 @@ def prepare_dir(path: Path) -> Path:
             f"results directory {path} is not writable: {error.strerror or error}",
             hint="fix its permissions, or point STAGING_RESULTS_DIR at a writable folder") from None
     return path
-
-
-def results_root(root: Path, environ: dict[str, str] | None = None) -> Path:
-    """Return results/ under the repo, or STAGING_RESULTS_DIR when set."""
-    env = os.environ if environ is None else environ
-    return Path(env["STAGING_RESULTS_DIR"]) if env.get("STAGING_RESULTS_DIR") else root / "results"

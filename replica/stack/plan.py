@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from . import credentials, envprofile, ports, profiles as profiles_module
 from .state import APP_ENV, COMPOSE_ENV, STACK_FILE
 from .profiles import Profile
-from .settings import (CONTAINER_PORTS, DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION,
-                       PROFILE_SERVICES, SERVICES, URL_SCHEMES, Settings, health_compose_env)
+from .services import PROFILE_SERVICES, SERVICES, URL_SCHEMES, compose_variable
+from .settings import DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION, Settings, health_compose_env
 
 # Compose variables a profile may set, and their values when no profile does.
 PROFILE_DEFAULTS = {"MOCK_OPENAI_PROFILE": "", "MOCK_OPENAI_FAULT_PATHS": "", "DB_PROXY_LATENCY_MS": "0",
@@ -135,15 +135,6 @@ def _write_record(stack: Stack) -> None:
               "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = stack.settings.state_dir / STACK_FILE
     credentials.write_private(path, json.dumps(record, indent=2) + "\n")
-
-
-def compose_variable(service: str, what: str) -> str:
-    """Name a service's compose variable: compose_variable("app-pooled", "PORT") is APP_POOLED_PORT."""
-    return f"{service.upper().replace('-', '_')}_{what}"
-
-
-def container_port(service: str) -> int:
-    return CONTAINER_PORTS[service]
 
 
 def _git_sha(settings: Settings) -> str:

@@ -11,7 +11,8 @@ import socket
 from pathlib import Path
 
 from ..core.errors import PortBusyError
-from .settings import PREFERRED_PORTS, Settings, port_variable
+from .services import PREFERRED_PORTS
+from .settings import Settings, port_variable
 from . import state
 
 STATE_FILE = state.PORTS_FILE

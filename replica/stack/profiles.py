@@ -5,12 +5,12 @@ applies exactly the profiles it is given, so turning one off restores the previo
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..core.conninfo import connection_hosts, service_of
 from ..core.errors import ConfigError
+from .settings import knob
 
 # The replica's database, as the app reaches it on the compose network (directly or via a profile).
 REPLICA_DATABASE_HOSTS = ("db", "db-proxy", "pgbouncer")
@@ -71,11 +71,6 @@ class Profile:
     expects: Expectations = HAPPY_PATH            # what the app must do under it
 
 
-def _knob(variable: str, default: str) -> str:
-    """A profile's figure, overridable from the environment (e.g. STAGING_DB_LATENCY_MS=200)."""
-    return os.environ.get(variable, default)
-
-
 def catalogue() -> dict[str, Profile]:
     """Return every profile by name (figures read from the environment now)."""
     profiles = [
@@ -95,15 +90,15 @@ def catalogue() -> dict[str, Profile]:
                 compose_env={"MOCK_OPENAI_PROFILE": "down"}, expects=AI_DOWN),
         Profile("db-slow", "every database round trip gets slower (a proxy: no netem here)",
                 "STAGING_DB_LATENCY_MS=100 invoke staging.up --profile db-slow",
-                compose_env={"DB_PROXY_LATENCY_MS": _knob("STAGING_DB_LATENCY_MS", "50")},
+                compose_env={"DB_PROXY_LATENCY_MS": knob("STAGING_DB_LATENCY_MS", "50")},
                 compose_profiles=("dbproxy",)),
         Profile("cold-start", "the database refuses connections for a moment after idling, as "
                 "Neon's scale-to-zero does",
                 "STAGING_COLD_START_IDLE_S=30 invoke staging.up --profile cold-start",
                 # the app's healthcheck probes liveness only: a readiness probe every second
                 # would query the database and keep the compute awake forever
-                compose_env={"DB_PROXY_COLD_START_MS": _knob("STAGING_COLD_START_MS", "500"),
-                             "DB_PROXY_IDLE_S": _knob("STAGING_COLD_START_IDLE_S", "300"),
+                compose_env={"DB_PROXY_COLD_START_MS": knob("STAGING_COLD_START_MS", "500"),
+                             "DB_PROXY_IDLE_S": knob("STAGING_COLD_START_IDLE_S", "300"),
                              "APP_HEALTH_PATH": "/health"},
                 compose_profiles=("dbproxy",)),
         Profile("tls", "the app connects with sslmode=require, as Neon demands",
@@ -114,8 +109,8 @@ def catalogue() -> dict[str, Profile]:
                 "invoke staging.up --profile pooled", compose_profiles=("pooled",)),
         Profile("small", "CPU and memory limits like staging's instance",
                 "invoke staging.up --profile small",
-                compose_env={"APP_CPUS": _knob("STAGING_SMALL_CPUS", "0.5"),
-                             "APP_MEM_LIMIT": _knob("STAGING_SMALL_MEMORY", "1g")}),
+                compose_env={"APP_CPUS": knob("STAGING_SMALL_CPUS", "0.5"),
+                             "APP_MEM_LIMIT": knob("STAGING_SMALL_MEMORY", "1g")}),
         Profile("prod-scale", "fixtures at production size (replaces the replica's data)",
                 "invoke staging.up --profile prod-scale", seed_scale="prod"),
     ]

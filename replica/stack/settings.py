@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 from ..core.checkout import ROOT
+from .services import SERVICES, compose_variable
 
 COMPOSE_FILE = ROOT / "docker-compose.staging.yml"
 DEFAULT_NAME = "main"
@@ -52,25 +53,12 @@ def health_compose_env() -> dict[str, str]:
             "HEALTH_RETRIES": str(max(1, HEALTH_FAILURE_BUDGET_S // HEALTH_PROBE_INTERVAL_S))}
 
 
-# Services users type, and the port each one prefers on 127.0.0.1 (another is chosen when taken).
-SERVICES = ("app", "db", "redis", "mock-openai", "error-sink")
-ONE_SHOT_SERVICES = ("migrate",)
-# Services that run only under a fault profile (not published on the host).
-PROFILE_SERVICES = {"dbproxy": "db-proxy", "pooled": "pgbouncer"}
-PREFERRED_PORTS = {
-    "app": 5000,
-    "db": 15432,
-    "redis": 16379,
-    "mock-openai": 18080,
-    "error-sink": 19000,
-}
-CONTAINER_PORTS = {"app": 5000, "db": 5432, "redis": 6379, "mock-openai": 8080, "error-sink": 9000}
-URL_SCHEMES = {"app": "http", "db": "postgresql", "redis": "redis", "mock-openai": "http", "error-sink": "http"}
-
-
 def port_variable(service: str) -> str:
-    """Name the environment variable that pins a service's host port."""
-    return f"STAGING_{service.upper().replace('-', '_')}_PORT"
+    """Name the environment variable that pins a service's host port (STAGING_APP_PORT)."""
+    return "STAGING_" + compose_variable(service, "PORT")
+
+DEBUG_VARIABLE = "STAGING_DEBUG"
+SANITIZE_SALT_VARIABLE = "STAGING_SANITIZE_SALT"
 
 
 @dataclass(frozen=True)
@@ -84,6 +72,8 @@ class Settings:
     ca_bundle: Path | None = None
     pinned_ports: dict[str, int] = field(default_factory=dict)
     provision_engine: bool = True
+    results_override: Path | None = None  # STAGING_RESULTS_DIR: where gate runs keep evidence
+    sanitize_salt: str | None = None      # STAGING_SANITIZE_SALT: else one generated per machine
 
     @property
     def project(self) -> str:
@@ -93,6 +83,11 @@ class Settings:
     @property
     def state_dir(self) -> Path:
         return self.root / ".staging" / self.name
+
+    @property
+    def results_dir(self) -> Path:
+        """Where gate and deploy runs keep their evidence: results/, or STAGING_RESULTS_DIR."""
+        return self.results_override or self.root / "results"
 
     @property
     def compose_file(self) -> Path:
@@ -138,7 +133,24 @@ def from_environment(environ: dict[str, str] | None = None) -> Settings:
         ca_bundle=Path(ca) if ca else None,
         pinned_ports=pinned,
         provision_engine=env.get("STAGING_PROVISION_ENGINE", "1") != "0",
+        results_override=Path(env["STAGING_RESULTS_DIR"]) if env.get("STAGING_RESULTS_DIR") else None,
+        sanitize_salt=env.get(SANITIZE_SALT_VARIABLE),
     )
+
+
+def debug_enabled(environ: dict[str, str] | None = None) -> bool:
+    """STAGING_DEBUG=1: an unexpected exception shows its traceback."""
+    return (os.environ if environ is None else environ).get(DEBUG_VARIABLE) == "1"
+
+
+def test_replica_name(environ: dict[str, str] | None = None) -> str:
+    """The replica `invoke test` brings up and removes: never the user's (STAGING_TEST_NAME)."""
+    return validate_name((os.environ if environ is None else environ).get("STAGING_TEST_NAME", "test"))
+
+
+def knob(variable: str, default: str, environ: dict[str, str] | None = None) -> str:
+    """A fault profile's figure, overridable from the environment (e.g. STAGING_DB_LATENCY_MS=200)."""
+    return (os.environ if environ is None else environ).get(variable, default)
 
 
 def _check_distinct(pinned: dict[str, int]) -> None:

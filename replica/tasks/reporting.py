@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import functools
-import os
 
 from invoke.exceptions import Exit
 
 from ..core import console
 from ..core.errors import ConfigError, StagingError, describe_os_error
 from ..core.exit_status import ExitStatus
-from ..stack.settings import Settings, from_environment
+from ..stack.settings import DEBUG_VARIABLE, Settings, debug_enabled, from_environment
 
-DEBUG_VARIABLE = "STAGING_DEBUG"  # =1: let an unexpected exception show its traceback
 
 
 def reported(function):
@@ -54,7 +52,7 @@ def _fail(message: str, hint: str | None, code: int):
 
 
 def _unexpected(error: Exception):
-    if os.environ.get(DEBUG_VARIABLE) == "1":
+    if debug_enabled():
         raise error
     _fail(f"unexpected {type(error).__name__}: {_first_line(error)}",
           f"a bug in the tooling: re-run with {DEBUG_VARIABLE}=1 for the traceback and report it",

@@ -1,14 +1,12 @@
 """`invoke test`: the project's own test suites, fast ones first."""
 from __future__ import annotations
 
-import os
-
 from invoke.exceptions import Exit
 
 from .cli import task
+from ..stack.settings import test_replica_name
 from .reporting import reported, settings_for
 
-TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")  # never the user's replica
 
 
 @task(help={"fast": "unit tests only: no container engine needed",
@@ -19,6 +17,6 @@ def test(c, fast=False, keep=False, pytest_args=""):
     """Run unit tests (no engine), then integration and end-to-end tests on a throwaway replica."""
     from ..commands import test as test_command
 
-    failed = test_command.run(settings_for(TEST_REPLICA), fast, keep, pytest_args)
+    failed = test_command.run(settings_for(test_replica_name()), fast, keep, pytest_args)
     if failed:
         raise Exit(code=failed)

@@ -14,10 +14,10 @@ from dataclasses import replace
 import pytest
 
 from replica.commands.up import up
-from replica.stack.settings import from_environment
+from replica.stack.settings import from_environment, test_replica_name
 from tests.support import containers
 
-TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
+TEST_REPLICA = test_replica_name()
 
 
 def settings_for(suffix: str | None = None):

@@ -14,11 +14,11 @@ from dataclasses import replace
 
 from replica.engine import images
 from replica.stack import profiles, plan as stack
-from replica.commands.up import IMAGE_SERVICES
-from replica.stack.settings import from_environment
+from replica.stack.services import IMAGE_SERVICES
+from replica.stack.settings import from_environment, test_replica_name
 from replica.engine.compose import Compose
 
-TEST_REPLICA = os.environ.get("STAGING_TEST_NAME", "test")
+TEST_REPLICA = test_replica_name()
 POOLED = "pooled"  # the profile whose stack includes the PgBouncer image
 
 

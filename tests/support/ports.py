@@ -4,12 +4,7 @@ from __future__ import annotations
 import socket
 import time
 
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from replica.stack.ports import free_port  # noqa: F401 (the one free_port: the replica's own)
 
 
 def wait_for_port(port: int, timeout: float = 15.0, proc=None) -> None:

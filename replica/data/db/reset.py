@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from psycopg import sql
 
 from . import databases as dbs, spare
-from ..errors import DataError
+from ..errors import DataError, NoFixturesError
 from .fixtures import COLUMNS, FixtureSet
 from .load import analyze, load
 
@@ -62,7 +62,7 @@ def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> Res
     template, fresh = dbs.template_name(live), f"{live}_resetting"
     with dbs.admin(url) as conn:
         if not dbs.exists(conn, template):
-            raise DataError(f"there are no loaded fixtures for {live} (no database {template})",
+            raise NoFixturesError(f"there are no loaded fixtures for {live} (no database {template})",
                             hint="run `invoke staging.db.seed` once; later resets reuse it")
         retired = spare.take(conn, live, template) if background else None
         if retired is None:

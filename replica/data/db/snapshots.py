@@ -77,15 +77,6 @@ def restore(url: str, name: str) -> float:
     return time.perf_counter() - started
 
 
-def delete(url: str, name: str) -> None:
-    """Remove a snapshot."""
-    live = dbs.database_of(url)
-    with dbs.admin(url) as conn:
-        if not dbs.exists(conn, database_for(live, name)):
-            raise SnapshotError(f"there is no snapshot named {name!r}")
-        dbs.drop(conn, database_for(live, name))
-
-
 def listing(url: str) -> list[Snapshot]:
     """Return the live database's snapshots, oldest first."""
     live = dbs.database_of(url)

@@ -52,13 +52,6 @@ def read(first: bytes, n: int, lines, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def complete(text: str) -> bool:
-    """Tell whether accumulated statement text ends its statement (a ; outside quotes)."""
-    if not text.rstrip().endswith(";"):
-        return False
-    return text.count("'") % 2 == 0  # '' escapes add two quotes, so parity tracks the state
-
-
 def parse(text: str, line_no: int) -> Insert:
     """Parse one complete INSERT statement."""
     head = HEAD.match(text)

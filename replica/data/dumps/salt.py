@@ -1,4 +1,5 @@
-"""The sanitizer's secret salt: STAGING_SANITIZE_SALT, else one generated per machine."""
+"""The sanitizer's secret salt: the one the user set (STAGING_SANITIZE_SALT, read by
+replica/stack/settings.py), else one generated per machine."""
 from __future__ import annotations
 
 import os
@@ -7,15 +8,13 @@ from pathlib import Path
 
 from ..errors import PolicyError
 
-ENV = "STAGING_SANITIZE_SALT"
+ENV = "STAGING_SANITIZE_SALT"  # named in messages; read by the settings
 FILE = "sanitize.salt"
 MIN_LENGTH = 16
 
 
-def load_salt(state_root: Path, environ: dict[str, str] | None = None) -> bytes:
-    """Return the salt from the environment, or from .staging/sanitize.salt (created once, 0600)."""
-    env = os.environ if environ is None else environ
-    value = env.get(ENV)
+def load_salt(state_root: Path, value: str | None = None) -> bytes:
+    """Return the user's salt (value), or the one in .staging/sanitize.salt (created once, 0600)."""
     if value is not None:
         if len(value) < MIN_LENGTH:
             raise PolicyError(f"{ENV} is too short ({len(value)} characters)",

@@ -88,9 +88,9 @@ def test_fakes_never_carry_characters_that_need_escaping():
 
 
 def test_the_salt_comes_from_the_environment_or_a_private_file(tmp_path):
-    assert salt.load_salt(tmp_path, {salt.ENV: "s" * 20}) == b"s" * 20
+    assert salt.load_salt(tmp_path, "s" * 20) == b"s" * 20
     with pytest.raises(PolicyError, match="too short"):
-        salt.load_salt(tmp_path, {salt.ENV: "short"})
-    made = salt.load_salt(tmp_path, {})
-    assert len(made) == 64 and salt.load_salt(tmp_path, {}) == made
+        salt.load_salt(tmp_path, "short")
+    made = salt.load_salt(tmp_path)
+    assert len(made) == 64 and salt.load_salt(tmp_path) == made
     assert stat.S_IMODE(os.stat(tmp_path / salt.FILE).st_mode) == 0o600

@@ -1,5 +1,6 @@
 """staging.validate's own steps: a stack that will not come up, and an unwritable results folder."""
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -12,8 +13,7 @@ from replica.stack.settings import from_environment
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("STAGING_RESULTS_DIR", str(tmp_path / "results"))
-    return from_environment({"STAGING_NAME": "gate-unit"})
+    return from_environment({"STAGING_NAME": "gate-unit", "STAGING_RESULTS_DIR": str(tmp_path / "results")})
 
 
 def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, monkeypatch, tmp_path):
@@ -33,7 +33,7 @@ def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, m
 def test_an_unwritable_results_folder_stops_before_anything_runs(settings, monkeypatch, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
-    monkeypatch.setenv("STAGING_RESULTS_DIR", str(blocker / "results"))
+    settings = replace(settings, results_override=blocker / "results")
     monkeypatch.setattr(up_module, "up", lambda _s, **_options: pytest.fail("up must not run"))
     with pytest.raises(ResultsNotWritableError, match="not writable"):
         validate_module.validate(settings)

@@ -193,8 +193,7 @@ def test_the_smoke_subset_is_selected_by_its_mark_and_covers_what_variants_chang
 
 @pytest.fixture
 def gate_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("STAGING_RESULTS_DIR", str(tmp_path / "results"))
-    return from_environment({"STAGING_NAME": "gate-unit"})
+    return from_environment({"STAGING_NAME": "gate-unit", "STAGING_RESULTS_DIR": str(tmp_path / "results")})
 
 
 class UpStack:

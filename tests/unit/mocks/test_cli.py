@@ -1,7 +1,6 @@
 """Both mocks run as `python -m ...` with HOST/PORT and MOCK_OPENAI_* from the environment."""
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -14,15 +13,9 @@ import pytest
 import requests
 
 from mocks import control
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

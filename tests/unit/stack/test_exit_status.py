@@ -31,6 +31,7 @@ def test_the_readme_table_is_the_enum():
     (errors.EngineError, ExitStatus.ENGINE), (errors.ImageBuildError, ExitStatus.ENGINE),
     (errors.StackNotUpError, ExitStatus.STACK), (errors.StackUnhealthyError, ExitStatus.STACK),
     (data_errors.DataError, ExitStatus.DATA), (data_errors.TruncatedDumpError, ExitStatus.DATA),
+    (data_errors.NoFixturesError, ExitStatus.DATA),
     (data_errors.SnapshotError, ExitStatus.CONFIG), (data_errors.RemoteDatabaseError, ExitStatus.CONFIG),
     (gate_errors.GateError, ExitStatus.GATE_ITEM), (gate_errors.BaselineError, ExitStatus.GATE_ITEM),
     (gate_errors.ResultsNotWritableError, ExitStatus.CONFIG),
