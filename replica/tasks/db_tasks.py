@@ -1,4 +1,5 @@
-"""`staging.db.*`: migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks.
+"""`staging.db.*`: migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks,
+refresh from production.
 
 Heavy imports (psycopg, Faker) happen inside the tasks, so `invoke --list` stays fast.
 """
@@ -197,6 +198,32 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
                     f"{report.sensitive} sensitive values of the original")
 
 
+@task(help={"from": "the source database URL, e.g. production's (read-only; shown redacted)",
+            "name": NAME, "url": URL, "force_remote": FORCE,
+            "allow_writable_source": "dump a source whose role could write (the dump's session "
+                                     "is read-only either way)",
+            "policy": "policy file (default db/sanitize.yml)"})
+@reported
+def refresh(c, from_=None, name=None, url=None, force_remote=False, allow_writable_source=False,
+            policy=None):
+    """Replace the database with a sanitized, leak-checked copy of --from, streamed (nothing on disk)."""
+    from ..data import policy as policy_module, refresh as refresh_module, salt
+    if not from_:
+        raise ConfigError("--from is required: the database to refresh from",
+                          hint="invoke staging.db.refresh --from postgresql://reader@host/db")
+    settings = settings_for(name)
+    _check_url(from_)
+    _check_url(url)
+    rules = _load_policy(policy_module, data_target.policy_path(settings, policy))
+    db_url = data_target.database_url(settings, url, "refresh (replace all data of)", force_remote)
+    done = refresh_module.refresh(from_, db_url, rules, salt.load_salt(settings.root / ".staging"),
+                                  int(settings.pg_major), allow_writable_source, say=console.info)
+    rows = sum(done.stats.rows.values())
+    console.success(f"refreshed {done.database} from {done.source}: {rows} rows of "
+                    f"{len(done.stats.rows)} tables, sanitized and checked ({done.scanned} values, "
+                    f"no leaks) in {done.seconds:.1f} s; next: `invoke staging.db.migrate`")
+
+
 def _check_url(url: str | None) -> None:
     """Refuse a --url libpq cannot read, before anything else (the message masks its password)."""
     if url is not None:
@@ -237,4 +264,4 @@ def _age(seconds: float | None) -> str:
 
 
 collection = Collection("db", migrate, seed, reset, snapshot, restore, snapshots_, load_dump,
-                        sanitize, leakcheck)
+                        sanitize, leakcheck, refresh)
