@@ -65,7 +65,7 @@ def connect(url: str) -> Iterator[psycopg.Connection]:
         conn = psycopg.connect(read_only(url), autocommit=True, connect_timeout=10,
                                application_name="mina-staging-refresh")
     except psycopg.OperationalError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "refused"
+        reason = " ".join(str(error).split()) or "refused"  # libpq's lines, as one
         raise SourceError(f"cannot connect to the source {redactor(url).text(url)}: "
                           f"{redactor(url).text(reason)}",
                           hint="check --from (host, port, user, password) and that this machine "
@@ -103,7 +103,8 @@ def snapshot(conn: psycopg.Connection) -> Iterator[str]:
     try:
         yield conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
     finally:
-        conn.execute("ROLLBACK")
+        if not conn.broken:  # a source gone mid-way: its own error is the one to report
+            conn.execute("ROLLBACK")
 
 
 def _tables(names: list[str]) -> str:
