@@ -40,7 +40,9 @@ class _Watched:
         self.raw, self.ended = raw, False
 
     def read(self, size: int = -1) -> bytes:
-        return self._seen(self.raw.read(size))
+        data = self._seen(self.raw.read(size))
+        self.ended = self.ended or size is None or size < 0  # read to the end
+        return data
 
     def readline(self, size: int = -1) -> bytes:
         return self._seen(self.raw.readline(size))

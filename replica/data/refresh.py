@@ -63,25 +63,23 @@ def refresh(source_url: str, replica_url: str, policy: Policy, salt: bytes, max_
             say(f"{len(secrets)} sensitive values known; streaming the sanitized dump")
             stats, report = _load_aside(source_url, snapshot, replica_url, live, secrets,
                                         sanitize, max_major)
-    with dbs.admin(replica_url) as conn:
-        dbs.swap_in(conn, f"{live}{ASIDE_SUFFIX}", live)
-    return RefreshResult(live, source.redactor(source_url).text(source_url), stats, report.scanned, report.sensitive,
-                         time.perf_counter() - started)
+    return RefreshResult(live, source.redactor(source_url).text(source_url), stats,
+                         report.scanned, report.sensitive, time.perf_counter() - started)
 
 
 def _check_source(conn, replica_url: str, live: str, allow_writable: bool) -> None:
-    """Refuse a source whose role can write (unless allowed) or that is the replica's database."""
-    if not allow_writable and (how := source.write_access(conn)):
-        raise SourceRefusedError(
-            f"the source could be changed by this session: {how}",
-            hint="give --from a role with SELECT only (e.g. GRANT pg_read_all_data), or pass "
-                 "--allow-writable-source (the dump's session is read-only either way)")
+    """Refuse a source that is the replica's database, or whose role can write (unless allowed)."""
     with dbs.admin(replica_url) as replica:
         if source.identity(conn) == source.identity(replica, live):
             raise SourceRefusedError(
                 f"the source is the replica's own database {live}: refreshing it from itself "
                 "would replace it with a copy of itself",
                 hint="give --from production's URL (or another server's); nothing was changed")
+    if not allow_writable and (how := source.write_access(conn)):
+        raise SourceRefusedError(
+            f"the source could be changed by this session: {how}",
+            hint="give --from a role with SELECT only (e.g. GRANT pg_read_all_data), or pass "
+                 "--allow-writable-source (the dump's session is read-only either way)")
 
 
 def _workers(conn) -> int:
@@ -105,7 +103,8 @@ def _sensitive_values(source_url: str, snapshot: str, policy: Policy,
 
 def _load_aside(source_url: str, snapshot: str, replica_url: str, live: str,
                 secrets: leakcheck.Secrets, sanitize: Sanitize, max_major: int):
-    """Sanitize the source's dump into a new database beside live; drop it on any failure."""
+    """Sanitize the source's dump into a new database beside live and swap it in; drop it on
+    any failure."""
     aside = f"{live}{ASIDE_SUFFIX}"
     with dbs.admin(replica_url) as conn:
         dbs.drop(conn, aside)
@@ -126,6 +125,8 @@ def _load_aside(source_url: str, snapshot: str, replica_url: str, live: str,
             if report.total_leaks:  # raised before psql sees the end: nothing is committed
                 raise LeakFoundError(_leaks(report), hint="classify those columns fake, hash, "
                                      "null or drop in the policy; nothing was changed")
+        with dbs.admin(replica_url) as conn:
+            dbs.swap_in(conn, aside, live)
         return stats, report
     except BaseException:
         with dbs.admin(replica_url) as conn:

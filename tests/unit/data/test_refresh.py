@@ -2,7 +2,7 @@
 
 Afterwards the replica's database holds production's tables with none of the PII (leak check and
 grep), production is unchanged (row counts and checksums), and no file written under the project,
-TMPDIR or the replica's server holds a planted value. Every refused or failed refresh leaves the
+TMPDIR, HOME or the replica's server holds a planted value. Every refused or failed refresh leaves the
 replica's database as it was, with no aside database left behind.
 """
 from __future__ import annotations
@@ -147,15 +147,17 @@ def test_the_replica_gets_production_sanitized_and_production_is_unchanged(
 
 def test_no_unsanitized_byte_is_written_to_disk(production, reader_url, replica_url,
                                                 postgres_server, tmp_path):
-    tmpdir = tmp_path / "tmpdir"
+    tmpdir, home = tmp_path / "tmpdir", tmp_path / "home"  # psql or libpq writing under ~ too
     tmpdir.mkdir()
+    home.mkdir()
     started = time.time() - 1
 
-    done = invoke_refresh("--from", reader_url, "--url", replica_url, env={"TMPDIR": str(tmpdir)})
+    done = invoke_refresh("--from", reader_url, "--url", replica_url,
+                          env={"TMPDIR": str(tmpdir), "HOME": str(home)})
 
     assert done.returncode == 0, done.stderr
     postgres_server.psql("CHECKPOINT")  # the replica's server writes out what it holds
-    written = [path for root in (ROOT, tmpdir, postgres_server.root)
+    written = [path for root in (ROOT, tmpdir, home, postgres_server.root)
                for path in _files_written_since(root, started)]
     assert written  # the walk sees the new database's files at least
     found = {value: [str(p) for p in written if value.encode() in p.read_bytes()] for value in PII}
@@ -228,7 +230,7 @@ def test_an_unreachable_source_exits_5(production, replica_url):
 
 def test_the_replicas_own_database_as_source_is_refused(postgres_server, replica_url):
     same = replica_url.replace("127.0.0.1", "localhost") + "?application_name=other"
-    _refused(("--from", same, "--url", replica_url, "--allow-writable-source"), ExitStatus.CONFIG,
+    _refused(("--from", same, "--url", replica_url), ExitStatus.CONFIG,
              "is the replica's own database", replica_url)
 
 
@@ -259,6 +261,20 @@ def test_a_sanitizer_failure_mid_stream_commits_nothing(production, reader_url, 
     before = fingerprint(replica_url)
     with pytest.raises(DumpError, match="halfway"):
         run_refresh(reader_url, replica_url, policy, sanitize=fails_halfway)
+    _assert_untouched(replica_url, before)
+
+
+def test_a_swap_that_fails_drops_the_aside_database(reader_url, replica_url, policy, monkeypatch):
+    from replica.data import databases
+    from replica.data.errors import DataError
+
+    def refused(conn, replacement, live, keep_retired=False):
+        raise DataError(f"cannot swap {replacement} in as {live}: planted failure")
+
+    monkeypatch.setattr(databases, "swap_in", refused)
+    before = fingerprint(replica_url)
+    with pytest.raises(DataError, match="planted failure"):
+        run_refresh(reader_url, replica_url, policy)
     _assert_untouched(replica_url, before)
 
 
