@@ -16,7 +16,7 @@ from psycopg.conninfo import make_conninfo
 
 from ..conninfo import connection_params
 from ..redact import Redactor
-from .errors import SourceError
+from .errors import SourceError, SourceRefusedError
 
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 SHOWN_TABLES = 3
@@ -71,7 +71,17 @@ def connect(url: str) -> Iterator[psycopg.Connection]:
                           hint="check --from (host, port, user, password) and that this machine "
                                "may reach it; nothing was changed") from None
     with conn:
+        _check_read_only(conn, url)
         yield conn
+
+
+def _check_read_only(conn: psycopg.Connection, url: str) -> None:
+    """Refuse a session where the read-only option did not arrive (a pooler may drop it)."""
+    if conn.execute("SHOW default_transaction_read_only").fetchone()[0] != "on":
+        raise SourceRefusedError(
+            f"the source {redactor(url).text(url)} ignored the startup option "
+            f"'{READ_ONLY_OPTION}': its sessions would not be read-only (a pooler in between?)",
+            hint="give --from the database's direct endpoint, not a pooled one; nothing was changed")
 
 
 def write_access(conn: psycopg.Connection) -> str | None:

@@ -199,6 +199,12 @@ def test_the_dump_session_cannot_write_even_as_superuser(production):
             conn.execute("DELETE FROM public.meetings")
 
 
+def test_options_of_the_url_are_kept_beside_the_read_only_one():
+    conninfo = readonly_source.read_only("postgresql://u@db.example/x?options=-c%20search_path%3Dapp")
+    assert psycopg.conninfo.conninfo_to_dict(conninfo)["options"] == \
+        "-c search_path=app -c default_transaction_read_only=on"
+
+
 def test_a_password_goes_to_pg_dump_by_environment_not_argv(reader_url):
     conninfo, env = readonly_source.client_process(reader_url)
     assert PASSWORD not in conninfo and env["PGPASSWORD"] == PASSWORD
@@ -232,6 +238,15 @@ def test_the_replicas_own_database_as_source_is_refused(postgres_server, replica
     same = replica_url.replace("127.0.0.1", "localhost") + "?application_name=other"
     _refused(("--from", same, "--url", replica_url), ExitStatus.CONFIG,
              "is the replica's own database", replica_url)
+
+
+def test_a_source_whose_sessions_are_not_read_only_is_refused(reader_url, replica_url, policy,
+                                                              monkeypatch):
+    monkeypatch.setattr(readonly_source, "READ_ONLY_OPTION", "-c application_name=x")  # dropped
+    before = fingerprint(replica_url)
+    with pytest.raises(SourceRefusedError, match="its sessions would not be read-only"):
+        run_refresh(reader_url, replica_url, policy)
+    _assert_untouched(replica_url, before)
 
 
 def test_a_missing_from_exits_2(replica_url):
