@@ -118,6 +118,6 @@ def snapshot(conn: psycopg.Connection) -> Iterator[str]:
 
 
 def _tables(names: list[str]) -> str:
-    shown = ", ".join(names[:SHOWN_TABLES])
-    more = len(names) - SHOWN_TABLES
-    return f"{len(names)} table{'s' if len(names) > 1 else ''} ({shown}{f', +{more}' if more > 0 else ''})"
+    shown = names[:SHOWN_TABLES] + ([f"+{len(names) - SHOWN_TABLES}"]
+                                    if len(names) > SHOWN_TABLES else [])
+    return f"{len(names)} table{'s' if len(names) > 1 else ''} ({', '.join(shown)})"

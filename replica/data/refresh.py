@@ -21,12 +21,14 @@ import time
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
+from psycopg import sql
+
 from . import databases as dbs, leakcheck, pgtools, readonly_source as source
 from .errors import LeakFoundError, SourceRefusedError
 from .pipes import PipeReader, Tee, feeding, reading
 from .policy import Policy
-from .sanitize import PROCESSES_FROM, THREADS_FROM, Sanitizer, Stats
 from .rows import NATIVE
+from .sanitize import PROCESSES_FROM, THREADS_FROM, Sanitizer, Stats
 
 ASIDE_SUFFIX = "_refreshing"
 # Ownership and privileges name production's roles; large objects, publications and
@@ -85,7 +87,8 @@ def _check_source(conn, replica_url: str, live: str, allow_writable: bool) -> No
 def _workers(conn) -> int:
     """Rewrite rows on every core when the source is big enough for threads to pay off."""
     size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-    return min(os.cpu_count() or 1, 8) if size >= (THREADS_FROM if NATIVE else PROCESSES_FROM) else 0
+    threshold = THREADS_FROM if NATIVE else PROCESSES_FROM
+    return min(os.cpu_count() or 1, 8) if size >= threshold else 0
 
 
 def _pg_dump(source_url: str, snapshot: str, max_major: int, *options: str):
@@ -108,7 +111,7 @@ def _load_aside(source_url: str, snapshot: str, replica_url: str, live: str,
     aside = f"{live}{ASIDE_SUFFIX}"
     with dbs.admin(replica_url) as conn:
         dbs.drop(conn, aside)
-        conn.execute(f'CREATE DATABASE "{aside}" TEMPLATE template0')
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(aside)))
     conninfo, env = source.client_process(dbs.with_database(replica_url, aside))
     psql = [pgtools.find("psql", max_major), "-X", "-q", "-v", "ON_ERROR_STOP=1",
             "--single-transaction", "-d", conninfo]

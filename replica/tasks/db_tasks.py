@@ -206,8 +206,9 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
 @reported
 def refresh(c, from_=None, name=None, url=None, force_remote=False, allow_writable_source=False,
             policy=None):
-    """Replace the database with a sanitized, leak-checked copy of --from, streamed (nothing on disk)."""
+    """Replace the database with a sanitized, leak-checked copy of --from, streamed, never on disk."""
     from ..data import policy as policy_module, refresh as refresh_module, salt
+
     if not from_:
         raise ConfigError("--from is required: the database to refresh from",
                           hint="invoke staging.db.refresh --from postgresql://reader@host/db")
