@@ -263,20 +263,34 @@ def test_an_unclassified_column_of_the_source_stops_the_stream(production, repli
         production.psql("DROP TABLE public.unlisted", "prod")
 
 
-def test_a_sanitizer_failure_mid_stream_commits_nothing(production, reader_url, replica_url,
-                                                        policy):
+@pytest.mark.parametrize("failure", [DumpError("the sanitizer stopped halfway"),
+                                     KeyboardInterrupt()], ids=["sanitizer-error", "ctrl-c"])
+def test_a_failure_mid_stream_commits_nothing(reader_url, replica_url, policy, failure):
     from replica.data.sanitize import Sanitizer
 
     def fails_halfway(src, dst):
         real = _Sink()
         Sanitizer(policy, SALT).run(src, real)
         dst.write(real.data[:len(real.data) // 2])  # psql has half the sanitized dump ...
-        raise DumpError("the sanitizer stopped halfway")  # ... and must not commit it
+        raise failure  # ... and must not commit it
 
     before = fingerprint(replica_url)
-    with pytest.raises(DumpError, match="halfway"):
+    with pytest.raises(type(failure)):
         run_refresh(reader_url, replica_url, policy, sanitize=fails_halfway)
     _assert_untouched(replica_url, before)
+
+
+def test_the_library_takes_urls_and_callables_not_the_replicas_settings():
+    from tests.unit.test_import_graph import import_graph
+
+    graph, reached, todo = import_graph(ROOT / "replica"), set(), ["replica.data.refresh"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(graph[module])
+    assert not {m for m in reached if m in ("replica.stack", "replica.settings")
+                or m.startswith("replica.commands")}
 
 
 def test_a_swap_that_fails_drops_the_aside_database(reader_url, replica_url, policy, monkeypatch):
