@@ -1,5 +1,6 @@
 """The data commands (`staging.db.*`): which database they act on (the replica's own unless a
-guarded --url), migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks.
+guarded --url), migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks,
+refresh from production.
 
 One migrate and one seed: `up` (a profile's scale), the gate (its first run) and the tasks call
 these. Heavy imports (psycopg, Faker) happen inside the functions, so `invoke --list` stays fast.
@@ -229,6 +230,27 @@ def leakcheck(settings: Settings, source: str, sanitized: str, policy: str | Non
     console.success(f"no leaks: {report.scanned} values checked against "
                     f"{report.sensitive} sensitive values of the original")
     return 0
+
+
+def refresh(settings: Settings, source: str | None, url: str | None, force_remote: bool,
+            allow_writable_source: bool, policy: str | None) -> None:
+    """Replace the database with a sanitized, leak-checked copy of source, streamed (never on disk)."""
+    from ..data.dumps import refresh as refresh_module, salt
+
+    if not source:
+        raise ConfigError("--from is required: the database to refresh from",
+                          hint="invoke staging.db.refresh --from postgresql://reader@host/db")
+    check_url(source)
+    check_url(url)
+    rules = load_policy(policy_path(settings, policy))
+    db_url = database_url(settings, url, "refresh (replace all data of)", force_remote)
+    done = refresh_module.refresh(source, db_url, rules,
+                                  salt.load_salt(settings.root / ".staging", settings.sanitize_salt),
+                                  int(settings.pg_major), allow_writable_source, say=console.info)
+    rows = sum(done.stats.rows.values())
+    console.success(f"refreshed {done.database} from {done.source}: {rows} rows of "
+                    f"{len(done.stats.rows)} tables, sanitized and checked ({done.scanned} values, "
+                    f"no leaks) in {done.seconds:.1f} s; next: `invoke staging.db.migrate`")
 
 
 def load_policy(path: Path):

@@ -16,8 +16,10 @@ class ExitStatus(IntEnum):
     CONFIG = 2, "bad input: a setting, file, flag or argument (nothing was changed)"
     ENGINE = 3, "no usable container engine or Compose, or an image build failed"
     STACK = 4, "the stack is not up, or a service exited or turned unhealthy"
-    DATA = 5, "a database operation failed (reset, seed, load, a truncated or unreadable dump)"
-    LEAKS = 6, "`staging.db.leakcheck` found values of the original in the sanitized dump"
+    DATA = 5, ("a database operation failed (reset, seed, load, refresh: an unreachable source, "
+               "a truncated or unreadable dump)")
+    LEAKS = 6, ("`staging.db.leakcheck` (or `refresh`, on its stream) found values of the original "
+                "in the sanitized dump")
     GATE_ITEM = 7, ("the gate could not run an item (no k6, an unreadable baseline) or "
                     "`pre-commit install` failed")
     INTERNAL = 70, "a bug in the tooling: one line (STAGING_DEBUG=1 shows the traceback)"

@@ -73,3 +73,17 @@ class SnapshotError(DataError):
 
 class FixtureError(ConfigError):
     """A fixture scale or seed cannot be used."""
+
+
+class SourceError(DataError):
+    """The source of a refresh cannot be reached or dumped."""
+
+
+class SourceRefusedError(ConfigError):
+    """The source of a refresh could be changed by its role, or is the replica's own database."""
+
+
+class LeakFoundError(DataError):
+    """The leak check found a sensitive value of the source in the sanitized stream."""
+
+    exit_code = ExitStatus.LEAKS

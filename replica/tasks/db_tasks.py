@@ -1,4 +1,5 @@
-"""`staging.db.*`: migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks.
+"""`staging.db.*`: migrate, seed, reset, snapshots, load a dump, sanitize one, check it for leaks,
+refresh from production.
 
 Each task parses its flags and calls replica/commands/db.py, which imports psycopg and Faker only
 when it runs, so `invoke --list` stays fast.
@@ -99,5 +100,17 @@ def leakcheck(c, source, sanitized, policy=None, name=None):
         raise Exit(code=ExitStatus.LEAKS)
 
 
+@task(help={"from": "the source database URL, e.g. production's (read-only; shown redacted)",
+            "name": NAME, "url": URL, "force_remote": FORCE,
+            "allow_writable_source": "dump a source whose role could write (the dump's session "
+                                     "is read-only either way)",
+            "policy": "policy file (default db/sanitize.yml)"})
+@reported
+def refresh(c, from_=None, name=None, url=None, force_remote=False, allow_writable_source=False,
+            policy=None):
+    """Replace the database with a sanitized, leak-checked copy of --from, streamed, never on disk."""
+    _db().refresh(settings_for(name), from_, url, force_remote, allow_writable_source, policy)
+
+
 collection = Collection("db", migrate, seed, reset, snapshot, restore, snapshots_, load_dump,
-                        sanitize, leakcheck)
+                        sanitize, leakcheck, refresh)

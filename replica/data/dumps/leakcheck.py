@@ -119,7 +119,11 @@ def sensitive_values(source: BinaryIO, policy: Policy) -> Secrets:
 def check(source: BinaryIO, output: BinaryIO, policy: Policy) -> Report:
     """Compare every value of output, rows and statement literals, against the input's
     sensitive values."""
-    secret = sensitive_values(source, policy)
+    return scan(sensitive_values(source, policy), output)
+
+
+def scan(secret: Secrets, output: BinaryIO) -> Report:
+    """Compare every value of output, rows and statement literals, against known sensitive values."""
     report = Report(sensitive=len(secret))
     for table, columns, values, line in rows(output, literals=True):
         for column, value in zip(columns, values):

@@ -37,6 +37,7 @@ TASKS_WITH_NAME = {
     "staging.db.reset": (), "staging.db.snapshot": ("snap1",), "staging.db.restore": ("snap1",),
     "staging.db.snapshots": (), "staging.db.load-dump": ("dump.sql",),
     "staging.db.sanitize": ("in.sql", "out.sql"), "staging.db.leakcheck": ("in.sql", "out.sql"),
+    "staging.db.refresh": ("--from", "postgresql://127.0.0.1:1/prod"),
     "staging.parity": (), "staging.doctor": (), "staging.bundle": (), "staging.openai.journal": (),
     "staging.openai.faults": (), "staging.errors": (), "staging.validate": (),
 }
@@ -146,6 +147,16 @@ VALUES = [
     Case("errors-level-with-spans", ("staging.errors", "--spans", "--level", "error"), CONFIG),
     Case("errors-op-with-traces", ("staging.errors", "--traces", "--op", "db"), CONFIG),
     Case("hooks-install-outside-git", ("hooks.install",), CONFIG),
+    Case("refresh-no-from", ("staging.db.refresh",), CONFIG),
+    Case("refresh-from-unreadable", ("staging.db.refresh", "--from", f"password={SECRET} dbname='x"),
+         CONFIG, never_shown=SECRET),
+    Case("refresh-from-http", ("staging.db.refresh", "--from", f"https://u:{SECRET}@example.com/x"),
+         CONFIG, never_shown=SECRET),
+    Case("refresh-url-remote", ("staging.db.refresh", "--from", "postgresql://127.0.0.1:1/prod",
+                                "--url", f"postgresql://u:{SECRET}@ep-x.eu-central-1.aws.neon.tech/db"),
+         CONFIG, never_shown=SECRET),
+    Case("refresh-policy-missing", ("staging.db.refresh", "--from", "postgresql://127.0.0.1:1/prod",
+                                    "--policy", "/nonexistent.yml"), CONFIG),
     Case("load-dump-url-conninfo-remote",
          ("staging.db.load-dump", "dump.sql", "--url", f"host=db.example.com password={SECRET}"),
          CONFIG, never_shown=SECRET),
@@ -162,6 +173,7 @@ NOT_UP_CASES = [Case(f"{task}-not-up", (task, *args), NOT_UP, setup=setup)
                     ("staging.fault", ("--profile", "redis-off", "--state", "on")),
                     ("staging.db.snapshots", ()), ("staging.db.reset", ()),
                     ("staging.db.snapshot", ("snap1",)), ("staging.db.restore", ("snap1",)),
+                    ("staging.db.refresh", ("--from", "postgresql://127.0.0.1:1/prod")),
                 ]]
 # ids must be unique: name the after-down ones apart
 NOT_UP_CASES = [Case(f"{c.id}{'-after-down' if c.setup else ''}-{i}", c.argv, c.code, c.setup)
