@@ -35,5 +35,5 @@ def test_a_rate_limited_summary_tells_the_user_to_retry(staging, staging_db, ope
     assert answer.status_code == 429 and answer.json()["retryable"] is True, answer.text[:300]
     assert answer.headers["Retry-After"].isdigit()
     assert openai_faults.journal("/v1/chat/completions"), "the app asked OpenAI for the summary"
-    assert not [e for e in sink_events.events() if e.get("level") == "error"], \
-        "a rate limit the user is told to retry is not an error to report"
+    reported = {event.get("exception_type") for event in sink_events.wait(level="error")}
+    assert reported == {"RateLimitError"}, f"the app reports the upstream 429, and nothing else: {reported}"

@@ -11,7 +11,7 @@ can ask for:
 - `openai_faults`: script mock-openai for this test (`.set(profile=..., sequence=[...],
   paths=[...])`, `.journal()`); faults and journal are cleared before and after it.
 - `sink_events`: the error sink emptied before the test; `.events()`, `.spans()` read what the app
-  reported during it.
+  reported during it, `.wait(at_least=1)` until it has arrived (SDKs send in the background).
 
 A runnable example: examples/test_against_the_replica.py (README, "Your own tests").
 Importing this module costs nothing: the replica's code is imported when a fixture is used.
@@ -139,6 +139,16 @@ class SinkEvents:
 
     def events(self, level: str | None = None) -> list[dict]:
         return self.control.sink_events(self.url, level=level)
+
+    def wait(self, level: str | None = None, at_least: int = 1, timeout: float = 30) -> list[dict]:
+        """The events so far once there are at_least of them (SDKs send from a background thread,
+        so an event lands a moment after the request that caused it); all of them at timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(found := self.events(level)) < at_least and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return found
 
     def spans(self, **filters) -> list[dict]:
         return self.control.sink_spans(self.url, **filters)
