@@ -7,12 +7,13 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from mocks import control
+from replica.commands import mocks as mocks_command
 from replica.tasks import mock_tasks
 
 
 @pytest.fixture
 def replica_sink(sink_url, monkeypatch):
-    monkeypatch.setattr(mock_tasks, "_url", lambda name, service: sink_url)
+    monkeypatch.setattr(mocks_command, "_url", lambda settings, service: sink_url)
     sentry_sdk.init(dsn=f"http://public-key@{sink_url.removeprefix('http://')}/1", environment="staging",
                     default_integrations=False, traces_sample_rate=1.0)
     ids = {}
@@ -28,7 +29,7 @@ def replica_sink(sink_url, monkeypatch):
 
 
 def test_spans_are_shown_under_their_parent(replica_sink, capsys, monkeypatch):
-    monkeypatch.setattr(mock_tasks.console.console, "width", 200)
+    monkeypatch.setattr(mocks_command.console.console, "width", 200)
     mock_tasks.errors(Context(), spans=True)
     out = capsys.readouterr().out
     assert "spans (2)" in out and "db.query" in out and "  SELECT for GET /meetings" in out
@@ -55,8 +56,8 @@ def test_errors_stay_the_default_view(replica_sink, capsys):
 @pytest.mark.parametrize("flags", [{"spans": True, "traces": True}, {"trace": "xyz"}, {"spans": True, "level": "error"},
                                    {"traces": True, "op": "db"}])
 def test_contradicting_flags_are_configuration_errors(replica_sink, capsys, flags):
-    before = control.sink_spans(mock_tasks._url(None, "error-sink"), health=True)
+    before = control.sink_spans(mocks_command._url(None, "error-sink"), health=True)
     with pytest.raises(Exit) as caught:
         mock_tasks.errors(Context(), clear=True, **flags)
     assert caught.value.code == 2
-    assert control.sink_spans(mock_tasks._url(None, "error-sink"), health=True) == before  # --clear did not run
+    assert control.sink_spans(mocks_command._url(None, "error-sink"), health=True) == before  # --clear did not run

@@ -4,12 +4,13 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from mocks import control
+from replica.commands import mocks as mocks_command
 from replica.tasks import mock_tasks
 
 
 @pytest.fixture
 def replica_mock(openai_url, monkeypatch):
-    monkeypatch.setattr(mock_tasks, "_url", lambda name, service: openai_url)
+    monkeypatch.setattr(mocks_command, "_url", lambda settings, service: openai_url)
     return openai_url
 
 

@@ -13,7 +13,7 @@ from replica.core import errors
 from replica.data import errors as data_errors
 from replica.core.exit_status import ExitStatus
 from replica.gate import errors as gate_errors
-from replica.tasks import mock_tasks
+from replica.commands import mocks as mocks_command
 from replica.tasks.reporting import reported
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -58,7 +58,7 @@ def test_a_mock_that_cannot_be_reached_or_refuses_says_which(raised, status):
     def call():
         raise raised
     with pytest.raises(errors.StagingError) as caught:
-        mock_tasks._call(call)
+        mocks_command._call(call)
     assert caught.value.exit_code == status
 
 
