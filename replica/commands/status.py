@@ -20,7 +20,11 @@ def status(settings: Settings) -> dict:
     engine.ensure_engine(provision=False)
     states = health.service_states(health.engine_client(), settings.project)
     stack = stack_module.load(settings)
-    services = stack.services if stack else [s for s in states if s not in ONE_SHOT_SERVICES]
+    from ..stack import variants
+
+    beside = variants.beside(settings)  # the gate's variant apps and their helpers: not the replica
+    services = stack.services if stack else [s for s in states
+                                             if s not in ONE_SHOT_SERVICES and s not in beside]
     report = {"replica": settings.name, "project": settings.project, "services": {},
               "profiles": list(stack.profiles) if stack else []}
     for service in services:
@@ -32,7 +36,23 @@ def status(settings: Settings) -> dict:
         }
     report["up"] = bool(services) and all(
         states.get(s) is not None and states[s].ready for s in services)
+    report["variants"] = variant_apps(settings, states)
     return report
+
+
+def variant_apps(settings: Settings, states: dict[str, ServiceState]) -> dict[str, dict]:
+    """The gate's variant apps `up` left beside the replica (stack/variants.py), as status rows:
+    they are not part of the replica's own "up", and answer on their own loopback port."""
+    from ..stack import variants
+
+    rows = {}
+    for service in sorted(variants.beside(settings)):
+        state = states.get(service)
+        if state is None or not service.startswith(variants.SERVICE_PREFIX):
+            continue
+        rows[service] = {"state": state.state, "health": state.health,
+                         "url": f"http://127.0.0.1:{state.published[0]}" if state.published else None}
+    return rows
 
 
 def render_table(stack: stack_module.Stack, states: dict[str, ServiceState]) -> Table:
@@ -50,7 +70,7 @@ def print_stack(console, stack: stack_module.Stack, states: dict[str, ServiceSta
 def print_report(console, report: dict) -> None:
     """Print a status() report: the table, then its full URLs (see print_services)."""
     rows = [(service, info["state"], info["health"], info["url"] or "")
-            for service, info in report["services"].items()]
+            for service, info in {**report["services"], **report.get("variants", {})}.items()]
     print_services(console, f"replica {report['replica']} ({report['project']})", rows)
 
 

@@ -52,3 +52,27 @@ def test_the_live_table_alone_fits_80_columns_too():
     Console(file=out, width=80, color_system=None).print(services_table("replica idle (p)", ROWS))
     assert all(len(line) <= 80 for line in out.getvalue().splitlines())
     assert "staging_pass" not in out.getvalue()
+
+
+def test_status_lists_the_gate_s_variant_apps_beside_the_replica_without_changing_up(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from replica.commands import status
+    from replica.engine.health import ServiceState
+    from replica.stack import variants
+    from replica.stack.settings import from_environment
+
+    settings = replace(from_environment({}), name="unit", root=tmp_path)
+    variants.remember_beside(settings, ["pgbouncer", "app-redis-off", "app-pooled"])
+    states = {"app-redis-off": ServiceState("app-redis-off", "running", "healthy", 0, "a", (20001,)),
+              "pgbouncer": ServiceState("pgbouncer", "running", "healthy", 0, "b", ())}
+    monkeypatch.setattr(status.engine, "ensure_engine", lambda provision: None)
+    monkeypatch.setattr(status.health, "engine_client", lambda: None)
+    monkeypatch.setattr(status.health, "service_states", lambda client, project: states)
+    report = status.status(settings)
+    assert report["variants"] == {"app-redis-off": {"state": "running", "health": "healthy",
+                                                    "url": "http://127.0.0.1:20001"}}
+    assert report["up"] is False  # the replica's own services are not running
+    out = io.StringIO()
+    status.print_report(Console(file=out, width=80, color_system=None), report)
+    assert "app-redis-off" in out.getvalue() and "http://127.0.0.1:20001" in out.getvalue()
