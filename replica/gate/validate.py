@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import console
 from ..errors import StagingError
 from ..settings import Settings
-from . import migrations_check, performance, security, smoke, variants as variant_gate
+from . import migrations_check, performance, resilience, security, smoke, variants as variant_gate
 from .checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist, ItemFailed,
                         ItemSkipped)
 from .results import prepare_dir, results_root, run_name
@@ -150,6 +150,9 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         _k6_item(run, suite, suite, run.run_dir / suite, rebaseline, f"k6 {suite} suite within SLOs")
     if run.sink_url:
         run.checklist.run("sentry", lambda: _sink_clean(run))
+    if run.stack is not None:  # under an openai-* profile: how the app's AI client met the faults
+        resilience.record(run.checklist, run.stack.url("mock-openai"), run.stack.profiles, run.sink_url,
+                          run.errors_since)
 
 
 def _variant_dir(run: Run, started) -> Path:

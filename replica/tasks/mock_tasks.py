@@ -1,4 +1,4 @@
-"""`staging.openai.journal`, `staging.openai.faults`, `staging.errors` (errors, spans, traces): the mocks of a
+"""`staging.openai.journal`, `staging.openai.faults`, `staging.openai.verdict`, `staging.errors` (errors, spans, traces): the mocks of a
 running replica."""
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import json
 import re
 
 from invoke import Collection
+from invoke.exceptions import Exit
 from rich.table import Table
 
 from mocks import control
 
 from .. import console
 from ..errors import ConfigError, StackNotUpError
+from ..exit_status import ExitStatus
 from .cli import task
 from .reporting import reported, settings_for
 
@@ -78,6 +80,31 @@ def faults(c, name=None, profile=None, sequence=None, path=None, clear=False):
     else:
         plan = _call(control.openai_faults, url)
     print(json.dumps(plan, indent=2))
+
+
+@task(help={"name": NAME, "budget": "the most retries one AI call may take (default: the SDKs' 2)",
+            "path": "only requests under this path, e.g. /v1/chat/completions", "json": "raw JSON"},
+      numbers={"budget": 0})
+@reported
+def verdict(c, name=None, budget=None, path=None, json_=False):
+    """Judge, from the mock OpenAI's journal, how the app met its faults: retry-after, backoff, budget, cut streams."""
+    from ..commands.service import running_stack
+
+    stack = running_stack(settings_for(name))
+    sink = stack.url("error-sink") if "error-sink" in stack.services else None
+    report = _call(control.openai_resilience, stack.url("mock-openai"), path=path, budget=budget, sink_url=sink)
+    if json_:
+        print(json.dumps(report, indent=2))
+    else:
+        table = Table(title=f"mock-openai resilience verdict: {report['verdict']} ({report['calls']} calls, "
+                            f"{report['retries']} retries)", title_justify="left")
+        for column in ("check", "result", "evidence"):
+            table.add_column(column, overflow="fold")
+        for line in report["lines"]:
+            table.add_row(line["title"], line["result"], line["evidence"])
+        console.console.print(table)
+    if report["verdict"] == "failed":
+        raise Exit(code=ExitStatus.FAILED)
 
 
 TRACE_ID = re.compile(r"[0-9a-fA-F]{32}")
@@ -173,4 +200,4 @@ def _print_spans(spans: list[dict]) -> None:
     console.console.print(table)
 
 
-openai = Collection("openai", journal, faults)
+openai = Collection("openai", journal, faults, verdict)
