@@ -8,7 +8,7 @@ journal lets it be judged):
 
   retry_after    every retry after an answer with retry-after(-ms) waited at least that long
   backoff        every retry after a failure without one waited, and the waits did not shrink
-  budget         no call was retried more than the budget; a call that met a persistent fault gave up
+  budget         no call was retried more than the budget (judged once a call ended on a retryable error)
   non_retryable  no retry after a 4xx other than 408/409/429, or after `x-should-retry: false`
   broken_answer  a cut stream or a malformed body was treated as an error: the client asked again,
                  or reported an error in the request's trace (trace ids come from the request's
@@ -221,11 +221,11 @@ def _budget(calls: list[Call], budget: int) -> dict:
         worst = max(over, key=lambda call: call.retries)
         return _line("budget", FAILED, f"{len(over)} call(s) retried more than {budget} times, the worst "
                      f"{worst.retries} times ({worst.fingerprint[1]}, #{worst.attempts[0].seq}-#{worst.attempts[-1].seq})")
-    gave_up = [call for call in calls if call.attempts[-1].failed and not call.attempts[-1].forbids_retry]
+    gave_up = [call for call in calls if call.attempts[-1].status >= 400 and not call.attempts[-1].forbids_retry]
     if not gave_up:
-        return _line("budget", UNSEEN, "no call met a fault on its retries too (none had to give up)")
+        return _line("budget", UNSEEN, "no call ended on a retryable error (none had to give up)")
     most = max(call.retries for call in gave_up)
-    return _line("budget", PASSED, f"{len(gave_up)} call(s) met a persistent fault and gave up after at most "
+    return _line("budget", PASSED, f"{len(gave_up)} call(s) ended on a retryable error and stopped after at most "
                  f"{most} retr{'y' if most == 1 else 'ies'} (budget {budget})")
 
 

@@ -90,6 +90,10 @@ def test_calls_that_all_recovered_leave_the_budget_unseen():
     assert line(journal, "budget")[0] == UNSEEN
 
 
+def test_a_cut_stream_is_no_retryable_error_for_the_budget():
+    assert line([sent(1, 100.0, 200, "cut", retry=0)], "budget")[0] == UNSEEN
+
+
 # non_retryable -------------------------------------------------------------------------------------
 
 def test_a_retry_after_x_should_retry_false_fails():
