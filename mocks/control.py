@@ -3,6 +3,7 @@
     >>> from mocks import control
     >>> control.set_openai_faults("http://127.0.0.1:8080", sequence=["429", "429"])
     >>> control.openai_journal("http://127.0.0.1:8080", path="/v1/chat/completions")
+    >>> control.openai_resilience("http://127.0.0.1:8080", sink_url="http://127.0.0.1:9000")["verdict"]
     >>> control.sink_events("http://127.0.0.1:9000", level="error")
     >>> control.sink_spans("http://127.0.0.1:9000", trace_id="5b8efff798038103d269b633813fc60c")
 """
@@ -75,6 +76,17 @@ def openai_journal(base_url: str, path: str | None = None, limit: int | None = N
 def clear_openai_journal(base_url: str) -> int:
     """Empty mock-openai's journal and return how many entries it held."""
     return _call(base_url, "DELETE", "/_mock/journal")["cleared"]
+
+
+def openai_resilience(base_url: str, since: float | None = None, path: str | None = None,
+                      budget: int | None = None, sink_url: str | None = None) -> dict:
+    """Return mock-openai's resilience verdict over its journal (entries from `since`, under `path`);
+    with `sink_url`, the traces that have error events in the sink count as a client reporting its error."""
+    params = {"since": since, "path": path, "budget": budget}
+    if sink_url:
+        events = sink_events(sink_url, type="event")
+        params["reported"] = ",".join(sorted({e["trace_id"] for e in events if e.get("trace_id")}))
+    return _call(base_url, "GET", "/_mock/resilience", params)
 
 
 def openai_faults(base_url: str) -> dict:

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/health", control_api.health, methods=["GET"]),
         Route("/_mock/journal", control_api.journal, methods=["GET"]),
         Route("/_mock/journal", control_api.clear_journal, methods=["DELETE"]),
+        Route("/_mock/resilience", control_api.resilience, methods=["GET"]),
         Route("/_mock/faults", control_api.get_faults, methods=["GET"]),
         Route("/_mock/faults", control_api.put_faults, methods=["PUT"]),
         Route("/_mock/faults", control_api.clear_faults, methods=["DELETE"]),

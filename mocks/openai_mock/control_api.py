@@ -7,6 +7,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import resilience as resilience_verdict
 from .errors import APIError, BadRequest
 from .http import json_response, read_json
 
@@ -25,6 +26,31 @@ async def journal(request: Request) -> Response:
     entries = request.app.state.journal.entries(request.query_params.get("path"), int(limit) if limit else None)
     # default=str keeps odd values (bytes, numbers as keys) from breaking the read-out
     return Response(json.dumps(entries, default=str), media_type="application/json")
+
+
+async def resilience(request: Request) -> Response:
+    """GET /_mock/resilience?since=T&path=P&budget=N&reported=TRACE,...: how the client met its faults."""
+    query = request.query_params
+    try:
+        since = _number(query, "since", float, 0.0)
+        budget = _number(query, "budget", int, resilience_verdict.DEFAULT_BUDGET)
+    except BadRequest as error:
+        return _error(error)
+    reported = {t.strip().lower() for t in query["reported"].split(",") if t.strip()} if "reported" in query else None
+    entries = [e for e in request.app.state.journal.entries(query.get("path")) if e["time"] >= since]
+    return json_response(resilience_verdict.verdict(entries, budget, reported))
+
+
+def _number(query, name: str, kind: type, default):
+    """Read a non-negative number from the query string, or the real API's 400 naming it."""
+    raw = query.get(name, "")
+    try:
+        value = kind(raw) if raw else default
+    except ValueError:
+        value = -1
+    if not value >= 0:  # also refuses NaN
+        raise BadRequest(f"'{name}' must be a non-negative {kind.__name__}, not {raw[:40]!r}.", param=name)
+    return value
 
 
 async def clear_journal(request: Request) -> Response:

@@ -65,6 +65,27 @@ def faults(settings: Settings, profile=None, sequence=None, path=None, clear=Fal
     print(json.dumps(plan, indent=2))
 
 
+def verdict(settings: Settings, budget=None, path=None, json_=False) -> bool:
+    """Print the mock OpenAI's resilience verdict (mocks/openai_mock/resilience.py); False when red."""
+    from .service import running_stack
+
+    stack = running_stack(settings)
+    sink = stack.url("error-sink") if "error-sink" in stack.services else None
+    report = _call(control.openai_resilience, stack.url("mock-openai"), path=path, budget=budget,
+                   sink_url=sink)
+    if json_:
+        print(json.dumps(report, indent=2))
+    else:
+        table = Table(title=f"mock-openai resilience verdict: {report['verdict']} ({report['calls']} calls, "
+                            f"{report['retries']} retries)", title_justify="left")
+        for column in ("check", "result", "evidence"):
+            table.add_column(column, overflow="fold")
+        for line in report["lines"]:
+            table.add_row(line["title"], line["result"], line["evidence"])
+        console.console.print(table)
+    return report["verdict"] != "failed"
+
+
 TRACE_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 

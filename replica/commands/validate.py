@@ -15,7 +15,7 @@ from ..core import console
 from ..core.errors import StagingError
 from ..stack.settings import Settings
 from . import migrations_check, variant_apps as variant_gate
-from ..gate import performance, security, smoke
+from ..gate import performance, resilience, security, smoke
 from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
                               ItemFailed, ItemSkipped)
 from ..gate.results import prepare_dir, run_name
@@ -151,6 +151,11 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         _k6_item(run, suite, suite, run.run_dir / suite, rebaseline, f"k6 {suite} suite within SLOs")
     if run.sink_url:
         run.checklist.run("sentry", lambda: _sink_clean(run))
+    if run.stack is not None:  # under an openai-* profile: how the app's AI client met the faults
+        from ..stack.profiles import in_group
+
+        resilience.record(run.checklist, run.stack.url("mock-openai"),
+                          in_group(run.stack.profiles, "openai"), run.sink_url, run.errors_since)
 
 
 def _variant_dir(run: Run, started) -> Path:

@@ -117,6 +117,12 @@ def catalogue() -> dict[str, Profile]:
     return {profile.name: profile for profile in profiles}
 
 
+def in_group(names, group: str) -> list[str]:
+    """The profiles among names of one group (e.g. "openai": those that put faults on the mock)."""
+    known = catalogue()
+    return [name for name in names if name in known and known[name].group == group]
+
+
 def expectations(names) -> Expectations:
     """What the app must do under these profiles together (each changes what it faults)."""
     combined = HAPPY_PATH

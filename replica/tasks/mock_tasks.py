@@ -1,8 +1,11 @@
-"""`staging.openai.journal`, `staging.openai.faults`, `staging.errors` (errors, spans, traces): the mocks of a
+"""`staging.openai.journal`, `staging.openai.faults`, `staging.openai.verdict`, `staging.errors` (errors, spans, traces): the mocks of a
 running replica."""
 from __future__ import annotations
 
 from invoke import Collection
+from invoke.exceptions import Exit
+
+from ..core.exit_status import ExitStatus
 
 from .cli import task
 from .reporting import reported, settings_for
@@ -35,6 +38,18 @@ def faults(c, name=None, profile=None, sequence=None, path=None, clear=False):
     mocks.faults(settings_for(name), profile=profile, sequence=sequence, path=path, clear=clear)
 
 
+@task(help={"name": NAME, "budget": "the most retries one AI call may take (default: the SDKs' 2)",
+            "path": "only requests under this path, e.g. /v1/chat/completions", "json": "raw JSON"},
+      numbers={"budget": 0})
+@reported
+def verdict(c, name=None, budget=None, path=None, json_=False):
+    """Judge, from the mock OpenAI's journal, how the app met its faults: retry-after, backoff, budget, cut streams."""
+    from ..commands import mocks
+
+    if not mocks.verdict(settings_for(name), budget=budget, path=path, json_=json_):
+        raise Exit(code=ExitStatus.FAILED)
+
+
 @task(help={"name": NAME, "level": "only events of this level (e.g. error)",
             "spans": "the spans instead (v2 span items and transactions' spans), oldest first",
             "traces": "one line per trace instead: root transaction, spans, duration, failures, errors",
@@ -53,4 +68,4 @@ def errors(c, name=None, level=None, spans=False, traces=False, trace=None, op=N
                  include_health=include_health, limit=limit, clear=clear, json_=json_)
 
 
-openai = Collection("openai", journal, faults)
+openai = Collection("openai", journal, faults, verdict)

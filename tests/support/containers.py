@@ -11,6 +11,7 @@ shared engine).
     with PostgresContainer() as pg:     # pg.create_database("t1"), pg.url_for("t1"), pg.psql(...)
     with RedisContainer() as redis:     # redis.url; redis.stop_server() / start_server(): same port
     with pgbouncer_in_front_of(pg) as url:
+    with MockOpenAIContainer(profile="ratelimit") as ai:   # ai.url: the mock as the stack runs it
 """
 from __future__ import annotations
 
@@ -252,6 +253,30 @@ class RedisContainer(_Service):
     def start_server(self) -> None:
         self.container.get_wrapped_container().start()
         self._wait_ready()
+
+
+class MockOpenAIContainer(_Service):
+    """mock-openai from the replica's mocks image, with the compose file's command; `profile` as
+    MOCK_OPENAI_PROFILE, accepting the stack's default key `sk-staging-local`."""
+
+    def __init__(self, profile: str = ""):
+        import yaml
+
+        from replica.stack.settings import ROOT
+
+        service = yaml.safe_load((ROOT / "docker-compose.staging.yml").read_text())["services"]["mock-openai"]
+        self.container = (labelled(image_tags("MOCKS_IMAGE")["MOCKS_IMAGE"], "mock-openai")
+                          .with_envs(MOCK_OPENAI_PROFILE=profile).with_command(service["command"]))
+        _loopback(self.container, 8080)
+        self.url = ""
+
+    def start(self) -> "MockOpenAIContainer":
+        from mocks import control
+
+        self.container.start()
+        self.url = f"http://127.0.0.1:{self.container.get_exposed_port(8080)}"
+        _wait(lambda: control.health(self.url), self.container, "mock-openai")
+        return self
 
 
 @contextmanager

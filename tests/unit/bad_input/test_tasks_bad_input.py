@@ -39,7 +39,7 @@ TASKS_WITH_NAME = {
     "staging.db.sanitize": ("in.sql", "out.sql"), "staging.db.leakcheck": ("in.sql", "out.sql"),
     "staging.db.refresh": ("--from", "postgresql://127.0.0.1:1/prod"),
     "staging.parity": (), "staging.doctor": (), "staging.bundle": (), "staging.openai.journal": (),
-    "staging.openai.faults": (), "staging.errors": (), "staging.validate": (),
+    "staging.openai.faults": (), "staging.openai.verdict": (), "staging.errors": (), "staging.validate": (),
 }
 TASKS_WITHOUT_NAME = {"staging.engine": (), "staging.profiles": (), "hooks.install": (),
                       "test": ()}
@@ -68,6 +68,7 @@ NUMBERS = [Case(f"{task}-{flag}-{value}", (task, *before, f"--{flag}", value), C
                ("staging.db.sanitize", ("in.sql", "out.sql"), "workers", ("abc", "0", "-3")),
                ("staging.db.seed", (), "seed", ("abc", "-1")),
                ("staging.openai.journal", (), "limit", ("abc", "-2")),
+               ("staging.openai.verdict", (), "budget", ("abc", "-2")),
                ("staging.errors", ("--spans",), "limit", ("abc", "-2")),
            ] for value in values]
 
@@ -168,7 +169,8 @@ NOT_UP_CASES = [Case(f"{task}-not-up", (task, *args), NOT_UP, setup=setup)
                     ("staging.psql", ()), ("staging.redis-cli", ()), ("staging.shell", ()),
                     ("staging.logs", ()), ("staging.logs", ("app",)), ("staging.restart", ()),
                     ("staging.db.migrate", ()), ("staging.openai.journal", ()),
-                    ("staging.openai.faults", ()), ("staging.errors", ()), ("staging.bundle", ()),
+                    ("staging.openai.faults", ()), ("staging.openai.verdict", ()), ("staging.errors", ()),
+                    ("staging.bundle", ()),
                     ("staging.fault", ("redis-off", "on")),
                     ("staging.fault", ("--profile", "redis-off", "--state", "on")),
                     ("staging.db.snapshots", ()), ("staging.db.reset", ()),

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from mocks import control
-from tests.unit.mocks.npm_cache import installed, node_or_skip
+from tests.support.npm_cache import installed, node_or_skip
 from tests.unit.mocks.test_sink_spotlight import sse
 
 CLIENT = Path(__file__).with_name("sentry_node_client.js")

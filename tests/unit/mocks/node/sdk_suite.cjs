@@ -3,6 +3,7 @@
 "use strict";
 const assert = require("node:assert/strict");
 const OpenAI = require("openai").default;
+const { toFile } = require("openai");
 const { zodResponseFormat, zodFunction, zodTextFormat, zodResponsesFunction } = require("openai/helpers/zod");
 const { z } = require("zod");
 
@@ -14,6 +15,53 @@ const ask = "Use get_weather for Paris this week.";
 const weatherTool = { type: "function", function: { name: "get_weather", parameters: {
   type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
 const checks = {};
+
+checks["chat completion"] = async () => {
+  const completion = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Budget on Monday." }] });
+  assert.equal(completion.object, "chat.completion");
+  assert.equal(completion.choices[0].finish_reason, "stop");
+  assert.ok(completion.choices[0].message.content.length > 0 && completion.usage.total_tokens > 0);
+};
+
+checks["chat stream with usage"] = async () => {
+  const stream = await client.chat.completions.create({ model, stream: true, stream_options: { include_usage: true },
+    messages: [{ role: "user", content: "Budget on Monday." }] });
+  let text = "", usage = null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content || "";
+    usage = chunk.usage || usage;
+  }
+  assert.ok(text.length > 0 && usage.total_tokens > 0);
+};
+
+checks["transcription"] = async () => {
+  const file = await toFile(Buffer.alloc(4000), "part-1.mp3", { type: "audio/mpeg" });
+  const result = await client.audio.transcriptions.create({ model: "whisper-1", file });
+  assert.ok(typeof result.text === "string" && result.text.length > 0);
+};
+
+checks["a wrong key is a 401 AuthenticationError"] = async () => {
+  const wrong = new OpenAI({ baseURL: client.baseURL, apiKey: "sk-wrong-key-0000", maxRetries: 0 });
+  await assert.rejects(wrong.models.list(), (error) => error instanceof OpenAI.AuthenticationError
+    && error.code === "invalid_api_key");
+};
+
+checks["an unknown model is a 404 NotFoundError"] = async () => {
+  await assert.rejects(client.models.retrieve("no-such-model"), (error) => error instanceof OpenAI.NotFoundError);
+};
+
+checks["a 429 is a RateLimitError after the SDK's own retry, honouring retry-after-ms"] = async () => {
+  const retrying = new OpenAI({ baseURL: client.baseURL, apiKey: "sk-staging-local", maxRetries: 1 });
+  const since = Date.now() / 1000;
+  await assert.rejects(retrying.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] },
+    { headers: { "X-Mock-Fault": "429:0.3" } }),
+  (error) => error instanceof OpenAI.RateLimitError && error.headers.get("retry-after-ms") === "300");
+  const verdict = await (await fetch(`${process.argv[2]}/_mock/resilience?since=${since}&budget=1`)).json();
+  const lines = Object.fromEntries(verdict.lines.map((line) => [line.check, line]));
+  assert.equal(verdict.retries, 1);
+  assert.equal(lines.retry_after.result, "passed", lines.retry_after.evidence);
+  assert.equal(lines.budget.result, "passed", lines.budget.evidence);
+};
 
 checks["chat tool call, then the turn after"] = async () => {
   const first = await client.chat.completions.create({ model, tools: [weatherTool],
