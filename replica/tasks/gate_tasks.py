@@ -8,6 +8,7 @@ from ..errors import ConfigError
 from ..exit_status import ExitStatus
 from ..gate import hooks as hooks_module, validate as validate_module, variants as variant_gate
 from ..gate import verdict_cache
+from ..reporting.gate_run import GateRun
 from .cli import task
 from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
@@ -39,9 +40,11 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     settings = settings_for(name)
     chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
+        gate_run = GateRun.begin(settings.root)
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
                                                     full=full, rebaseline=rebaseline,
                                                     strict_slo=strict_slo)
+        gate_run.end(checklist)
         if not checklist.passed:
             raise Exit(code=ExitStatus.FAILED)
         return
@@ -57,8 +60,10 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
         return
     tree = verdict_cache.tree_digest(settings.root)
+    gate_run = GateRun.begin(settings.root)
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
                                          profiles=profiles, strict_slo=strict_slo, variants=planned)
+    gate_run.end(checklist)
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)
