@@ -178,6 +178,22 @@ def metrics(runs: list[RunRecord], promoted: list[Promotion], now: datetime) -> 
     }
 
 
+def describe(metrics: dict) -> dict[str, str]:
+    """Say each of the runbook's metrics in words, under the runbook's name for it."""
+    rate, per_week = metrics["test_pass_rate"], metrics["deploys_per_week"]
+    hours, health_now = metrics["median_hours_to_promote"], metrics["health"]
+    return {
+        "Deployment frequency": (f"{per_week} per week" if per_week is not None
+                                 else "no deploys recorded"),
+        "Test pass rate": (f"{rate:.0%} of {metrics['gate_runs']} gate runs" if rate is not None
+                           else "no gate runs recorded"),
+        "Time to promote to production": (
+            f"median {hours} h over {len(metrics['promotions'])} promotion(s)" if hours is not None
+            else f"no v1.2.3{STAGING_TAG_SUFFIX} tag promoted to v1.2.3 yet"),
+        "Staging environment health": f"{health_now['status']}: {health_now['detail']}",
+    }
+
+
 def _week(when: datetime) -> str:
     year, week, _ = when.isocalendar()
     return f"{year}-W{week:02d}"
