@@ -13,7 +13,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from . import engine, envprofile, ports, stack as stack_module
+from . import engine, envprofile, maintenance, ports, stack as stack_module
 from .errors import ConfigError
 from .settings import DB_MAX_CONNECTIONS, PREFERRED_PORTS, PYTHON_VERSION, Settings, port_variable
 
@@ -115,8 +115,9 @@ def report(settings: Settings) -> dict:
     """Return the whole parity report as plain data."""
     staging = [asdict(i) for i in staging_items(settings, declared(settings.root))]
     machine = [asdict(i) for i in machine_items(settings)]
-    return {"replica": settings.name, "staging": staging, "machine": machine,
-            "differences": sum(not i["same"] for i in staging + machine)}
+    upkeep = maintenance.report(settings)
+    return {"replica": settings.name, "staging": staging, "machine": machine, "maintenance": upkeep,
+            "differences": sum(not i["same"] for i in staging + machine + upkeep)}
 
 
 def _running_python(stack) -> str | None:
