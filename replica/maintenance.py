@@ -193,19 +193,31 @@ class Image:
 
     variable: str                 # compose's variable, e.g. APP_IMAGE
     created: datetime | None      # None: the image is not on this engine
-    newest_change: tuple[str, datetime] | None  # (file, its mtime)
+    newest_change: tuple[str, datetime] | None  # (Dockerfile or requirements file, its mtime)
+    current: bool                 # its tag is the one the tree's files hash to now
 
 
 def stale_images(images: list[Image]) -> Finding:
-    """Find images built before the newest change of a Dockerfile or requirements file they use."""
-    expected = "built after their Dockerfiles and requirements last changed"
-    stale = [f"{image.variable} built {image.created:%Y-%m-%d %H:%M}, {image.newest_change[0]} "
-             f"changed {image.newest_change[1]:%Y-%m-%d %H:%M}" for image in images
-             if image.created and image.newest_change and image.created < image.newest_change[1]]
-    missing = [f"{image.variable} not built" for image in images if image.created is None]
-    if not stale and not missing:
+    """Find images built before the newest change of a Dockerfile or requirements file they use.
+
+    A tag is a hash of the files an image is built from (replica/images.py): an image whose tag
+    the tree still hashes to is current, whatever the files' times say (a checkout rewrites them).
+    """
+    expected = "built from the tree's Dockerfiles and requirements as they are now"
+    stale = []
+    for image in images:
+        if image.created is None:
+            stale.append(f"{image.variable} not built")
+        elif image.current:
+            continue
+        elif image.newest_change and image.created < image.newest_change[1]:
+            stale.append(f"{image.variable} built {image.created:%Y-%m-%d %H:%M}, "
+                         f"{image.newest_change[0]} changed {image.newest_change[1]:%Y-%m-%d %H:%M}")
+        else:
+            stale.append(f"{image.variable} built from other files than the tree has now")
+    if not stale:
         return Finding("images", expected, f"{len(images)} image(s) current", True)
-    return Finding("images", expected, "; ".join(stale + missing), False,
+    return Finding("images", expected, "; ".join(stale), False,
                    "invoke staging.up (rebuilds what changed)")
 
 
@@ -226,15 +238,17 @@ def dependency_change(root: Path, inputs: list[str]) -> tuple[str, datetime] | N
 
 def replica_images(stack) -> list[Image]:
     """The replica's service images (from its record) with their creation time on the engine."""
-    from .images import BUILD_INPUTS
+    from .images import BUILD_INPUTS, service_image_tags
 
+    now = service_image_tags(stack.settings, stack.compose_env.get("BASE_IMAGE", ""))
     images = []
     for variable, (_, inputs) in BUILD_INPUTS.items():
         tag = stack.compose_env.get(variable)
         done = subprocess.run(["docker", "image", "inspect", "--format", "{{.Created}}", tag or ""],
                               capture_output=True, text=True)
         created = _engine_time(done.stdout) if done.returncode == 0 and tag else None
-        images.append(Image(variable, created, dependency_change(stack.settings.root, inputs)))
+        images.append(Image(variable, created, dependency_change(stack.settings.root, inputs),
+                            current=tag == now[variable]))
     return images
 
 

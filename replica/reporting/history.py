@@ -124,6 +124,13 @@ def load_runs(results_dir: Path) -> list[RunRecord]:
     return sorted(runs, key=lambda run: run.started_at)
 
 
+def passing_gate_run(results_dir: Path, tree: str) -> RunRecord | None:
+    """Return the newest green gate run of exactly this tree (e.g. `git rev-parse TAG^{tree}`)."""
+    green = [run for run in load_runs(results_dir)
+             if run.kind == "gate" and run.passed and run.tree == tree]
+    return green[-1] if green else None
+
+
 def _from_report(folder: Path) -> RunRecord:
     """Read a gate run older than records: its started time is in its folder's name."""
     report = json.loads((folder / REPORT_FILE).read_text())

@@ -109,10 +109,19 @@ def test_an_image_built_before_its_requirements_changed_is_stale(tmp_path):
         os.utime(tmp_path / name, (when.timestamp(), when.timestamp()))
     change = maintenance.dependency_change(tmp_path, ["docker/python/Dockerfile", "app"])
     assert change == ("app/requirements.txt", built + timedelta(hours=2))
-    found = maintenance.stale_images([Image("APP_IMAGE", built, change)])
+    found = maintenance.stale_images([Image("APP_IMAGE", built, change, current=False)])
     assert not found.same and "APP_IMAGE built 2026-11-30 12:00, app/requirements.txt changed" in found.replica
-    assert maintenance.stale_images([Image("APP_IMAGE", built + timedelta(days=1), change)]).same
-    assert "APP_IMAGE not built" in maintenance.stale_images([Image("APP_IMAGE", None, change)]).replica
+    assert "other files" in maintenance.stale_images(
+        [Image("APP_IMAGE", built + timedelta(days=1), change, current=False)]).replica
+    missing = maintenance.stale_images([Image("APP_IMAGE", None, change, current=False)])
+    assert "APP_IMAGE not built" in missing.replica
+
+
+def test_an_image_its_files_still_hash_to_is_current_though_they_were_touched_since():
+    # a checkout rewrites files (new mtimes) without changing what an image is built from
+    built = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    touched = ("app/requirements.txt", built + timedelta(days=2))
+    assert maintenance.stale_images([Image("APP_IMAGE", built, touched, current=True)]).same
 
 
 @pytest.mark.parametrize("text", ["2026-12-01T10:11:12.123456789Z", "2026-12-01T10:11:12Z"])

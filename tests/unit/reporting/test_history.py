@@ -103,3 +103,11 @@ def test_latencies_are_the_p95_of_every_request_and_of_each_p95_slo(tmp_path):
     assert latencies["socketio_segment_latency"] == 180
     assert "iteration_duration" not in latencies  # no SLO on it
     assert history.key_latencies(tmp_path / "missing.json") == {}
+
+
+def test_a_trees_newest_green_gate_run_is_its_evidence(tmp_path):
+    write_runs(tmp_path, [a_run(day=0, commit="aaa"), a_run(day=1, commit="aaa", passed=False),
+                          a_run(day=2, commit="bbb"), a_run("deploy", day=3, commit="ccc")])
+    assert history.passing_gate_run(tmp_path, "treeaaa").name == "validate-20261102T090000Z"
+    assert history.passing_gate_run(tmp_path, "treeccc") is None  # a deploy is not a gate's pass
+    assert history.passing_gate_run(tmp_path, "treezzz") is None
