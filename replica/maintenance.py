@@ -27,17 +27,20 @@ EXTERNAL_SERVICES = {"OPENAI_BASE_URL": "mock-openai", "SENTRY_DSN": "error-sink
 HEARTBEAT_FILE = "wgunicorn-"  # gunicorn's WorkerTmp: a deleted file whose mtime is the heartbeat
 # Run inside the app container (and by the tests beside a gunicorn): for each process holding a
 # heartbeat file, its parent and the heartbeat's age. A worker sets the mtime to time.monotonic()
-# on each check-in (gunicorn/workers/workertmp.py) and closes its siblings' files after the fork.
+# on each check-in (gunicorn/workers/workertmp.py) and closes its siblings' files after the fork;
+# until its first check-in the mtime is the file's creation (wall clock), so a worker stuck while
+# booting, which gunicorn's own --timeout never catches, is aged from its start.
 HEARTBEAT_PROBE = """
 import json, os, time
-now, found = time.monotonic(), {}
+mono, wall, found = time.monotonic(), time.time(), {}
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
         for fd in os.listdir(f"/proc/{pid}/fd"):
             if "wgunicorn-" in os.readlink(f"/proc/{pid}/fd/{fd}"):
-                age = now - os.stat(f"/proc/{pid}/fd/{fd}").st_mtime
-                found.setdefault(pid, {"ppid": ppid, "ages": []})["ages"].append(age)
+                beat = os.stat(f"/proc/{pid}/fd/{fd}").st_mtime
+                entry = found.setdefault(pid, {"ppid": ppid, "ages": []})
+                entry["ages"].append((wall if beat > mono else mono) - beat)
     except OSError:
         continue
 print(json.dumps(found))
@@ -92,10 +95,10 @@ def _stuck(item: str, expected: str, rows: list[tuple]) -> Finding:
 
 
 def worker_heartbeats(probe_output: str, master: int | None = None) -> dict[int, float]:
-    """Read HEARTBEAT_PROBE's output: each gunicorn worker's seconds since it last checked in.
+    """Read HEARTBEAT_PROBE's output: each gunicorn worker's seconds since it last checked in
+    (since it started, when it never did).
 
-    A worker is a process holding one heartbeat whose parent holds them all (the arbiter); one
-    that never checked in yet still has its creation time (wall clock) there, which reads as 0.
+    A worker is a process holding one heartbeat whose parent holds them all (the arbiter).
     """
     found = {int(pid): entry for pid, entry in json.loads(probe_output).items()}
     return {pid: max(0.0, min(entry["ages"])) for pid, entry in found.items()
@@ -113,8 +116,8 @@ def hung_workers(heartbeats: dict[int, float], limit_s: float = WORKER_SILENT_S)
         return Finding("hung workers", expected, f"{len(heartbeats)} worker(s) checking in", True)
     return Finding("hung workers", expected, "; ".join(
         f"worker {pid} silent for {age:.0f} s" for pid, age in sorted(silent.items())), False,
-        "gunicorn replaces a worker after --timeout 120 s; see what blocks it in "
-        "invoke staging.logs app, or invoke staging.restart app")
+        "gunicorn replaces a worker silent for --timeout 120 s (one stuck while booting, never); "
+        "see what blocks it in invoke staging.logs app, or invoke staging.restart app")
 
 
 def app_heartbeats(stack) -> dict[int, float]:

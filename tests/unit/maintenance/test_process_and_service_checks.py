@@ -57,6 +57,37 @@ def test_a_stopped_gunicorn_worker_is_named_as_hung_and_clears_once_it_runs(migr
                    "the resumed worker did not check in again")
 
 
+# A gunicorn-like pair: the parent makes a heartbeat file as the arbiter does, its child inherits it
+# and, like a worker stuck while booting, never checks in (the file keeps its creation time).
+NEVER_CHECKED_IN = """
+import os, sys, tempfile, time
+fd, name = tempfile.mkstemp(prefix="wgunicorn-")
+os.unlink(name)
+started = time.time() - 100
+os.utime(fd, (started, started))
+if os.fork() == 0:
+    time.sleep(120)
+else:
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_worker_that_never_checked_in_is_aged_from_its_start():
+    pair = subprocess.Popen([sys.executable, "-c", NEVER_CHECKED_IN], stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert pair.stdout.readline() == "ready\n"
+        probe = subprocess.run([sys.executable, "-c", maintenance.HEARTBEAT_PROBE],
+                               capture_output=True, text=True, check=True)
+        [(worker, age)] = maintenance.worker_heartbeats(probe.stdout, master=pair.pid).items()
+        assert age >= 100
+        assert f"worker {worker} silent for" in maintenance.hung_workers({worker: age}).replica
+    finally:
+        os.killpg(pair.pid, signal.SIGKILL)
+        pair.wait()
+
+
 def test_no_worker_at_all_is_a_finding():
     assert not maintenance.hung_workers({}).same
 
