@@ -24,7 +24,6 @@ from . import history, notify, revision
 class GateRun:
     """A gate run under way: what it judges and when it began."""
 
-    root: Path
     commit: str | None
     tree: str | None
     started: datetime
@@ -35,7 +34,7 @@ class GateRun:
     def begin(cls, root: Path, environ: dict[str, str] | None = None) -> "GateRun":
         """Note the commit and tree about to be judged; a malformed webhook URL is refused here."""
         webhook = slack_webhook_url(environ)  # bad input fails before the gate changes anything
-        return cls(root, revision.commit(root), revision.worktree_tree(root),
+        return cls(revision.commit(root), revision.worktree_tree(root),
                    datetime.now(timezone.utc), time.monotonic(), webhook)
 
     def end(self, checklist) -> history.RunRecord | None:
