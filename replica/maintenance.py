@@ -262,6 +262,9 @@ def _engine_time(text: str) -> datetime:
 
 def report(settings) -> list[dict]:
     """Every maintenance check against the running replica (none when it is not up)."""
+    import psycopg
+    from alembic.util import CommandError
+
     from . import stack as stack_module
     from .errors import StagingError
 
@@ -280,7 +283,8 @@ def report(settings) -> list[dict]:
     for item, check in checks.items():
         try:
             findings.append(check())
-        except (StagingError, OSError, ValueError, subprocess.TimeoutExpired) as error:
+        except (StagingError, psycopg.Error, CommandError, OSError, ValueError,
+                subprocess.TimeoutExpired) as error:
             findings.append(Finding(item, "checked", f"could not check: {redact(str(error))}",
                                     False, "invoke staging.status"))
     findings += external_services(stack)
