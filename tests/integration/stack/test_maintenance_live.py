@@ -10,8 +10,10 @@ from replica import maintenance
 pytestmark = pytest.mark.stack
 
 
-def in_app(replica, *command):
-    return replica.compose.run("exec", "-T", "app", *command, timeout=60)
+def signal_in_app(replica, pid, name):
+    """Send a signal to a process of the app container (its image has no `kill` binary)."""
+    replica.compose.run("exec", "-T", "app", "python3", "-c",
+                        f"import os, signal; os.kill({pid}, signal.{name})", timeout=60)
 
 
 def wait_until(condition, what, timeout=120.0):
@@ -32,14 +34,14 @@ def test_the_app_containers_two_workers_check_in(replica):
 
 def test_a_worker_stopped_in_the_container_is_reported_hung(replica):
     stopped = min(maintenance.app_heartbeats(replica))
-    in_app(replica, "kill", "-STOP", str(stopped))
+    signal_in_app(replica, stopped, "SIGSTOP")
     try:
         found = wait_until(lambda: [f for f in [maintenance.hung_workers(
             maintenance.app_heartbeats(replica), 5)] if f"worker {stopped} silent" in f.replica],
             f"worker {stopped} was not reported")[0]
         assert not found.same
     finally:
-        in_app(replica, "kill", "-CONT", str(stopped))
+        signal_in_app(replica, stopped, "SIGCONT")
     wait_until(lambda: maintenance.hung_workers(maintenance.app_heartbeats(replica), 5).same,
                "the resumed worker did not check in again")
 
