@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import html
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .history import OVERALL_LATENCY, RunRecord, describe
 
 PLOT_SIZE_IN = (7.5, 2.6)
+MIN_SPAN = timedelta(hours=2)  # the narrowest time axis: a first run, or a morning's runs
 GREEN, RED = "#1a7f37", "#cf222e"
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:64rem;color:#1f2328}
 table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #d0d7de;padding:.25rem .5rem;
@@ -22,9 +23,9 @@ dt{font-weight:600}dd{margin:0 0 .5rem 0}"""
 def render(runs: list[RunRecord], metrics: dict, title: str) -> str:
     """Return the whole page for these runs and metrics."""
     gates = [run for run in runs if run.kind == "gate"]
-    figures = ([_figure("Gate pass rate (last 10 gate runs)", _pass_rate_svg(gates)),
-                _figure("Gate time per run", _duration_svg(gates)),
-                _figure("k6 smoke p95 latency per run", _latency_svg(gates))] if gates
+    figures = ([_figure("Gate pass rate (last 10 gate runs)", _svg(pass_rate_plot(gates))),
+                _figure("Gate time per run", _svg(duration_plot(gates))),
+                _figure("k6 smoke p95 latency per run", _svg(latency_plot(gates)))] if gates
                else ["<p>No gate runs recorded yet: run <code>invoke staging.validate</code>.</p>"])
     return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n<body><main>"
@@ -58,26 +59,28 @@ def _runs_table(runs: list[RunRecord]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _pass_rate_svg(gates: list[RunRecord]) -> str:
+def pass_rate_plot(gates: list[RunRecord]):
     rates = [sum(r.passed for r in gates[max(0, n - 9):n + 1]) / len(gates[max(0, n - 9):n + 1])
              for n in range(len(gates))]
     figure, axes = _axes("share passed")
     axes.plot(_times(gates), [100 * r for r in rates], marker="o", color=GREEN)
     axes.set_ylim(-5, 105)
-    return _svg(figure)
+    _fit_times(axes, gates)
+    return figure
 
 
-def _duration_svg(gates: list[RunRecord]) -> str:
+def duration_plot(gates: list[RunRecord]):
     timed = [run for run in gates if run.duration_s is not None]
     figure, axes = _axes("seconds")
     axes.plot(_times(timed), [run.duration_s for run in timed], color="#57606a", linewidth=1)
     axes.scatter(_times(timed), [run.duration_s for run in timed], zorder=3,
                  c=[GREEN if run.passed else RED for run in timed])
     axes.set_ylim(bottom=0)
-    return _svg(figure)
+    _fit_times(axes, timed)
+    return figure
 
 
-def _latency_svg(gates: list[RunRecord]) -> str:
+def latency_plot(gates: list[RunRecord]):
     figure, axes = _axes("ms")
     names = sorted({name for run in gates for name in run.latencies_ms},
                    key=lambda name: (name != OVERALL_LATENCY, name))
@@ -88,7 +91,16 @@ def _latency_svg(gates: list[RunRecord]) -> str:
     if names:
         axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     axes.set_ylim(bottom=0)
-    return _svg(figure)
+    _fit_times(axes, gates)
+    return figure
+
+
+def _fit_times(axes, runs: list[RunRecord]) -> None:
+    """Keep the time axis to the runs' span: matplotlib widens a single instant to years."""
+    times = _times(runs)
+    if times and max(times) - min(times) < MIN_SPAN:
+        middle = min(times) + (max(times) - min(times)) / 2
+        axes.set_xlim(middle - MIN_SPAN / 2, middle + MIN_SPAN / 2)
 
 
 def _times(runs: list[RunRecord]) -> list[datetime]:

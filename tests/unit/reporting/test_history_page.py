@@ -2,10 +2,11 @@
 import pytest
 from invoke import Context
 
+from replica.reporting import history_page
 from replica.tasks import history_tasks
 
 from tests.e2e.browser import describe, launch_args, violations
-from tests.unit.reporting.history_data import three_weeks
+from tests.unit.reporting.history_data import a_run, three_weeks
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +55,11 @@ def test_an_empty_history_is_a_page_that_says_so(tmp_path, monkeypatch, page):
     page.goto(path.as_uri())
     assert page.locator("figure").count() == 0
     assert "No gate runs recorded yet" in page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("plot", [history_page.pass_rate_plot, history_page.duration_plot,
+                                  history_page.latency_plot])
+def test_a_first_run_is_plotted_over_hours_not_years(plot):
+    (axes,) = plot([a_run()]).axes
+    left, right = axes.get_xlim()  # matplotlib's dates are in days
+    assert right - left <= 1 / 12 + 1e-9
