@@ -8,6 +8,7 @@ from ..core.errors import ConfigError
 from ..stack import profiles as profiles_module, variants as variants_module
 from ..stack.settings import Settings
 from . import validate as validate_module, variant_apps as variant_gate, verdict_cache
+from .gate_run import GateRun
 
 
 def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
@@ -17,9 +18,11 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
         _check_loopback_url(flag, url)
     chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
+        gate_run = GateRun.begin(settings.root)
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
                                                     full=full, rebaseline=rebaseline,
                                                     strict_slo=strict_slo)
+        gate_run.end(checklist)
         return checklist.passed
     profiles, with_variants = ((chosen, False) if chosen is not None
                                else validate_module.default_set_up(settings))
@@ -35,8 +38,10 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
         if cached is not None:
             return cached
     tree = verdict_cache.tree_digest(settings.root)
+    gate_run = GateRun.begin(settings.root)  # a malformed webhook URL stops here, before the gate
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
                                          profiles=profiles, strict_slo=strict_slo, variants=planned)
+    gate_run.end(checklist)  # the run's record in the history, then the announcement
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)

@@ -14,6 +14,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from ..engine import provision as engine
+from . import maintenance
 from ..stack import envprofile, ports, plan as stack_module
 from ..stack.declared import DECLARED_FILE, read as declared
 from ..core.errors import ConfigError
@@ -106,8 +107,9 @@ def report(settings: Settings) -> dict:
     """Return the whole parity report as plain data."""
     staging = [asdict(i) for i in staging_items(settings, declared(settings.root))]
     machine = [asdict(i) for i in machine_items(settings)]
-    return {"replica": settings.name, "staging": staging, "machine": machine,
-            "differences": sum(not i["same"] for i in staging + machine)}
+    upkeep = maintenance.report(settings)
+    return {"replica": settings.name, "staging": staging, "machine": machine, "maintenance": upkeep,
+            "differences": sum(not i["same"] for i in staging + machine + upkeep)}
 
 
 def _running_python(stack) -> str | None:

@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..core.errors import ConfigError
 from ..core.checkout import ROOT
@@ -169,3 +170,26 @@ def _parse_port(variable: str, raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"{variable}={raw} is not a port number (1-65535)")
     return int(raw)
+
+
+# Announcements of gate and deploy results (replica/reporting/notify.py): the runbook's Slack
+# webhook, from the environment as in its GitHub workflow; unset or empty = no announcements.
+SLACK_WEBHOOK_VARIABLE = "SLACK_WEBHOOK_URL"
+
+
+def slack_webhook_url(environ: dict[str, str] | None = None) -> str | None:
+    """Return the webhook that gate and deploy results are announced to, None when unset."""
+    env = os.environ if environ is None else environ
+    url = env.get(SLACK_WEBHOOK_VARIABLE, "").strip()
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{SLACK_WEBHOOK_VARIABLE} is not an http(s) URL",
+                          hint="set it to the Slack incoming webhook URL, or unset it to announce "
+                               "nothing")
+    return url

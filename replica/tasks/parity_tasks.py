@@ -9,6 +9,12 @@ from ..core import console
 from .cli import task
 from .reporting import reported, settings_for
 
+# The report's sections: key, table title, what its second column holds, marks for ok / not ok.
+SECTIONS = (("staging", "staging vs replica", "staging", ("same", "differs")),
+            ("machine", "this machine", "needs", ("ok", "missing")),
+            ("maintenance", "maintenance: the runbook's daily and weekly checks", "expects",
+             ("ok", "check")))
+
 
 @task(name="parity", aliases=["doctor"], help={"name": "replica name", "json": "print JSON for scripts"})
 @reported
@@ -19,13 +25,11 @@ def parity_(c, name=None, json_=False):
     if json_:
         print(json.dumps(result, indent=2))
         return
-    for title, rows in (("staging vs replica", result["staging"]), ("this machine", result["machine"])):
+    for key, title, wanted, words in SECTIONS:
         table = Table(title=title, title_justify="left")
-        for column in ("item", "staging" if rows is result["staging"] else "needs", "replica",
-                       "", "what to do"):
+        for column in ("item", wanted, "replica", "", "what to do"):
             table.add_column(column, overflow="fold")
-        for row in rows:
-            words = ("same", "differs") if rows is result["staging"] else ("ok", "missing")
+        for row in result[key]:
             mark = f"[green]{words[0]}[/]" if row["same"] else f"[yellow]{words[1]}[/]"
             table.add_row(row["item"], row["staging"], row["replica"], mark, row["todo"])
         console.console.print(table)

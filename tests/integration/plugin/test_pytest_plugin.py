@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_example_runs_against_the_running_replica_and_reuses_it(replica):
-    settings = replica.stack.settings
+    settings = replica.settings
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "examples/", "-q", "-p", "no:cacheprovider",
          "--staging-name", settings.name], cwd=ROOT, capture_output=True, text=True, timeout=900,

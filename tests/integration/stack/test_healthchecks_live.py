@@ -12,7 +12,7 @@ MARKER = "/dev/shm/mina-healthy"
 
 def _container(replica, service):
     (container,) = health.engine_client().containers.list(filters={"label": [
-        f"{health.PROJECT_LABEL}={replica.stack.settings.project}", f"{health.SERVICE_LABEL}={service}"]})
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}={service}"]})
     return container
 
 
@@ -36,7 +36,7 @@ def test_every_service_probes_at_the_settings_interval_and_is_settled_once_healt
 def test_a_restarted_service_is_probed_at_once_not_after_the_settled_wait(replica):
     container = _container(replica, "mock-openai")
     container.restart(timeout=1)
-    health.wait_healthy(health.engine_client(), replica.stack.settings.project, ["mock-openai"], 120)
+    health.wait_healthy(health.engine_client(), replica.settings.project, ["mock-openai"], 120)
     container.reload()
     started = _when(container.attrs["State"]["StartedAt"])
     after = [entry for entry in container.attrs["State"]["Health"]["Log"]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.stack
 
 
 def test_status_lists_every_service_healthy_on_loopback(replica):
-    report = status.status(replica.stack.settings)
+    report = status.status(replica.settings)
     assert report["up"] is True
     assert set(report["services"]) == {"app", "db", "redis", "mock-openai", "error-sink"}
     for name, info in report["services"].items():
@@ -24,7 +24,7 @@ def test_status_lists_every_service_healthy_on_loopback(replica):
 def test_ports_are_published_on_127_0_0_1_only(replica):
     client = health.engine_client()
     containers = client.containers.list(
-        filters={"label": f"{health.PROJECT_LABEL}={replica.stack.settings.project}"})
+        filters={"label": f"{health.PROJECT_LABEL}={replica.settings.project}"})
     bindings = [b for c in containers for bs in (c.attrs["NetworkSettings"]["Ports"] or {}).values()
                 if bs for b in bs]
     assert bindings and {b["HostIp"] for b in bindings} == {"127.0.0.1"}
@@ -33,16 +33,16 @@ def test_ports_are_published_on_127_0_0_1_only(replica):
 def test_redis_answers_only_with_the_replicas_password(replica):
     import redis
 
-    port = replica.stack.ports["redis"]
+    port = replica.ports["redis"]
     with pytest.raises(redis.exceptions.AuthenticationError):
         redis.Redis(host="127.0.0.1", port=port, socket_timeout=5).ping()
     assert redis.Redis.from_url(replica.url("redis"), socket_timeout=5).ping()
     # redis-cli inside the container (the healthcheck, `staging.redis-cli`) authenticates by itself
-    done = Compose(replica.stack.settings).run("exec", "-T", "redis", "redis-cli", "ping")
+    done = Compose(replica.settings).run("exec", "-T", "redis", "redis-cli", "ping")
     assert done.stdout.strip() == "PONG"
     client = health.engine_client()
     (container,) = client.containers.list(filters={"label": [
-        f"{health.PROJECT_LABEL}={replica.stack.settings.project}", f"{health.SERVICE_LABEL}=redis"]})
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=redis"]})
     password = replica.compose_env["REDIS_PASSWORD"]
     assert all(password not in p[-1] for p in container.top()["Processes"])  # not in `ps`
 
@@ -50,7 +50,7 @@ def test_redis_answers_only_with_the_replicas_password(replica):
 def test_the_app_runs_staging_gunicorn_with_two_eventlet_workers(replica):
     client = health.engine_client()
     (app,) = client.containers.list(filters={"label": [
-        f"{health.PROJECT_LABEL}={replica.stack.settings.project}", f"{health.SERVICE_LABEL}=app"]})
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=app"]})
     processes = [p for p in app.top(ps_args="-eo pid,ppid,args")["Processes"] if "gunicorn" in p[2]]
     master = [p for p in processes if p[1] not in {q[0] for q in processes}]
     workers = [p for p in processes if p[1] == master[0][0]]
@@ -66,23 +66,23 @@ def test_the_app_is_ready_with_database_and_redis(replica):
 
 
 def test_up_again_is_a_no_op(replica, capsys):
-    up.up(replica.stack.settings)
+    up.up(replica.settings)
     assert "already up" in capsys.readouterr().out
 
 
 def test_up_repairs_a_half_up_replica(replica):
     client = health.engine_client()
     (mock,) = client.containers.list(filters={"label": [
-        f"{health.PROJECT_LABEL}={replica.stack.settings.project}", f"{health.SERVICE_LABEL}=mock-openai"]})
+        f"{health.PROJECT_LABEL}={replica.settings.project}", f"{health.SERVICE_LABEL}=mock-openai"]})
     mock.stop(timeout=1)
-    assert status.status(replica.stack.settings)["up"] is False
-    up.up(replica.stack.settings)
-    assert status.status(replica.stack.settings)["up"] is True
+    assert status.status(replica.settings)["up"] is False
+    up.up(replica.settings)
+    assert status.status(replica.settings)["up"] is True
 
 
 def test_an_unknown_service_lists_the_real_ones(replica):
     with pytest.raises(UnknownServiceError) as error:
-        service.logs(replica.stack.settings, "postgres", follow=False, tail=5)
+        service.logs(replica.settings, "postgres", follow=False, tail=5)
     assert "db" in error.value.hint
 
 
@@ -91,10 +91,10 @@ def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_s
     try:
         stack = up.up(other, profiles=["redis-off"])
         assert "redis" not in stack.services
-        assert set(stack.ports.values()).isdisjoint(replica.stack.ports.values())
+        assert set(stack.ports.values()).isdisjoint(replica.ports.values())
         ready = requests.get(stack.url("app") + "/health/ready", timeout=5).json()
         assert "disabled" in str(ready["redis"]).lower()
-        assert status.status(replica.stack.settings)["up"] is True
+        assert status.status(replica.settings)["up"] is True
     finally:
         removed = down.down(other, volumes=True)
     assert removed["containers"] and removed["volumes"]

@@ -42,7 +42,7 @@ TASKS_WITH_NAME = {
     "staging.openai.faults": (), "staging.openai.verdict": (), "staging.errors": (), "staging.validate": (),
 }
 TASKS_WITHOUT_NAME = {"staging.engine": (), "staging.profiles": (), "hooks.install": (),
-                      "test": ()}
+                      "test": (), "staging.history": ()}
 ALL_TASKS = {**TASKS_WITH_NAME, **TASKS_WITHOUT_NAME}
 BAD_NAMES = {"upper": "UPPER", "dotdot": "../x", "long": "a" * 40, "space": "a b"}
 
@@ -70,6 +70,7 @@ NUMBERS = [Case(f"{task}-{flag}-{value}", (task, *before, f"--{flag}", value), C
                ("staging.openai.journal", (), "limit", ("abc", "-2")),
                ("staging.openai.verdict", (), "budget", ("abc", "-2")),
                ("staging.errors", ("--spans",), "limit", ("abc", "-2")),
+               ("staging.history", (), "limit", ("abc", "0")),
            ] for value in values]
 
 POSITIONALS = [
@@ -223,6 +224,8 @@ FILES = [
     Case("leakcheck-missing-sanitized", ("staging.db.leakcheck", "{dump}", "/nonexistent.sql"), DATA),
     Case("bundle-read-only-output", ("staging.bundle", "--output", "/sys/b.tar.gz"), CONFIG,
          setup="stack_record"),
+    Case("history-html-dir-missing", ("staging.history", "--html", "/nonexistent/dir/h.html"), CONFIG),
+    Case("history-html-read-only", ("staging.history", "--html", "/sys/h.html"), CONFIG),
 ]
 
 

@@ -1,0 +1,129 @@
+"""The gate's end: a run record beside its report, and an announcement that never changes the verdict."""
+import dataclasses
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from invoke import Context
+from invoke.exceptions import Exit
+
+from replica.commands import validate as validate_module
+from replica.reporting import history, notify
+from replica.stack.settings import from_environment
+from replica.tasks import gate_tasks
+
+from tests.support.webhook_receiver import SilentWebhook, WebhookReceiver
+
+ROOT = Path(__file__).resolve().parents[3]
+K6_SUMMARY = ROOT / "tests" / "unit" / "gate" / "fixtures" / "summary_smoke_passed.json"
+
+
+def git(root, *args):
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A committed checkout with what the gate task reads, as the settings' root."""
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "views.py").write_text("print('v1')\n")
+    (root / ".gitignore").write_text(".staging/\nresults/\n")
+    for name in ("staging.declared.yml", "docker-compose.staging.yml"):
+        shutil.copy(ROOT / name, root / name)
+    git(tmp_path, "init", "-q", str(root))
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first")
+    settings = dataclasses.replace(from_environment({"STAGING_NAME": "history-unit"}), root=root)
+    monkeypatch.setattr(gate_tasks, "settings_for", lambda name: settings)
+    monkeypatch.setattr(validate_module, "current_profiles", lambda settings: [])
+    monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
+    monkeypatch.setattr(notify, "TIMEOUT_S", 0.5)
+    return settings
+
+
+class Finished:
+    """What a gate run leaves: its checklist's verdict and results folder."""
+
+    def __init__(self, passed, results):
+        self.passed, self.results = passed, results
+
+    def verdict(self):
+        return "READY" if self.passed else "NOT READY"
+
+
+@pytest.fixture
+def gate(repo, monkeypatch):
+    """The task with the gate replaced by one that writes a report as staging.validate does."""
+    def fake_validate(settings, **options):
+        run_dir = settings.root / "results" / "validate-20261202T030000Z"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        items = [{"key": "starts", "title": "Application starts without errors", "result": "passed"},
+                 {"key": "performance", "title": "Performance within SLO targets",
+                  "result": "passed" if gate.passed else "failed"}]
+        report = {"passed": gate.passed, "verdict": "READY" if gate.passed else "NOT READY",
+                  "items": items, "replica": settings.name, "base_url": "http://127.0.0.1:5123"}
+        (run_dir / "report.json").write_text(json.dumps(report))
+        shutil.copy(K6_SUMMARY, run_dir / "metrics.json")
+        gate.runs += 1
+        return Finished(gate.passed, str(run_dir))
+    monkeypatch.setattr(validate_module, "validate", fake_validate)
+    gate.passed, gate.runs = True, 0
+    return gate
+
+
+def test_a_green_gate_is_recorded_with_commit_tree_and_latencies_and_announced(gate, repo, monkeypatch):
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", receiver.url)
+        gate_tasks.validate(Context(), force=True)
+        text = receiver.next_post()["body"]["blocks"][0]["text"]["text"]
+    commit = git(repo.root, "rev-parse", "HEAD")
+    assert f"Commit: {commit}" in text and "URL: http://127.0.0.1:5123" in text
+    [run] = history.load_runs(repo.root / "results")
+    assert (run.kind, run.verdict, run.commit) == ("gate", "passed", commit)
+    assert run.tree == git(repo.root, "rev-parse", "HEAD^{tree}")  # a clean checkout: HEAD's tree
+    assert run.latencies_ms["http_req_duration"] == 530.6 and run.duration_s is not None
+
+
+def test_a_webhook_that_never_answers_leaves_a_red_verdict_red(gate, monkeypatch, capsys):
+    gate.passed = False
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        with pytest.raises(Exit) as caught:
+            gate_tasks.validate(Context(), force=True)
+    assert caught.value.code == 1
+    assert "did not answer" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_webhook_that_never_answers_leaves_a_green_verdict_green(gate, monkeypatch, capsys):
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        gate_tasks.validate(Context(), force=True)  # no Exit: exit 0
+    assert gate.runs == 1 and "did not answer" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_red_gate_records_its_failed_items(gate, repo):
+    gate.passed = False
+    with pytest.raises(Exit):
+        gate_tasks.validate(Context(), force=True)
+    [run] = history.load_runs(repo.root / "results")
+    assert run.verdict == "failed" and run.failed == ["Performance within SLO targets"]
+
+
+def test_an_uncommitted_edit_is_a_different_tree_than_heads(gate, repo):
+    (repo.root / "app" / "views.py").write_text("print('v2')\n")
+    gate_tasks.validate(Context(), force=True)
+    [run] = history.load_runs(repo.root / "results")
+    assert run.tree != git(repo.root, "rev-parse", "HEAD^{tree}")
+    assert git(repo.root, "status", "--porcelain") == "M app/views.py"  # the real index untouched
+
+
+def test_a_malformed_webhook_url_exits_2_before_the_gate_runs(gate, monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "hooks.slack.com/services/T/B/secret")
+    with pytest.raises(Exit) as caught:
+        gate_tasks.validate(Context(), force=True)
+    assert caught.value.code == 2 and gate.runs == 0
+    assert "secret" not in capsys.readouterr().err
