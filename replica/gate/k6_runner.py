@@ -22,6 +22,7 @@ from .results import prepare_dir
 
 K6_DIR = ROOT / "k6"
 TREND_STATS = "avg,min,med,max,p(90),p(95),p(99)"
+REST_API_ADDRESS = "127.0.0.1:0"
 INTERRUPT_GRACE_S = 15
 # The HTML report is k6's own web-dashboard export. k6 writes none for a run shorter than two of
 # its periods (default 10 s: the 8 s smoke suite got none), so each suite's period is its planned
@@ -142,13 +143,16 @@ def missing_samples(summary: dict, required=REQUIRED_SAMPLES) -> list[str]:
 
 
 def command(binary: Path, script: Path, base_url: str, run_dir: Path,
-            env: dict[str, str] | None = None) -> list[str]:
-    """Build the k6 command line for one suite (env: more `__ENV` values for the script)."""
+            env: dict[str, str] | None = None, flags: list[str] | tuple = ()) -> list[str]:
+    """Build the k6 command line for one suite (env: more `__ENV` values; flags: more k6 flags).
+
+    Its REST API listens on a free port of 127.0.0.1 (k6's default 6565 collides between runs side
+    by side: two gates, or the shards of one suite)."""
     extra = [arg for key, value in (env or {}).items() for arg in ("--env", f"{key}={value}")]
     return [str(binary), "run", "--quiet", "--no-color", "--no-usage-report",
-            "--summary-trend-stats", TREND_STATS,
+            "--address", REST_API_ADDRESS, "--summary-trend-stats", TREND_STATS,
             "--summary-export", str(run_dir / "metrics.json"),
-            "--env", f"BASE_URL={base_url}", *extra, str(script)]
+            "--env", f"BASE_URL={base_url}", *extra, *flags, str(script)]
 
 
 def suite_seconds(suite: str, k6_dir: Path = K6_DIR) -> float:
@@ -178,20 +182,22 @@ def dashboard_env(suite: str, run_dir: Path, k6_dir: Path = K6_DIR) -> dict[str,
 
 def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR,
               timeout: float | None = None, binary: Path | None = None,
-              env: dict[str, str] | None = None) -> K6Result:
-    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir."""
-    script = k6_dir / f"{suite}.js"
-    if not script.is_file():
-        raise GateError(f"no k6 suite {script}", hint="suites are k6/smoke.js, k6/load.js, k6/stress.js")
+              env: dict[str, str] | None = None, shards: int = 1) -> K6Result:
+    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir.
+
+    shards > 1: as that many k6 processes side by side, their summaries merged (shards.py)."""
+    if shards > 1:
+        from .shards import run_sharded
+        return run_sharded(suite, base_url, run_dir, shards, k6_dir=k6_dir, timeout=timeout,
+                           binary=binary, env=env)
+    script = suite_script(suite, k6_dir)
     prepare_dir(run_dir)
     binary = binary or find_k6()
     timeout = timeout or suite_budget(suite, k6_dir)
     started = time.monotonic()
     log_path = run_dir / "k6.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command(binary, script, base_url, run_dir, env), stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=k6_dir, start_new_session=True,
-                                   env={**os.environ, **dashboard_env(suite, run_dir, k6_dir)})
+        process = start(suite, command(binary, script, base_url, run_dir, env), run_dir, log, k6_dir)
         code, override = _wait(process, timeout)
     outcome, message = override or classify(code)
     result = K6Result(suite, code, outcome, message, time.monotonic() - started, run_dir,
@@ -202,6 +208,21 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     if outcome is Outcome.INTERRUPTED:
         raise KeyboardInterrupt
     return result
+
+
+def suite_script(suite: str, k6_dir: Path = K6_DIR) -> Path:
+    """Return k6/<suite>.js, or raise GateError naming the suites there are."""
+    script = k6_dir / f"{suite}.js"
+    if not script.is_file():
+        raise GateError(f"no k6 suite {script}", hint="suites are k6/smoke.js, k6/load.js, k6/stress.js")
+    return script
+
+
+def start(suite: str, argv: list[str], run_dir: Path, log, k6_dir: Path = K6_DIR) -> subprocess.Popen:
+    """Start one k6 process writing to log, its dashboard exporting run_dir/report.html."""
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=k6_dir,
+                            start_new_session=True,
+                            env={**os.environ, **dashboard_env(suite, run_dir, k6_dir)})
 
 
 def suite_budget(suite: str, k6_dir: Path = K6_DIR) -> float:
