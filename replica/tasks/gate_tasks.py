@@ -13,8 +13,10 @@ from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
 
 
-@task(iterable=["profile"],
+@task(iterable=["profile"], numbers={"shards": 1},
       help={"name": NAME_HELP, "full": "also run the longer k6 load and stress suites",
+            "shards": "with --full: run the load and stress suites as N k6 processes, judged on "
+                      "their merged results (default 1)",
             "reset": "reset the data to the fixtures first (--no-reset keeps it)",
             "rebaseline": "record this run's k6 metrics as the new baselines",
             "base_url": "check an app that is already running at this loopback URL (no up/reset/migrate)",
@@ -28,7 +30,7 @@ from .stack_tasks import NAME_HELP
                           "with the load average; latency is judged by same-run ratios)"})
 @reported
 def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
-             profile=None, force=False, strict_slo=False, variants=True):
+             profile=None, force=False, strict_slo=False, variants=True, shards=1):
     """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green.
 
     Without --profile: staging's declared set-up (staging.declared.yml), and each allowed variant
@@ -36,12 +38,15 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     """
     for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
         _check_loopback_url(flag, url)
+    if shards > 1 and not full:
+        raise ConfigError(f"--shards {shards} splits the --full suites (load, stress): add --full",
+                          hint=f"invoke staging.validate --full --shards {shards}")
     settings = settings_for(name)
     chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
                                                     full=full, rebaseline=rebaseline,
-                                                    strict_slo=strict_slo)
+                                                    strict_slo=strict_slo, shards=shards)
         if not checklist.passed:
             raise Exit(code=ExitStatus.FAILED)
         return
@@ -52,13 +57,15 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
     if chosen is None and not with_variants:
         console.info(f"gating the replica as it is up (profiles {', '.join(profiles)}), not staging's "
                      "declared set-up: no variants")
-    options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo,
+    options = {"full": full, "shards": shards, "reset": reset, "rebaseline": rebaseline,
+               "strict_slo": strict_slo,
                "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned]}
     if not force and not rebaseline and _answer_from_cache(settings, profiles, options):
         return
     tree = verdict_cache.tree_digest(settings.root)
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
-                                         profiles=profiles, strict_slo=strict_slo, variants=planned)
+                                         profiles=profiles, strict_slo=strict_slo, variants=planned,
+                                         shards=shards)
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)

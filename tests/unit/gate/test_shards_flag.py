@@ -1,0 +1,62 @@
+"""`staging.validate --full --shards N` reaches the load and stress suites, and only them."""
+from pathlib import Path
+
+import pytest
+from invoke import Context
+from invoke.exceptions import Exit
+
+from replica.exit_status import ExitStatus
+from replica.gate import performance, validate as validate_module
+from replica.settings import from_environment
+from replica.tasks import gate_tasks
+
+
+class Green:
+    passed = True
+    results = "results/green"
+
+    def verdict(self):
+        return "READY"
+
+
+@pytest.fixture
+def gate_calls(monkeypatch):
+    seen = {}
+    for name in ("validate", "validate_target"):
+        monkeypatch.setattr(validate_module, name,
+                            lambda *a, _name=name, **k: seen.update({_name: k}) or Green())
+    monkeypatch.setattr(gate_tasks, "_answer_from_cache",
+                        lambda settings, profiles, options: seen.update(options=options) or False)
+    monkeypatch.setattr(gate_tasks.verdict_cache, "store", lambda *a: None)  # never the checkout's
+    return seen
+
+
+@pytest.mark.parametrize("flags, called", [({}, "validate"),
+                                           ({"base_url": "http://127.0.0.1:9/"}, "validate_target")])
+def test_the_shard_count_is_passed_through(gate_calls, flags, called):
+    gate_tasks.validate(Context(), full=True, shards=3, **flags)
+    assert gate_calls[called]["shards"] == 3
+
+
+def test_the_verdict_cache_keeps_sharded_and_single_runs_apart(gate_calls):
+    gate_tasks.validate(Context(), full=True, shards=2)
+    assert gate_calls["options"]["shards"] == 2
+
+
+def test_shards_without_full_is_refused_before_anything_runs(gate_calls, capsys):
+    with pytest.raises(Exit) as stopped:
+        gate_tasks.validate(Context(), shards=2)
+    assert stopped.value.code == ExitStatus.CONFIG and gate_calls == {}
+    assert "--shards 2 splits the --full suites" in capsys.readouterr().err
+
+
+def test_only_the_full_suites_are_sharded(monkeypatch, tmp_path):
+    monkeypatch.setenv("STAGING_RESULTS_DIR", str(tmp_path))
+    ran = {}
+    monkeypatch.setattr(performance.Target, "of", lambda *a: None)
+    monkeypatch.setattr(performance, "check_suite",
+                        lambda target, suite, *a, shards, **k: ran.update({suite: shards}) or "ok")
+    run = validate_module.Run(from_environment({"STAGING_NAME": "gate-unit"}), tmp_path, shards=4)
+    for suite in ("smoke", "load", "stress"):
+        validate_module._k6_item(run, suite, suite, Path(tmp_path) / suite, rebaseline=False)
+    assert ran == {"smoke": 1, "load": 4, "stress": 4}
