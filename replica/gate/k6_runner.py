@@ -182,14 +182,8 @@ def dashboard_env(suite: str, run_dir: Path, k6_dir: Path = K6_DIR) -> dict[str,
 
 def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR,
               timeout: float | None = None, binary: Path | None = None,
-              env: dict[str, str] | None = None, shards: int = 1) -> K6Result:
-    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir.
-
-    shards > 1: as that many k6 processes side by side, their summaries merged (shards.py)."""
-    if shards > 1:
-        from .shards import run_sharded
-        return run_sharded(suite, base_url, run_dir, shards, k6_dir=k6_dir, timeout=timeout,
-                           binary=binary, env=env)
+              env: dict[str, str] | None = None) -> K6Result:
+    """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir."""
     script = suite_script(suite, k6_dir)
     prepare_dir(run_dir)
     binary = binary or find_k6()

@@ -181,8 +181,8 @@ def test_shards_crossing_on_their_own_share_pass_when_the_merge_holds(two_shards
         summary = json.loads((folder / "metrics.json").read_text())
         summary["metrics"]["http_req_failed"]["thresholds"] = {"rate<0.2": True}
         (folder / "metrics.json").write_text(json.dumps(summary))
-    result = k6_runner.run_suite("smoke", "http://127.0.0.1:9", tmp_path / "run", shards=2,
-                                 binary=_fake_k6(tmp_path, two_shards, {}))
+    result = shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 2,
+                                binary=_fake_k6(tmp_path, two_shards, {}))
     assert (result.outcome, result.exit_code, result.failed_thresholds) == (Outcome.PASSED, 0, [])
     assert json.loads(result.metrics_path.read_text())["metrics"]["iterations"]["count"] == 100
     assert "fake k6 on 1/2:1" in (tmp_path / "run" / "shard-2" / "k6.log").read_text()
@@ -190,8 +190,8 @@ def test_shards_crossing_on_their_own_share_pass_when_the_merge_holds(two_shards
 
 
 def test_a_shard_that_failed_outright_fails_the_suite_naming_it(two_shards, tmp_path):
-    result = k6_runner.run_suite("smoke", "http://127.0.0.1:9", tmp_path / "run", shards=2,
-                                 binary=_fake_k6(tmp_path, two_shards, {"1/2:1": 107}))
+    result = shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 2,
+                                binary=_fake_k6(tmp_path, two_shards, {"1/2:1": 107}))
     assert (result.outcome, result.exit_code) == (Outcome.SCRIPT_ERROR, 107)
     assert result.message.startswith("shard 2/2: ")
 
@@ -207,8 +207,7 @@ def test_real_k6_shards_share_the_iterations_of_one_process(tmp_path):
         " iterations: 30 } }, thresholds: { nth: ['p(95)<1000'] } };\n"
         "export default function () { t.add(exec.scenario.iterationInTest); }\n")
     one = k6_runner.run_suite("count", "http://127.0.0.1:9", tmp_path / "one", k6_dir=suites)
-    three = k6_runner.run_suite("count", "http://127.0.0.1:9", tmp_path / "three", k6_dir=suites,
-                                shards=3)
+    three = shards.run_sharded("count", "http://127.0.0.1:9", tmp_path / "three", 3, k6_dir=suites)
     assert one.ok and three.ok, three.log_tail
     for result in (one, three):  # iterations 0..29, each exactly once across the shards
         assert result.summary["metrics"]["iterations"]["count"] == 30

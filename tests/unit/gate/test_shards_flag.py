@@ -7,6 +7,8 @@ from invoke.exceptions import Exit
 
 from replica.exit_status import ExitStatus
 from replica.gate import performance, validate as validate_module
+from replica.gate.checklist import ItemFailed
+from replica.gate.k6_runner import K6Result, Outcome
 from replica.settings import from_environment
 from replica.tasks import gate_tasks
 
@@ -60,3 +62,18 @@ def test_only_the_full_suites_are_sharded(monkeypatch, tmp_path):
     for suite in ("smoke", "load", "stress"):
         validate_module._k6_item(run, suite, suite, Path(tmp_path) / suite, rebaseline=False)
     assert ran == {"smoke": 1, "load": 4, "stress": 4}
+
+
+def test_a_sharded_suite_is_judged_on_the_merged_summary(monkeypatch, tmp_path, summary):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    ran = []
+    def sharded(suite, base_url, run_dir, count, env=None):
+        ran.append((suite, count))
+        return K6Result(suite, 99, Outcome.THRESHOLDS_FAILED, "crossed", 1.0, run_dir,
+                        summary("thresholds_failed"), ["http_req_failed: rate<0.01"])
+    monkeypatch.setattr(performance.shards_module, "run_sharded", sharded)
+    monkeypatch.setattr(performance.k6_runner, "run_suite", lambda *a, **k: pytest.fail("one process"))
+    local = performance.Target("http://127.0.0.1:5000", local=True, strict_slo=False, config="default")
+    with pytest.raises(ItemFailed, match="rate<0.01"):  # a functional threshold: red even locally
+        performance.check_suite(local, "load", tmp_path, rebaseline=False, ratios_too=False, shards=2)
+    assert ran == [("load", 2)]
