@@ -215,3 +215,32 @@ def test_real_k6_shards_share_the_iterations_of_one_process(tmp_path):
     counts = [json.loads((tmp_path / "three" / f"shard-{i}" / "metrics.json").read_text())
               ["metrics"]["iterations"]["count"] for i in (1, 2, 3)]
     assert sum(counts) == 30 and min(counts) > 0  # k6 splits them as it splits the 4 VUs
+
+
+def test_one_shard_merged_from_its_samples_is_k6s_own_summary(tmp_path):
+    """The merge selects each (sub-)metric's samples and computes its statistics as k6 does."""
+    suites = tmp_path / "k6"
+    suites.mkdir()
+    (suites / "slo.json").write_text('{"suites": {"tags": {"max_seconds": 60}}}')
+    (suites / "tags.js").write_text(
+        "import { Trend } from 'k6/metrics';\nimport { group } from 'k6';\n"
+        "import exec from 'k6/execution';\n"
+        "const t = new Trend('latency', true);\n"
+        "export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 3,"
+        " iterations: 97 } }, thresholds: { 'latency': ['p(95)<80', 'med>40'],"
+        " 'latency{kind:api}': ['p(99)<90'], 'latency{kind:api,group:::slow}': ['max<100'],"
+        " 'latency{kind:none}': ['avg<1'] } };\n"
+        "export default function () {\n"
+        "  const i = exec.scenario.iterationInTest;\n"
+        "  t.add((i * 37) % 101, { kind: i % 3 ? 'api' : 'health' });\n"
+        "  group('slow', () => t.add(i % 7 * 13.5, { kind: 'api' }));\n}\n")
+    result = shards.run_sharded("tags", "http://127.0.0.1:9", tmp_path / "run", 1, k6_dir=suites)
+    own = json.loads((tmp_path / "run" / "shard-1" / "metrics.json").read_text())["metrics"]
+    merged = result.summary["metrics"]
+    for name in ("latency", "latency{kind:api}", "latency{kind:api,group:::slow}",
+                 "latency{kind:none}", "iteration_duration"):
+        assert merged[name].keys() == own[name].keys(), name
+        for stat, value in own[name].items():
+            expected = value if stat == "thresholds" else pytest.approx(value, rel=1e-9, abs=1e-9)
+            assert merged[name][stat] == expected, (name, stat)
+    assert merged["latency"]["thresholds"] == {"p(95)<80": True, "med>40": False}
