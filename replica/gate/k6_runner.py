@@ -192,10 +192,10 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     log_path = run_dir / "k6.log"
     with log_path.open("w") as log:
         process = start(suite, command(binary, script, base_url, run_dir, env), run_dir, log, k6_dir)
-        code, override = _wait(process, timeout)
+        code, override = wait_for(process, timeout)
     outcome, message = override or classify(code)
     result = K6Result(suite, code, outcome, message, time.monotonic() - started, run_dir,
-                      log_tail=_tail(log_path))
+                      log_tail=read_tail(log_path))
     if result.metrics_path.is_file():
         result.summary = json.loads(result.metrics_path.read_text() or "{}")
         result.failed_thresholds = failed_thresholds(result.summary)
@@ -225,17 +225,18 @@ def suite_budget(suite: str, k6_dir: Path = K6_DIR) -> float:
     return float(slo["suites"].get(suite, {}).get("max_seconds", 120))
 
 
-def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, tuple[Outcome, str] | None]:
+def wait_for(process: subprocess.Popen, timeout: float) -> tuple[int, tuple[Outcome, str] | None]:
     """Wait for k6; on timeout or Ctrl-C ask it to stop (it still writes its summary)."""
     try:
         return process.wait(timeout=timeout), None
     except subprocess.TimeoutExpired:
-        return _stop(process), (Outcome.TIMEOUT, f"still running after {timeout:.0f} s; stopped")
+        return stop(process), (Outcome.TIMEOUT, f"still running after {timeout:.0f} s; stopped")
     except KeyboardInterrupt:
-        return _stop(process), (Outcome.INTERRUPTED, "interrupted (Ctrl-C); partial results kept")
+        return stop(process), (Outcome.INTERRUPTED, "interrupted (Ctrl-C); partial results kept")
 
 
-def _stop(process: subprocess.Popen) -> int:
+def stop(process: subprocess.Popen) -> int:
+    """Ask k6 to stop as Ctrl-C does (it writes its summary); kill it after INTERRUPT_GRACE_S."""
     process.send_signal(signal.SIGINT)
     try:
         return process.wait(timeout=INTERRUPT_GRACE_S)
@@ -244,7 +245,8 @@ def _stop(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def read_tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log ("" when it cannot be read)."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:

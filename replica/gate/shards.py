@@ -116,7 +116,7 @@ def run_sharded(suite: str, base_url: str, run_dir: Path, shards: int, *,
     code, outcome, message, tail_of = _verdict(runs, crossed)
     return ShardedResult(suite, code, outcome, message, time.monotonic() - started, run_dir,
                          summary=summary, failed_thresholds=crossed,
-                         log_tail=k6_runner._tail(tail_of.folder / "k6.log"), shards=runs)
+                         log_tail=k6_runner.read_tail(tail_of.folder / "k6.log"), shards=runs)
 
 
 def _run_all(suite: str, plan: list[Segment], argv, run_dir: Path, k6_dir: Path,
@@ -131,16 +131,16 @@ def _run_all(suite: str, plan: list[Segment], argv, run_dir: Path, k6_dir: Path,
         runs, interrupted = [], False
         for segment, process in zip(plan, processes):
             if interrupted:
-                code, override = k6_runner._stop(process), (Outcome.INTERRUPTED, "interrupted")
+                code, override = k6_runner.stop(process), (Outcome.INTERRUPTED, "interrupted")
             else:
-                code, override = k6_runner._wait(process, max(0.01, deadline - time.monotonic()))
+                code, override = k6_runner.wait_for(process, max(0.01, deadline - time.monotonic()))
             interrupted = interrupted or (override is not None and override[0] is Outcome.INTERRUPTED)
             outcome, message = override or k6_runner.classify(code)
             runs.append(ShardRun(segment, shard_dir(run_dir, segment), code, outcome, message))
     finally:
         for process in processes:
             if process.poll() is None:  # a shard not waited for (an error starting the next)
-                k6_runner._stop(process)
+                k6_runner.stop(process)
         for log in logs:
             log.close()
     if interrupted:
