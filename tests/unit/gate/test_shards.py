@@ -1,8 +1,10 @@
 """k6 in shards: the segments, the shard commands, and runs judged on their merged results."""
 import gzip
 import json
+import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,47 @@ def test_one_shard_merged_from_its_samples_is_k6s_own_summary(tmp_path):
             expected = value if stat == "thresholds" else pytest.approx(value, rel=1e-9, abs=1e-9)
             assert merged[name][stat] == expected, (name, stat)
     assert merged["latency"]["thresholds"] == {"p(95)<80": True, "med>40": False}
+
+
+HUNG_K6 = "#!/bin/sh\necho $$ >> {pids}\ntrap 'exit 105' INT\nsleep 30 & wait\n"
+
+
+def _hung_k6(tmp_path: Path) -> tuple[Path, Path]:
+    fake, pids = tmp_path / "k6", tmp_path / "pids"
+    fake.write_text(HUNG_K6.format(pids=pids))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    return fake, pids
+
+
+def _alive(pids: Path) -> list[int]:
+    alive = []
+    for pid in map(int, pids.read_text().split() if pids.is_file() else ()):
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+    return alive
+
+
+def test_hung_shards_are_all_stopped_at_the_suites_budget(tmp_path):
+    fake, pids = _hung_k6(tmp_path)
+    result = shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 2, binary=fake,
+                                timeout=0.5)
+    assert result.outcome is Outcome.TIMEOUT and result.message.startswith("shard 1/2: still running")
+    assert [run.outcome for run in result.shards] == [Outcome.TIMEOUT, Outcome.TIMEOUT]
+    assert _alive(pids) == []
+
+
+def test_ctrl_c_stops_every_shard_and_is_raised(tmp_path, monkeypatch):
+    fake, pids = _hung_k6(tmp_path)
+    def interrupted(process, timeout):  # Ctrl-C while the gate waits for shard 1, all 3 started
+        for _ in range(200):
+            if pids.is_file() and len(pids.read_text().split()) == 3:
+                break
+            time.sleep(0.05)
+        return k6_runner.stop(process), (Outcome.INTERRUPTED, "interrupted (Ctrl-C)")
+    monkeypatch.setattr(k6_runner, "wait_for", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 3, binary=fake)
+    assert len(pids.read_text().split()) == 3 and _alive(pids) == []
