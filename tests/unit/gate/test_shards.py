@@ -290,3 +290,24 @@ def test_ctrl_c_stops_every_shard_and_is_raised(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 3, binary=fake)
     assert len(pids.read_text().split()) == 3 and _alive(pids) == []
+
+
+def test_a_real_k6_run_starts_while_port_6565_is_taken(tmp_path):
+    """Without --address, a k6 beside another (a second gate, a shard) fails: 'address already in use'."""
+    import socket
+    suites = tmp_path / "k6"
+    suites.mkdir()
+    (suites / "slo.json").write_text('{"suites": {"one": {"max_seconds": 60}}}')
+    (suites / "one.js").write_text("export const options = { iterations: 1 };\n"
+                                   "export default function () {}\n")
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 6565))
+        holder.listen()
+    except OSError:
+        pass  # someone else's k6 holds it: the same condition
+    try:
+        result = k6_runner.run_suite("one", "http://127.0.0.1:9", tmp_path / "run", k6_dir=suites)
+    finally:
+        holder.close()
+    assert result.ok, result.log_tail
