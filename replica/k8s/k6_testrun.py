@@ -12,8 +12,8 @@ Each runner judges the thresholds on its own share (k6-operator does not merge s
 verdict on the whole test, send the runners' metrics to one output (e.g. `--out
 experimental-prometheus-rw`) and judge there, or run `staging.validate --full --shards N` here.
 
-    >>> configmap, testrun = render("load", 4)
-    >>> testrun["spec"]["parallelism"], testrun["spec"]["script"]["localFile"]
+    >>> configmap, load, stress = render(4)
+    >>> load["spec"]["parallelism"], load["spec"]["script"]["localFile"]
     (4, '/k6/load.js')
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..gate.k6_runner import K6_DIR, suite_script
+from ..gate.validate import FULL_SUITES
 from ..settings import CONTAINER_PORTS
 
 API_VERSION = "k6.io/v1alpha1"
@@ -79,7 +80,7 @@ def testrun(suite: str, parallelism: int, *, configmap: dict, base_url: str = AP
                      "script": {"localFile": f"{SCRIPTS_MOUNT}/{suite}.js"}, "runner": runner}}
 
 
-def render(suite: str, parallelism: int, **options) -> list[dict]:
-    """The scripts ConfigMap and the TestRun of one suite, in the order to apply them."""
+def render(parallelism: int, suites: tuple[str, ...] = FULL_SUITES, **options) -> list[dict]:
+    """The scripts ConfigMap, then a TestRun of each suite (default: the gate's --full suites)."""
     configmap = scripts_configmap()
-    return [configmap, testrun(suite, parallelism, configmap=configmap, **options)]
+    return [configmap, *(testrun(suite, parallelism, configmap=configmap, **options) for suite in suites)]

@@ -39,7 +39,7 @@ def initializer_archive(run: dict, root: Path, tmp_path: Path, **env) -> subproc
 
 
 def test_the_mounted_scripts_are_k6_as_it_is_here(tmp_path):
-    configmap, run = k6_testrun.render("load", 2)
+    configmap, run = k6_testrun.render(2, ("load",))
     root = mount(configmap, run, tmp_path)
     mounted = {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*") if p.is_file()}
     here = k6_runner.K6_DIR
@@ -50,7 +50,7 @@ def test_the_mounted_scripts_are_k6_as_it_is_here(tmp_path):
 
 @pytest.mark.parametrize("suite", ["smoke", "load", "stress"])
 def test_k6_archives_each_suite_as_the_initializer_would_and_plans_its_peak(suite, tmp_path):
-    configmap, run = k6_testrun.render(suite, 3)
+    configmap, run = k6_testrun.render(3, (suite,))
     root = mount(configmap, run, tmp_path)
     archived = initializer_archive(run, root, tmp_path)
     assert archived.returncode == 0, archived.stderr
@@ -66,23 +66,30 @@ def test_k6_archives_each_suite_as_the_initializer_would_and_plans_its_peak(suit
     ({"BASE_URL": "https://mina-staging.replit.app"}, "not a Service of this namespace"),
     ({"K6_IN_CLUSTER": "false"}, "not a loopback address")])   # outside a TestRun: loopback only
 def test_the_scripts_still_refuse_any_other_target(env, refusal, tmp_path):
-    configmap, run = k6_testrun.render("smoke", 1)
+    configmap, run = k6_testrun.render(1, ("smoke",))
     archived = initializer_archive(run, mount(configmap, run, tmp_path), tmp_path, **env)
     assert archived.returncode != 0 and refusal in archived.stderr
 
 
 def test_the_runner_image_is_the_k6_the_gate_runs_here():
     version = subprocess.run([str(k6_runner.find_k6()), "version"], capture_output=True, text=True)
-    _, run = k6_testrun.render("load", 2)
+    _, run = k6_testrun.render(2, ("load",))
     assert version.stdout.startswith(f"k6 v{run['spec']['runner']['image'].split(':')[1]} ")
 
 
 @pytest.mark.parametrize("parallelism", [0, -2, "4", True])
 def test_a_parallelism_below_one_is_refused(parallelism):
     with pytest.raises(ConfigError, match="at least 1"):
-        k6_testrun.render("load", parallelism)
+        k6_testrun.render(parallelism, ("load",))
 
 
 def test_an_unknown_suite_is_refused_before_anything_is_rendered():
     with pytest.raises(GateError, match="no k6 suite"):
-        k6_testrun.render("soak", 2)
+        k6_testrun.render(2, ("soak",))
+
+
+def test_by_default_the_full_suites_share_one_scripts_configmap():
+    configmap, *runs = k6_testrun.render(2)
+    assert [run["spec"]["script"]["localFile"] for run in runs] == ["/k6/load.js", "/k6/stress.js"]
+    assert {run["spec"]["runner"]["volumes"][0]["configMap"]["name"] for run in runs} == \
+        {configmap["metadata"]["name"]}
