@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from . import k6_runner, shard_merge
+from .errors import GateError
 from .k6_runner import K6Result, Outcome
 from .results import prepare_dir
 
@@ -110,10 +111,16 @@ def run_sharded(suite: str, base_url: str, run_dir: Path, shards: int, *,
     started = time.monotonic()
     runs = _run_all(suite, plan, lambda s: shard_command(binary, script, base_url, run_dir, s, env),
                     run_dir, k6_dir, deadline)
-    summary = shard_merge.merge_dirs([run.folder for run in runs])
+    failed = next((run for run in runs if run.outcome not in JUDGED_ON_MERGE), None)
+    try:
+        summary = shard_merge.merge_dirs([run.folder for run in runs])
+    except GateError:
+        if failed is None:
+            raise
+        summary = {}  # what a failed shard left cannot be merged: its failure is the verdict
     (run_dir / shard_merge.SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     crossed = k6_runner.failed_thresholds(summary)
-    code, outcome, message, tail_of = _verdict(runs, crossed)
+    code, outcome, message, tail_of = _verdict(runs, failed, crossed)
     return ShardedResult(suite, code, outcome, message, time.monotonic() - started, run_dir,
                          summary=summary, failed_thresholds=crossed,
                          log_tail=k6_runner.read_tail(tail_of.folder / "k6.log"), shards=runs)
@@ -148,12 +155,12 @@ def _run_all(suite: str, plan: list[Segment], argv, run_dir: Path, k6_dir: Path,
     return runs
 
 
-def _verdict(runs: list[ShardRun], crossed: list[str]) -> tuple[int, Outcome, str, ShardRun]:
+def _verdict(runs: list[ShardRun], failed: ShardRun | None,
+             crossed: list[str]) -> tuple[int, Outcome, str, ShardRun]:
     """The suite's exit code, outcome and sentence: a shard's failure, else the merged thresholds."""
-    for run in runs:
-        if run.outcome not in JUDGED_ON_MERGE:
-            index = f"shard {run.segment.index}/{run.segment.count}"
-            return run.exit_code, run.outcome, f"{index}: {run.message}", run
+    if failed is not None:
+        index = f"shard {failed.segment.index}/{failed.segment.count}"
+        return failed.exit_code, failed.outcome, f"{index}: {failed.message}", failed
     code = 99 if crossed else 0
     outcome, message = k6_runner.classify(code)
     return code, outcome, f"{message}, judged on the merged shards", runs[0]

@@ -311,3 +311,10 @@ def test_a_real_k6_run_starts_while_port_6565_is_taken(tmp_path):
     finally:
         holder.close()
     assert result.ok, result.log_tail
+
+
+def test_a_failed_shard_is_the_verdict_even_when_what_it_left_cannot_be_merged(two_shards, tmp_path):
+    (two_shards[1] / shard_merge.SAMPLES).unlink()  # shard 2 stopped before its samples were written
+    result = shards.run_sharded("smoke", "http://127.0.0.1:9", tmp_path / "run", 2,
+                                binary=_fake_k6(tmp_path, two_shards, {"1/2:1": 108}))
+    assert (result.outcome, result.message) == (Outcome.ABORTED, "shard 2/2: " + k6_runner.classify(108)[1])
