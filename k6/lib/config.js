@@ -1,7 +1,7 @@
 // One place that turns k6/slo.json and the environment into a suite's options.
 const SLO = JSON.parse(open('../slo.json'));
 
-export const BASE_URL = loopbackOnly(__ENV.BASE_URL || 'http://127.0.0.1:5000');
+export const BASE_URL = allowedTarget(__ENV.BASE_URL || 'http://127.0.0.1:5000', __ENV.K6_IN_CLUSTER === 'true');
 // What the app must do under the replica's fault profiles (replica/stack/profiles.py Expectations).
 export const EXPECT = {
   summaryStatus: Number(__ENV.EXPECT_SUMMARY_STATUS || 201),
@@ -23,7 +23,21 @@ function thresholds() {
 }
 export const WS_URL = BASE_URL.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
 
-// Load only ever goes to this machine: refuse any other host before a single request.
+// Load only ever goes to this machine, or, in a k6-operator TestRun (K6_IN_CLUSTER=true,
+// replica/k8s/k6_testrun.py), to a Service of the runner's own namespace: refuse any other host
+// before a single request.
+export function allowedTarget(url, inCluster) {
+  return inCluster ? namespaceServiceOnly(url) : loopbackOnly(url);
+}
+
+// A single-label host (`app`) is a Service name that cluster DNS resolves in the pod's namespace.
+export function namespaceServiceOnly(url) {
+  if (!/^https?:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(:\d+)?(\/|$)/.exec(url)) {
+    throw new Error(`BASE_URL ${url} is not a Service of this namespace (a single-label host like http://app:5000)`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
 export function loopbackOnly(url) {
   const match = /^https?:\/\/(\[::1\]|localhost|127(?:\.\d{1,3}){3})(:\d+)?(\/|$)/.exec(url);
   if (!match) {

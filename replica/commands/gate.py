@@ -12,16 +12,19 @@ from .gate_run import GateRun
 
 
 def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
-         profile=None, force=False, strict_slo=False, variants=True) -> bool:
+         profile=None, force=False, strict_slo=False, variants=True, shards=1) -> bool:
     """Run the gate (or answer from the verdict cache); return whether it passed."""
     for flag, url in (("--base-url", base_url), ("--sink-url", sink_url)):
         _check_loopback_url(flag, url)
+    if shards > 1 and not full:
+        raise ConfigError(f"--shards {shards} splits the --full suites (load, stress): add --full",
+                          hint=f"invoke staging.validate --full --shards {shards}")
     chosen = [p.name for p in profiles_module.resolve(list(profile))] if profile else None
     if base_url:
         gate_run = GateRun.begin(settings.root)
         checklist = validate_module.validate_target(settings, base_url.rstrip("/"), sink_url,
                                                     full=full, rebaseline=rebaseline,
-                                                    strict_slo=strict_slo)
+                                                    strict_slo=strict_slo, shards=shards)
         gate_run.end(checklist)
         return checklist.passed
     profiles, with_variants = ((chosen, False) if chosen is not None
@@ -32,7 +35,8 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
         console.info(f"gating the replica as it is up (profiles {', '.join(profiles)}), not staging's "
                      "declared set-up: no variants")
     options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo,
-               "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned]}
+               "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned],
+               **({"shards": shards} if shards > 1 else {})}  # 1: the keys cached before shards
     if not force and not rebaseline:
         cached = _answer_from_cache(settings, profiles, options)
         if cached is not None:
@@ -40,7 +44,8 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
     tree = verdict_cache.tree_digest(settings.root)
     gate_run = GateRun.begin(settings.root)  # a malformed webhook URL stops here, before the gate
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
-                                         profiles=profiles, strict_slo=strict_slo, variants=planned)
+                                         profiles=profiles, strict_slo=strict_slo, variants=planned,
+                                         shards=shards)
     gate_run.end(checklist)  # the run's record in the history, then the announcement
     if verdict_cache.tree_digest(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")

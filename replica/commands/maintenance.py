@@ -40,7 +40,10 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
             if "wgunicorn-" in os.readlink(f"/proc/{pid}/fd/{fd}"):
                 beat = os.stat(f"/proc/{pid}/fd/{fd}").st_mtime
                 entry = found.setdefault(pid, {"ppid": ppid, "ages": []})
-                entry["ages"].append((wall if beat > mono else mono) - beat)
+                # gunicorn stamps time.monotonic(); a never-stamped file keeps its wall-clock
+                # creation time: the nearer clock is the one it was stamped with (a stamp made
+                # just after `mono` was read is still monotonic)
+                entry["ages"].append((wall if abs(wall - beat) < abs(mono - beat) else mono) - beat)
     except OSError:
         continue
 print(json.dumps(found))

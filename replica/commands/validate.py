@@ -16,6 +16,7 @@ from ..core.errors import StagingError
 from ..stack.settings import Settings
 from . import migrations_check, variant_apps as variant_gate
 from ..gate import performance, resilience, security, smoke
+from ..gate.k6_runner import FULL_SUITES
 from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
                               ItemFailed, ItemSkipped)
 from ..gate.results import prepare_dir, run_name
@@ -24,7 +25,6 @@ SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcriptio
                "accessibility", "sentry"]
 GATE_STEPS = {"stack": "Replica up (staging.up)", "reset": "Data reset to fixtures (staging.db.reset)",
               "migrate": "Migrations run on the fixtures (flask db upgrade)"}
-FULL_SUITES = ("load", "stress")
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Run:
     errors_since: float = field(default_factory=time.time)  # the sink check counts events after it
     variants: list = field(default_factory=list)  # variant_gate.Started, once started
     variant_hosts: dict = field(default_factory=dict)  # a variant container's hostname: its name
+    shards: int = 1  # k6 processes per --full suite (shards.py)
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -68,14 +69,15 @@ def default_set_up(settings: Settings) -> tuple[list[str], bool]:
 
 def validate(settings: Settings, full: bool = False, reset: bool = True,
              rebaseline: bool = False, profiles: list[str] | None = None,
-             strict_slo: bool = False, variants: list | None = None) -> Checklist:
+             strict_slo: bool = False, variants: list | None = None, shards: int = 1) -> Checklist:
     """Run every checklist item against the replica; print the table and write report.json.
 
     profiles=None keeps the replica's own profiles; a list brings it up with exactly those.
     variants (replica/stack/variants.py): extra apps started beside it, each checked by the smoke
     suite's variant subset in parallel with the replica's own checks and named in the report.
     """
-    run = Run(settings, prepare_dir(settings.results_dir / run_name()), strict_slo=strict_slo)
+    run = Run(settings, prepare_dir(settings.results_dir / run_name()), strict_slo=strict_slo,
+              shards=shards)
     console.info(f"evidence goes to {run.run_dir}")
     chosen = current_profiles(settings) if profiles is None else list(profiles)
     for variant in variants or ():  # listed up front: a variant never checked is never a pass
@@ -105,10 +107,11 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
 
 
 def validate_target(settings: Settings, base_url: str, sink_url: str | None = None,
-                    full: bool = False, rebaseline: bool = False, strict_slo: bool = False) -> Checklist:
+                    full: bool = False, rebaseline: bool = False, strict_slo: bool = False,
+                    shards: int = 1) -> Checklist:
     """Run the checks against an app that is already running (no up, reset or migrate)."""
     run = Run(settings, prepare_dir(settings.results_dir / run_name()), base_url=base_url,
-              sink_url=sink_url, strict_slo=strict_slo)
+              sink_url=sink_url, strict_slo=strict_slo, shards=shards)
     def body():
         run.checklist.record("migration-tests", SKIPPED, "not run against --base-url: the gate "
                              "changes no schema of a target it did not bring up")
@@ -275,9 +278,11 @@ def _k6_item(run: Run, key: str, suite: str, run_dir: Path, rebaseline: bool, ti
 
     stack = run.stack or stack_module.load(run.settings)
     target = performance.Target.of(run.base_url, run.strict_slo, stack)
+    shards = run.shards if suite in FULL_SUITES else 1  # the smoke suite stays one process
     run.checklist.run(key, lambda: performance.check_suite(target, suite, run_dir, rebaseline,
                                                           ratios_too=key == "performance",
-                                                          env=_expectations(run).k6_env()), title)
+                                                          env=_expectations(run).k6_env(),
+                                                          shards=shards), title)
 
 
 def _expectations(run: Run):

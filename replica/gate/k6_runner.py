@@ -21,7 +21,9 @@ from .errors import GateError, K6NotFoundError
 from .results import prepare_dir
 
 K6_DIR = ROOT / "k6"
+FULL_SUITES = ("load", "stress")  # `staging.validate --full` adds these to the smoke suite
 TREND_STATS = "avg,min,med,max,p(90),p(95),p(99)"
+REST_API_ADDRESS = "127.0.0.1:0"
 INTERRUPT_GRACE_S = 15
 # The HTML report is k6's own web-dashboard export. k6 writes none for a run shorter than two of
 # its periods (default 10 s: the 8 s smoke suite got none), so each suite's period is its planned
@@ -142,13 +144,16 @@ def missing_samples(summary: dict, required=REQUIRED_SAMPLES) -> list[str]:
 
 
 def command(binary: Path, script: Path, base_url: str, run_dir: Path,
-            env: dict[str, str] | None = None) -> list[str]:
-    """Build the k6 command line for one suite (env: more `__ENV` values for the script)."""
+            env: dict[str, str] | None = None, flags: list[str] | tuple = ()) -> list[str]:
+    """Build the k6 command line for one suite (env: more `__ENV` values; flags: more k6 flags).
+
+    Its REST API listens on a free port of 127.0.0.1 (k6's default 6565 collides between runs side
+    by side: two gates, or the shards of one suite)."""
     extra = [arg for key, value in (env or {}).items() for arg in ("--env", f"{key}={value}")]
     return [str(binary), "run", "--quiet", "--no-color", "--no-usage-report",
-            "--summary-trend-stats", TREND_STATS,
+            "--address", REST_API_ADDRESS, "--summary-trend-stats", TREND_STATS,
             "--summary-export", str(run_dir / "metrics.json"),
-            "--env", f"BASE_URL={base_url}", *extra, str(script)]
+            "--env", f"BASE_URL={base_url}", *extra, *flags, str(script)]
 
 
 def suite_seconds(suite: str, k6_dir: Path = K6_DIR) -> float:
@@ -180,22 +185,18 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
               timeout: float | None = None, binary: Path | None = None,
               env: dict[str, str] | None = None) -> K6Result:
     """Run k6/<suite>.js against base_url; keep metrics.json, k6.log and k6's report.html in run_dir."""
-    script = k6_dir / f"{suite}.js"
-    if not script.is_file():
-        raise GateError(f"no k6 suite {script}", hint="suites are k6/smoke.js, k6/load.js, k6/stress.js")
+    script = suite_script(suite, k6_dir)
     prepare_dir(run_dir)
     binary = binary or find_k6()
     timeout = timeout or suite_budget(suite, k6_dir)
     started = time.monotonic()
     log_path = run_dir / "k6.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command(binary, script, base_url, run_dir, env), stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=k6_dir, start_new_session=True,
-                                   env={**os.environ, **dashboard_env(suite, run_dir, k6_dir)})
-        code, override = _wait(process, timeout)
+        process = start(suite, command(binary, script, base_url, run_dir, env), run_dir, log, k6_dir)
+        code, override = wait_for(process, timeout)
     outcome, message = override or classify(code)
     result = K6Result(suite, code, outcome, message, time.monotonic() - started, run_dir,
-                      log_tail=_tail(log_path))
+                      log_tail=read_tail(log_path))
     if result.metrics_path.is_file():
         result.summary = json.loads(result.metrics_path.read_text() or "{}")
         result.failed_thresholds = failed_thresholds(result.summary)
@@ -204,23 +205,39 @@ def run_suite(suite: str, base_url: str, run_dir: Path, *, k6_dir: Path = K6_DIR
     return result
 
 
+def suite_script(suite: str, k6_dir: Path = K6_DIR) -> Path:
+    """Return k6/<suite>.js, or raise GateError naming the suites there are."""
+    script = k6_dir / f"{suite}.js"
+    if not script.is_file():
+        raise GateError(f"no k6 suite {script}", hint="suites are k6/smoke.js, k6/load.js, k6/stress.js")
+    return script
+
+
+def start(suite: str, argv: list[str], run_dir: Path, log, k6_dir: Path = K6_DIR) -> subprocess.Popen:
+    """Start one k6 process writing to log, its dashboard exporting run_dir/report.html."""
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=k6_dir,
+                            start_new_session=True,
+                            env={**os.environ, **dashboard_env(suite, run_dir, k6_dir)})
+
+
 def suite_budget(suite: str, k6_dir: Path = K6_DIR) -> float:
     """Return the hard time limit of a suite from slo.json (max_seconds)."""
     slo = json.loads((k6_dir / "slo.json").read_text())
     return float(slo["suites"].get(suite, {}).get("max_seconds", 120))
 
 
-def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, tuple[Outcome, str] | None]:
+def wait_for(process: subprocess.Popen, timeout: float) -> tuple[int, tuple[Outcome, str] | None]:
     """Wait for k6; on timeout or Ctrl-C ask it to stop (it still writes its summary)."""
     try:
         return process.wait(timeout=timeout), None
     except subprocess.TimeoutExpired:
-        return _stop(process), (Outcome.TIMEOUT, f"still running after {timeout:.0f} s; stopped")
+        return stop(process), (Outcome.TIMEOUT, f"still running after {timeout:.0f} s; stopped")
     except KeyboardInterrupt:
-        return _stop(process), (Outcome.INTERRUPTED, "interrupted (Ctrl-C); partial results kept")
+        return stop(process), (Outcome.INTERRUPTED, "interrupted (Ctrl-C); partial results kept")
 
 
-def _stop(process: subprocess.Popen) -> int:
+def stop(process: subprocess.Popen) -> int:
+    """Ask k6 to stop as Ctrl-C does (it writes its summary); kill it after INTERRUPT_GRACE_S."""
     process.send_signal(signal.SIGINT)
     try:
         return process.wait(timeout=INTERRUPT_GRACE_S)
@@ -229,7 +246,8 @@ def _stop(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def read_tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log ("" when it cannot be read)."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..core import console
-from . import baseline, fixture_users, k6_runner, querycounts, ratios
+from . import baseline, fixture_users, k6_runner, querycounts, ratios, shards as shards_module
 from .checklist import ItemFailed
 
 SLO = k6_runner.K6_DIR / "slo.json"
@@ -70,11 +70,14 @@ def load_note() -> str:
 
 
 def check_suite(target: Target, suite: str, run_dir: Path, rebaseline: bool, ratios_too: bool,
-                env: dict[str, str] | None = None) -> str:
+                env: dict[str, str] | None = None, shards: int = 1) -> str:
     """Run one k6 suite (and, for the performance item on a local replica, the ratio verdict).
 
-    env: more `__ENV` values for the suite (the fault profiles' expectations)."""
-    result = k6_runner.run_suite(suite, target.base_url, run_dir, env={**fixture_env(target), **(env or {})})
+    env: more `__ENV` values for the suite (the fault profiles' expectations); shards: as that
+    many k6 processes, judged on their merged results (shards.py)."""
+    env = {**fixture_env(target), **(env or {})}
+    result = (shards_module.run_sharded(suite, target.base_url, run_dir, shards, env=env)
+              if shards > 1 else k6_runner.run_suite(suite, target.base_url, run_dir, env=env))
     notes = [result.describe()]
     if not result.ok:
         crossed = latency_thresholds(result)

@@ -4,7 +4,7 @@ invoke's parser has no optional positional arguments (pyinvoke/invoke#159): a po
 default is never filled, one without is required, and a task with an unfilled positional eats
 `--help` as its value. Its numbers are cast with a bare `int()`, so `--tail abc` is a traceback.
 `StagingTask` declares what a task's arguments are; `StagingParseMachine` reads them so:
-- `--help`/`-h` after a task name always shows that task's help;
+- `--help`/`-h` after a task name always shows that task's help (no flag gets `-h` as its short form);
 - a positional whose parameter defaults to None may be left out (`staging.logs [SERVICE]`);
 - a flag declared in `numbers` takes a whole number of at least its minimum;
 - every parse error is one line (and a hint) and exit 2 (configuration), as the README promises.
@@ -28,6 +28,10 @@ class StagingTask(Task):
     def __init__(self, *args, numbers: dict[str, int | None] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.numbers = dict(numbers or {})  # flag name -> smallest allowed value (None: any)
+
+    def arg_opts(self, name, default, taken_names):
+        # `-h` is help after any task name (StagingParseMachine): never a flag's short form
+        return super().arg_opts(name, default, {*taken_names, HELP_FLAGS[1].lstrip("-")})
 
     def get_arguments(self, ignore_unknown_help=None):
         arguments = super().get_arguments(ignore_unknown_help)

@@ -11,8 +11,10 @@ from .reporting import reported, settings_for
 from .stack_tasks import NAME_HELP
 
 
-@task(iterable=["profile"],
+@task(iterable=["profile"], numbers={"shards": 1},
       help={"name": NAME_HELP, "full": "also run the longer k6 load and stress suites",
+            "shards": "with --full: run the load and stress suites as N k6 processes, judged on "
+                      "their merged results (default 1)",
             "reset": "reset the data to the fixtures first (--no-reset keeps it)",
             "rebaseline": "record this run's k6 metrics as the new baselines",
             "base_url": "check an app that is already running at this loopback URL (no up/reset/migrate)",
@@ -26,7 +28,7 @@ from .stack_tasks import NAME_HELP
                           "with the load average; latency is judged by same-run ratios)"})
 @reported
 def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=None, sink_url=None,
-             profile=None, force=False, strict_slo=False, variants=True):
+             profile=None, force=False, strict_slo=False, variants=True, shards=1):
     """Run the runbook's validation checklist (smoke suite, k6 smoke, error sink); exit 1 unless green.
 
     Without --profile: staging's declared set-up (staging.declared.yml), and each allowed variant
@@ -36,7 +38,7 @@ def validate(c, name=None, full=False, reset=True, rebaseline=False, base_url=No
 
     if not gate(settings_for(name), full=full, reset=reset, rebaseline=rebaseline, base_url=base_url,
                 sink_url=sink_url, profile=profile, force=force, strict_slo=strict_slo,
-                variants=variants):
+                variants=variants, shards=shards):
         raise Exit(code=ExitStatus.FAILED)
 
 

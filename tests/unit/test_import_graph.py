@@ -23,9 +23,10 @@ MAY_IMPORT = {
     "data.db": {"core", "data", "data.db"},
     "data.dumps": {"core", "data", "data.db", "data.dumps"},
     "gate": {"core", "data", "data.db", "gate"},
-    "reporting": {"core", "gate", "reporting"},  # history and announcements, over a results folder
+    "reporting": {"core", "gate", "reporting"},
+    "k8s": {"core", "stack", "gate", "k8s"},  # renderings of the model for Kubernetes  # history and announcements, over a results folder
     "commands": {"core", "stack", "engine", "data", "data.db", "data.dumps", "gate", "reporting",
-                 "commands"},
+                 "k8s", "commands"},
     "tasks": {"core", "stack", "commands", "tasks"},
     "pytest_plugin": {"core", "stack", "data", "data.db", "gate", "commands"},  # a face, like tasks
 }

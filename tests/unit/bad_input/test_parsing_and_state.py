@@ -24,6 +24,14 @@ def test_help_after_any_task_shows_its_help(task, flag, run):
     assert outcome.stderr == ""
 
 
+def test_no_flag_takes_the_help_flags_short_form():
+    from replica.tasks import namespace
+    shorts = {f"{name} --{argument.name}": argument.names
+              for name in namespace.task_names for argument in namespace[name].get_arguments()}
+    assert [flag for flag, names in shorts.items() if "h" in names] == []
+    assert shorts["staging.validate --shards"] == ("shards", "a")
+
+
 @pytest.mark.parametrize("argv", [
     ("staging.fault", "redis-off", "on"),                       # as the README writes it
     ("staging.fault", "--profile", "redis-off", "--state", "off"),

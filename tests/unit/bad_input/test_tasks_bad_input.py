@@ -71,6 +71,7 @@ NUMBERS = [Case(f"{task}-{flag}-{value}", (task, *before, f"--{flag}", value), C
                ("staging.openai.verdict", (), "budget", ("abc", "-2")),
                ("staging.errors", ("--spans",), "limit", ("abc", "-2")),
                ("staging.history", (), "limit", ("abc", "0")),
+               ("staging.validate", ("--full",), "shards", ("abc", "0", "-1", "1.5")),
            ] for value in values]
 
 POSITIONALS = [
@@ -91,6 +92,7 @@ VALUES = [
     Case("fault-bad-state", ("staging.fault", "redis-off", "maybe"), CONFIG),
     Case("fault-bad-state-flags", ("staging.fault", "--profile", "redis-off", "--state", "1"), CONFIG),
     Case("up-unknown-profile", ("staging.up", "--profile", "nope"), CONFIG),
+    Case("validate-shards-without-full", ("staging.validate", "--shards", "2"), CONFIG),
     Case("up-conflicting-profiles",
          ("staging.up", "--profile", "openai-slow", "--profile", "openai-down"), CONFIG),
     Case("up-env-no-equals", ("staging.up", "--env", "DEBUG"), CONFIG),

@@ -88,6 +88,36 @@ def test_a_worker_that_never_checked_in_is_aged_from_its_start():
         pair.wait()
 
 
+# A worker that checked in a moment after the probe read its clock: a monotonic stamp just ahead
+# of the probe's own monotonic time (a race seen under load, read as 57 years of silence).
+JUST_CHECKED_IN = """
+import os, tempfile, time
+fd, name = tempfile.mkstemp(prefix="wgunicorn-")
+os.unlink(name)
+ahead = time.monotonic() + 5
+os.utime(fd, (ahead, ahead))
+if os.fork() == 0:
+    time.sleep(120)
+else:
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_stamp_made_just_after_the_probe_read_its_clock_is_a_fresh_check_in():
+    pair = subprocess.Popen([sys.executable, "-c", JUST_CHECKED_IN], stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert pair.stdout.readline() == "ready\n"
+        probe = subprocess.run([sys.executable, "-c", maintenance.HEARTBEAT_PROBE],
+                               capture_output=True, text=True, check=True)
+        [(worker, age)] = maintenance.worker_heartbeats(probe.stdout, master=pair.pid).items()
+        assert age == 0.0  # not wall-clock minus a monotonic stamp
+    finally:
+        os.killpg(pair.pid, signal.SIGKILL)
+        pair.wait()
+
+
 def test_no_worker_at_all_is_a_finding():
     assert not maintenance.hung_workers({}).same
 
