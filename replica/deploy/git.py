@@ -6,9 +6,6 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-ZERO_COMMIT = "0" * 40  # a pushed ref's old or new side when it is created or deleted
-
-
 class GitFailed(ConfigError):
     """A git command failed; the message is its own last line."""
 

@@ -45,7 +45,12 @@ class Promoted:
 
 def promote(repo: Path, version: str, staging_branch: str = "staging",
             production_branch: str = "main", push_to: str | None = None) -> Promoted:
-    """Tag, merge --no-ff and tag as the runbook does; push the three refs only when push_to is set."""
+    """Tag, merge --no-ff and tag as the runbook does; push the three refs only when push_to is set.
+
+    repo: any folder of the work tree to promote in.
+    """
+    _check_version(version)
+    repo = git.top_level(repo)
     plan = check(repo, version, staging_branch, production_branch, push_to)
     merged_tree = _merged_tree(repo, plan)
     staging_tag = _tag_object(repo, plan.staging_tag, plan.staging_commit,
@@ -65,9 +70,7 @@ def promote(repo: Path, version: str, staging_branch: str = "staging",
 def check(repo: Path, version: str, staging_branch: str, production_branch: str,
           push_to: str | None = None) -> Plan:
     """Return the promotion's plan; PromotionRefused naming the first thing that is wrong."""
-    if not VERSION.fullmatch(version):
-        raise PromotionRefused(f"version {version!r} is not vMAJOR.MINOR.PATCH",
-                               hint="e.g. invoke staging.promote v1.2.3")
+    _check_version(version)
     for tag in (f"{version}{STAGING_SUFFIX}", version):
         if git.resolve(repo, f"refs/tags/{tag}", "object"):
             raise PromotionRefused(f"tag {tag} exists already: {version} was promoted before",
@@ -92,6 +95,12 @@ def check(repo: Path, version: str, staging_branch: str, production_branch: str,
                                hint="`git remote -v` lists them; --remote NAME picks one")
     record = _evidence(repo, staging_branch, staging_commit)
     return Plan(version, staging_commit, production_branch, production_before, record)
+
+
+def _check_version(version: str) -> None:
+    if not VERSION.fullmatch(version):
+        raise PromotionRefused(f"version {version!r} is not vMAJOR.MINOR.PATCH",
+                               hint="e.g. invoke staging.promote v1.2.3")
 
 
 def _branch(repo: Path, branch: str, role: str) -> str:
