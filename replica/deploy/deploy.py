@@ -71,20 +71,13 @@ def _deploy_locked(settings: Settings, layout: Layout, commit: str, ref: str | N
     started, clock = datetime.now(timezone.utc), time.monotonic()
     run_dir = prepare_dir(results_root(settings.root) / run_name("deploy"))
     console.info(f"deploying {commit[:12]} to replica {settings.name!r}; evidence goes to {run_dir}")
-    checklist, previous, tree = Checklist(), serving(layout), None
-    if not git.has_path(layout.remote, commit, COMPOSE_FILE):
-        checklist.item("stack", STEPS["stack"])
-        checklist.record("stack", FAILED, f"{commit[:12]} has no {COMPOSE_FILE}: nothing to bring "
-                                          "up; the deployment was not touched")
-        stack = None
-    else:
-        tree = check_out(layout, commit)
-        stack = _deploy_commit(settings, layout, checklist, run_dir)
+    checklist, previous = Checklist(), serving(layout)
+    tree, stack = _attempt(settings, layout, commit, checklist, run_dir)
     passed = not checklist.failed
     if passed:
         _remember(layout, Deployment(commit, migrations_check.live_revision(stack.url("db"))))
         now_serving = commit
-    elif previous is not None and tree is not None:
+    elif previous is not None and tree is not None:  # the red commit replaced it: bring it back
         now_serving = _return_to(settings, layout, previous, stack, checklist)
     else:
         now_serving = previous.commit if previous else None
@@ -94,6 +87,18 @@ def _deploy_locked(settings: Settings, layout: Layout, commit: str, ref: str | N
                         serving=now_serving)
     _report(settings, commit, checklist, passed, now_serving, path)
     return Outcome(commit, passed, checklist, now_serving, path)
+
+
+def _attempt(settings: Settings, layout: Layout, commit: str, checklist: Checklist,
+             run_dir: Path) -> tuple[str | None, object]:
+    """Deploy commit unless it has no stack to bring up; return (its tree digest, its stack)."""
+    if not git.has_path(layout.remote, commit, COMPOSE_FILE):
+        checklist.item("stack", STEPS["stack"])
+        checklist.record("stack", FAILED, f"{commit[:12]} has no {COMPOSE_FILE}: nothing to bring "
+                                          "up; the deployment was not touched")
+        return None, None
+    tree = check_out(layout, commit)
+    return tree, _deploy_commit(settings, layout, checklist, run_dir)
 
 
 def on_work_tree(settings: Settings, layout: Layout) -> Settings:
