@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import console, variants
 from ..errors import StagingError
 from ..gate import migrations_check, smoke, verdict_cache
-from ..gate.checklist import FAILED, Checklist
+from ..gate.checklist import FAILED, PASSED, Checklist
 from ..gate.results import prepare_dir, results_root, run_name
 from ..gate.validate import SMOKE_ITEMS
 from ..settings import Settings
@@ -140,19 +140,24 @@ def _deploy_commit(settings: Settings, layout: Layout, checklist: Checklist, run
 
 
 def _up(settings: Settings, checklist: Checklist):
-    """Bring the replica up with staging's declared set-up; a failure is the stack item's evidence."""
-    from ..commands.up import up
-
+    """Bring the replica up on its work tree; a failure is the stack item's evidence (None back)."""
     checklist.item("stack", STEPS["stack"])
     began = time.monotonic()
     try:
-        stack = up(settings, profiles=variants.primary_profiles(settings.root))
+        stack = _declared_up(settings)
     except StagingError as error:
         checklist.record("stack", FAILED, f"{error}" + (f" → {error.hint}" if error.hint else ""),
                          time.monotonic() - began)
         return None
-    checklist.record("stack", "passed", f"app at {stack.url('app')}", time.monotonic() - began)
+    checklist.record("stack", PASSED, f"app at {stack.url('app')}", time.monotonic() - began)
     return stack
+
+
+def _declared_up(settings: Settings):
+    """`staging.up` with staging's declared set-up (staging.declared.yml of the deployed commit)."""
+    from ..commands.up import up
+
+    return up(settings, profiles=variants.primary_profiles(settings.root))
 
 
 def _migrate(stack) -> str:
@@ -174,10 +179,7 @@ def _return_to(settings: Settings, layout: Layout, previous: Deployment, stack,
                                               on="the deployed database")
             said = f" (database downgraded: {'; '.join(steps)})"
         check_out(layout, previous.commit)
-        from ..commands.up import up
-
-        again = up(on_work_tree(settings, layout),
-                   profiles=variants.primary_profiles(layout.work_tree))
+        again = _declared_up(on_work_tree(settings, layout))
         return f"{previous.commit[:12]} serving again at {again.url('app')}{said}"
     item = checklist.run("rollback", back, STEPS["rollback"])
     return previous.commit if item.result != FAILED else None
