@@ -71,7 +71,7 @@ def last_record(checkout: Path) -> dict:
 def serving_sha(checkout: Path) -> str:
     """The GIT_SHA the running app reports: which commit's code is serving."""
     stack = stack_module.load(dataclasses.replace(from_environment().with_name(REPLICA), root=checkout))
-    return requests.get(f"{stack.url('app')}/health", timeout=10).json()["git_sha"]
+    return requests.get(f"{stack.url('app')}/version", timeout=10).json()["git_sha"]
 
 
 def app_sha(checkout: Path, rev: str) -> str:
