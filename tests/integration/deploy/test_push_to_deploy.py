@@ -115,6 +115,51 @@ def test_a_broken_commit_reports_red_and_the_previous_deployment_still_serves(cl
     git(clone, "reset", "--quiet", "--hard", good)
 
 
+MIGRATION = '''"""A table only the broken commit knows (its return must take it away again)."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("deploy_probe", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("deploy_probe")
+'''
+
+
+def test_a_broken_commit_that_migrated_returns_the_database_to_the_serving_revision(clone, first_deploy):
+    from replica.gate import migrations_check
+
+    _, good = first_deploy
+    settings = dataclasses.replace(from_environment().with_name(REPLICA), root=clone)
+    serving_revision = migrations_check.live_revision(stack_module.load(settings).url("db"))
+    assert serving_revision == migrations_check.revisions(clone).head
+    (clone / "db" / "migrations" / "versions" / "0003_deploy_probe.py").write_text(MIGRATION)
+    views = clone / "app" / "mina" / "meetings.py"
+    marker = "def show(meeting_id: int):\n"
+    views.write_text(views.read_text().replace(marker, marker + "    raise RuntimeError('broken')\n"))
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", "a migration and a broken route")
+
+    done = push(clone)
+
+    assert "is red" in done.stderr, done.stderr[-3000:]
+    returned = {item["key"]: item for item in last_record(clone)["items"]}["rollback"]
+    assert "database downgraded: 0003 -> 0002" in returned["evidence"], returned
+    stack = stack_module.load(settings)
+    assert migrations_check.live_revision(stack.url("db")) == serving_revision
+    assert requests.get(f"{stack.url('app')}/health/ready", timeout=10).status_code == 200
+    assert serving_sha(clone) == app_sha(clone, good)
+    git(clone, "reset", "--quiet", "--hard", good)
+
+
 def test_a_commit_without_the_compose_file_is_red_and_touches_nothing(clone, first_deploy):
     _, good = first_deploy
     git(clone, "rm", "--quiet", "docker-compose.staging.yml")
