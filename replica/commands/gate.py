@@ -51,7 +51,7 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)
         verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options, tree),
-                            checklist.passed, checklist.verdict(), checklist.results)
+                            checklist.passed, checklist.verdict(), checklist.results, tree)
     return checklist.passed
 
 

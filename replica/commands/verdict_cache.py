@@ -100,12 +100,17 @@ def lookup(settings: Settings, key: str) -> Cached | None:
                   str(record["finished_at"]), path)
 
 
-def store(settings: Settings, key: str, passed: bool, verdict: str, run: str) -> Path:
-    """Write the verdict of a run under key (atomically: a crash never leaves half an entry)."""
+def store(settings: Settings, key: str, passed: bool, verdict: str, run: str,
+          tree: str | None = None) -> Path:
+    """Write the verdict of a run under key (atomically: a crash never leaves half an entry).
+
+    tree: the run's tree_digest, kept so a promotion can find the verdict of a commit's tree.
+    """
     path = entry_path(settings, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"key": key, "passed": passed, "verdict": verdict, "run": run,
-              "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              **({"tree": tree} if tree else {})}
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(record, indent=2) + "\n")
     partial.replace(path)

@@ -2,7 +2,7 @@
 from invoke import Collection
 
 from . import bundle_tasks, cli, db_tasks, mock_tasks, parity_tasks, stack_tasks, test_tasks
-from . import gate_tasks, history_tasks
+from . import deploy_tasks, gate_tasks, history_tasks
 
 cli.install()
 
@@ -15,6 +15,9 @@ staging.add_task(bundle_tasks.bundle)
 staging.add_collection(mock_tasks.openai)
 staging.add_task(mock_tasks.errors)
 for task in gate_tasks.VALIDATE_TASKS:
+    staging.add_task(task)
+staging.add_collection(deploy_tasks.remote)
+for task in deploy_tasks.PROMOTE_TASKS:
     staging.add_task(task)
 for task in history_tasks.TASKS:
     staging.add_task(task)

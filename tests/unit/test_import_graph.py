@@ -27,7 +27,8 @@ MAY_IMPORT = {
     "k8s": {"core", "stack", "gate", "k8s"},  # renderings of the model for Kubernetes  # history and announcements, over a results folder
     "commands": {"core", "stack", "engine", "data", "data.db", "data.dumps", "gate", "reporting",
                  "k8s", "commands"},
-    "tasks": {"core", "stack", "commands", "tasks"},
+    "deploy": {"core", "stack", "gate", "reporting", "commands", "deploy"},  # push-to-deploy, promote
+    "tasks": {"core", "stack", "commands", "deploy", "tasks"},
     "pytest_plugin": {"core", "stack", "data", "data.db", "gate", "commands"},  # a face, like tasks
 }
 

@@ -40,9 +40,10 @@ TASKS_WITH_NAME = {
     "staging.db.refresh": ("--from", "postgresql://127.0.0.1:1/prod"),
     "staging.parity": (), "staging.doctor": (), "staging.bundle": (), "staging.openai.journal": (),
     "staging.openai.faults": (), "staging.openai.verdict": (), "staging.errors": (), "staging.validate": (),
+    "staging.remote.install": (), "staging.remote.deploy": ("staging",),
 }
 TASKS_WITHOUT_NAME = {"staging.engine": (), "staging.profiles": (), "hooks.install": (),
-                      "test": (), "staging.history": ()}
+                      "test": (), "staging.history": (), "staging.promote": ("v1.2.3",)}
 ALL_TASKS = {**TASKS_WITH_NAME, **TASKS_WITHOUT_NAME}
 BAD_NAMES = {"upper": "UPPER", "dotdot": "../x", "long": "a" * 40, "space": "a b"}
 
@@ -85,6 +86,7 @@ POSITIONALS = [
     Case("leakcheck-one-file", ("staging.db.leakcheck", "in.sql"), CONFIG),
     Case("logs-two-services", ("staging.logs", "app", "db"), CONFIG),
     Case("unknown-task", ("staging.nope",), CONFIG),
+    Case("promote-no-version", ("staging.promote",), CONFIG),
 ]
 
 VALUES = [
@@ -114,6 +116,10 @@ VALUES = [
          CONFIG),
     Case("up-env-app-refuses-direct-url", ("staging.up", "--env", "DATABASE_DIRECT_URL=mysql://x"),
          CONFIG),
+    Case("promote-not-a-version", ("staging.promote", "1.2.3"), CONFIG),
+    Case("promote-outside-a-git-work-tree", ("staging.promote", "v1.2.3"), CONFIG),
+    Case("deploy-without-a-staging-remote", ("staging.remote.deploy",), CONFIG),
+    Case("remote-install-outside-a-git-work-tree", ("staging.remote.install",), CONFIG),
     Case("logs-unknown-service", ("staging.logs", "nope"), CONFIG),
     Case("restart-unknown-service", ("staging.restart", "nope"), CONFIG),
     Case("restart-one-shot-service", ("staging.restart", "migrate"), CONFIG),

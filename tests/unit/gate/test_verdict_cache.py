@@ -166,3 +166,9 @@ def test_by_default_the_gate_runs_the_declared_set_up_and_its_variants(gate):
     gate_tasks.validate(Context(), force=True, profile=["redis-off"])
     assert [run["profiles"] for run in gate.runs] == [["tls"], ["tls"], ["redis-off"]]
     assert [[v.name for v in run["variants"]] for run in gate.runs] == [["redis-off", "pooled"], [], []]
+
+
+def test_a_stored_verdict_keeps_the_tree_it_gated_so_a_promotion_can_find_it(gate, repo):
+    gate_tasks.validate(Context())
+    entry = json.loads(next((repo.state_dir / verdict_cache.CACHE_DIR).glob("*.json")).read_text())
+    assert entry["tree"] == verdict_cache.tree_digest(repo.root)

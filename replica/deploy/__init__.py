@@ -1,0 +1,1 @@
+"""The runbook's flows after the gate: push to deploy (remote, deploy) and guarded promotion."""

@@ -1,0 +1,175 @@
+"""Push to deploy for real: `git push staging` deploys a commit, smoke-tests it and says so in the
+pushing terminal; a broken commit is red and the previous deployment keeps serving.
+
+One replica for the file (`<test replica>-deploy`; STAGING_TEST_NAME=h makes it `h-deploy`), on a
+scratch clone of this checkout (its remote and hook are the clone's own, never this repository's),
+taken down with its volumes at the end. The clone uses this checkout's .venv, as a second checkout
+of the project on the same machine would.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from replica.stack import plan as stack_module
+from replica.commands.down import down
+from replica.stack.settings import ROOT, from_environment
+
+from tests.integration.conftest import TEST_REPLICA
+
+pytestmark = pytest.mark.stack
+
+REPLICA = f"{TEST_REPLICA}-deploy"
+PUSH_TIMEOUT_S = 1200  # a first deploy may build images; the smoke suite takes minutes when loaded
+APP_PATHS = ("app", "db/migrations", "docker/python")  # what the app's GIT_SHA is the last change of
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """A clone of this checkout's HEAD with the remote installed; the replica is removed after."""
+    path = tmp_path_factory.mktemp("push-to-deploy") / "checkout"
+    git(ROOT, "clone", "--quiet", "--no-checkout", str(ROOT), str(path))
+    git(path, "checkout", "--quiet", "-b", "work", git(ROOT, "rev-parse", "HEAD"))
+    for name, value in (("user.name", "Deploy Test"), ("user.email", "deploy@example.test")):
+        git(path, "config", name, value)
+    (path / ".venv").symlink_to(ROOT / ".venv")
+    invoke(path, "staging.remote.install", "--name", REPLICA)
+    yield path
+    down(dataclasses.replace(from_environment().with_name(REPLICA), root=path), volumes=True)
+
+
+def invoke(checkout: Path, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(checkout / ".venv" / "bin" / "invoke"), *args], cwd=checkout,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def push(checkout: Path, rev: str = "HEAD") -> subprocess.CompletedProcess:
+    """`git push staging REV:staging`, as the runbook's manual deployment; its terminal output."""
+    return subprocess.run(["git", "-C", str(checkout), "push", "--force", "staging", f"{rev}:staging"],
+                          capture_output=True, text=True, timeout=PUSH_TIMEOUT_S,
+                          env={**os.environ, "COLUMNS": "160"})
+
+
+def last_record(checkout: Path) -> dict:
+    newest = max((checkout / "results").glob("deploy-*/report.json"), key=lambda p: p.parent.name)
+    return json.loads(newest.read_text())
+
+
+def serving_sha(checkout: Path) -> str:
+    """The GIT_SHA the running app reports: which commit's code is serving."""
+    stack = stack_module.load(dataclasses.replace(from_environment().with_name(REPLICA), root=checkout))
+    return requests.get(f"{stack.url('app')}/version", timeout=10).json()["git_sha"]
+
+
+def app_sha(checkout: Path, rev: str) -> str:
+    return git(checkout, "log", "-1", "--format=%h", "--abbrev=12", rev, "--", *APP_PATHS)
+
+
+@pytest.fixture(scope="module")
+def first_deploy(clone):
+    """The clone's HEAD pushed once: the deployment the later tests must keep serving."""
+    return push(clone), git(clone, "rev-parse", "HEAD")
+
+
+def test_a_push_deploys_the_commit_and_reports_its_smoke_verdict_in_the_terminal(clone, first_deploy):
+    done, commit = first_deploy
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"remote: ✔ deployed {commit[:12]}: smoke suite green" in done.stderr, done.stderr[-3000:]
+    record = last_record(clone)
+    assert (record["kind"], record["verdict"], record["commit"]) == ("deploy", "green", commit)
+    assert record["failed"] == [] and record["serving"] == commit
+    assert serving_sha(clone) == app_sha(clone, commit)
+
+
+def test_a_broken_commit_reports_red_and_the_previous_deployment_still_serves(clone, first_deploy):
+    _, good = first_deploy
+    views = clone / "app" / "mina" / "meetings.py"
+    source = views.read_text()
+    marker = "def show(meeting_id: int):\n"
+    assert marker in source  # the break below must land in a route the smoke suite calls
+    views.write_text(source.replace(marker, marker + "    raise RuntimeError('broken on purpose')\n"))
+    git(clone, "commit", "--quiet", "-am", "meetings: break showing one (staging must refuse it)")
+    broken = git(clone, "rev-parse", "HEAD")
+
+    done = push(clone)
+
+    assert f"remote: ✘ deploy of {broken[:12]} is red" in done.stderr, done.stderr[-3000:]
+    assert f"{good[:12]} is serving" in done.stderr
+    record = last_record(clone)
+    assert (record["verdict"], record["commit"], record["serving"]) == ("red", broken, good)
+    assert "api" in {item["key"] for item in record["failed"]}
+    assert serving_sha(clone) == app_sha(clone, good)
+    git(clone, "reset", "--quiet", "--hard", good)
+
+
+MIGRATION = '''"""A table only the broken commit knows (its return must take it away again)."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("deploy_probe", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("deploy_probe")
+'''
+
+
+def test_a_broken_commit_that_migrated_returns_the_database_to_the_serving_revision(clone, first_deploy):
+    from replica.commands import migrations_check
+
+    _, good = first_deploy
+    settings = dataclasses.replace(from_environment().with_name(REPLICA), root=clone)
+    serving_revision = migrations_check.live_revision(stack_module.load(settings).url("db"))
+    assert serving_revision == migrations_check.revisions(clone).head
+    (clone / "db" / "migrations" / "versions" / "0003_deploy_probe.py").write_text(MIGRATION)
+    views = clone / "app" / "mina" / "meetings.py"
+    marker = "def show(meeting_id: int):\n"
+    views.write_text(views.read_text().replace(marker, marker + "    raise RuntimeError('broken')\n"))
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", "a migration and a broken route")
+
+    done = push(clone)
+
+    assert "is red" in done.stderr, done.stderr[-3000:]
+    returned = {item["key"]: item for item in last_record(clone)["items"]}["rollback"]
+    assert "database downgraded: 0003 -> 0002" in returned["evidence"], returned
+    stack = stack_module.load(settings)
+    assert migrations_check.live_revision(stack.url("db")) == serving_revision
+    assert requests.get(f"{stack.url('app')}/health/ready", timeout=10).status_code == 200
+    assert serving_sha(clone) == app_sha(clone, good)
+    git(clone, "reset", "--quiet", "--hard", good)
+
+
+def test_a_commit_without_the_compose_file_is_red_and_touches_nothing(clone, first_deploy):
+    _, good = first_deploy
+    git(clone, "rm", "--quiet", "docker-compose.staging.yml")
+    git(clone, "commit", "--quiet", "-m", "drop the stack definition")
+    before = serving_sha(clone)
+
+    done = push(clone)
+
+    assert "has no docker-compose.staging.yml" in done.stderr, done.stderr[-3000:]
+    record = last_record(clone)
+    assert record["verdict"] == "red" and record["tree"] is None
+    assert serving_sha(clone) == before == app_sha(clone, good)
+    git(clone, "reset", "--quiet", "--hard", good)
