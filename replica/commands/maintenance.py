@@ -125,7 +125,10 @@ def hung_workers(heartbeats: dict[int, float], limit_s: float = WORKER_SILENT_S)
 
 def app_heartbeats(stack) -> dict[int, float]:
     """Run HEARTBEAT_PROBE in the replica's app container."""
-    done = stack.compose.run("exec", "-T", "app", "python3", "-c", HEARTBEAT_PROBE, timeout=30)
+    from ..engine.compose import Compose
+
+    done = Compose(stack.settings).run("exec", "-T", "app", "python3", "-c", HEARTBEAT_PROBE,
+                                       timeout=30)
     return worker_heartbeats(done.stdout)
 
 
