@@ -10,7 +10,7 @@ can ask for:
   when none were loaded). `.url`, `.fixture_user()` (a user of the fixtures, who can log in).
 - `openai_faults`: script mock-openai for this test (`.set(profile=..., sequence=[...],
   paths=[...])`, `.journal()`); faults and journal are cleared before and after it.
-- `sink_events`: the error sink emptied before the test; `.events()`, `.spans()` read what the app
+- `sink_events`: the error sink emptied before and after the test; `.events()`, `.spans()` read what the app
   reported during it, `.wait(at_least=1)` until it has arrived (SDKs send in the background).
 
 A runnable example: examples/test_against_the_replica.py (README, "Your own tests").
@@ -161,4 +161,5 @@ class SinkEvents:
 def sink_events(staging):
     sink = SinkEvents(staging.url("error-sink"))
     sink.clear()
-    return sink
+    yield sink
+    sink.clear()  # what this test provoked is not left for the next one to read

@@ -6,7 +6,7 @@ from replica.gate.k6_runner import Outcome
 
 
 def test_the_load_suite_in_two_shards_is_judged_on_its_merged_summary(replica, tmp_path):
-    target = performance.Target.of(replica.stack.settings, replica.url("app"))
+    target = performance.Target.of(replica.url("app"), stack=replica)
     result = shards.run_sharded("load", target.base_url, tmp_path, 2,
                                 env=performance.fixture_env(target))
     # on this shared machine latency SLOs may be crossed (a warning in the gate); nothing else may

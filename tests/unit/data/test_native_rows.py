@@ -131,4 +131,4 @@ def test_where_a_c_compiler_exists_the_install_built_the_compiled_loop():
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if not shutil.which(compiler):
         pytest.skip(f"no C compiler ({compiler}) here: the pure-Python loop is expected")
-    assert rows.NATIVE, "pip install built no replica.data.dumps.archives._copyrows: see setup.py"
+    assert rows.NATIVE, "pip install built no replica.data.dumps._copyrows: see setup.py"
