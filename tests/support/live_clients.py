@@ -44,19 +44,22 @@ def login(url, name="live"):
     return "session=" + session.cookies["session"], meeting["id"]
 
 
-def clients_on_two_workers(url, cookie, meeting_id, attempts=30):
-    """Connect clients until two have joined from different worker pids: {pid: client}."""
-    by_pid, spare = {}, []
-    for _ in range(attempts):
+def clients_on_two_workers(url, cookie, meeting_id, timeout=120.0):
+    """Connect clients until two have joined from different worker pids: {pid: client}.
+
+    Which worker accepts is the kernel's choice, and a worker still booting accepts nothing: on a
+    busy machine dozens of connections in a row can land on the first. So keep trying until two
+    workers answered or timeout (seconds) passed, pausing between tries; not a fixed count.
+    """
+    by_pid = {}
+    deadline = time.monotonic() + timeout
+    while len(by_pid) < 2 and time.monotonic() < deadline:
         client = LiveClient(url, cookie)
         pid = client.join(meeting_id)["worker_pid"]
         if pid in by_pid:
-            spare.append(client)
+            client.sio.disconnect()
+            time.sleep(0.2)
         else:
             by_pid[pid] = client
-        if len(by_pid) == 2:
-            break
-    for client in spare:
-        client.sio.disconnect()
-    assert len(by_pid) == 2, "all connections landed on one worker"
+    assert len(by_pid) == 2, f"all connections landed on one worker for {timeout:.0f} s"
     return by_pid
