@@ -57,45 +57,14 @@ def test_a_stopped_gunicorn_worker_is_named_as_hung_and_clears_once_it_runs(migr
                    "the resumed worker did not check in again")
 
 
-# A gunicorn-like pair: the parent makes a heartbeat file as the arbiter does, its child inherits it
-# and, like a worker stuck while booting, never checks in (the file keeps its creation time).
-NEVER_CHECKED_IN = """
-import os, sys, tempfile, time
-fd, name = tempfile.mkstemp(prefix="wgunicorn-")
-os.unlink(name)
-started = time.time() - 100
-os.utime(fd, (started, started))
-if os.fork() == 0:
-    time.sleep(120)
-else:
-    print("ready", flush=True)
-    time.sleep(120)
-"""
-
-
-def test_a_worker_that_never_checked_in_is_aged_from_its_start():
-    pair = subprocess.Popen([sys.executable, "-c", NEVER_CHECKED_IN], stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        assert pair.stdout.readline() == "ready\n"
-        probe = subprocess.run([sys.executable, "-c", maintenance.HEARTBEAT_PROBE],
-                               capture_output=True, text=True, check=True)
-        [(worker, age)] = maintenance.worker_heartbeats(probe.stdout, master=pair.pid).items()
-        assert age >= 100
-        assert f"worker {worker} silent for" in maintenance.hung_workers({worker: age}).replica
-    finally:
-        os.killpg(pair.pid, signal.SIGKILL)
-        pair.wait()
-
-
-# A worker that checked in a moment after the probe read its clock: a monotonic stamp just ahead
-# of the probe's own monotonic time (a race seen under load, read as 57 years of silence).
-JUST_CHECKED_IN = """
+# A gunicorn-like pair: the parent makes a heartbeat file as the arbiter does, stamped {stamp},
+# and its child inherits it as a worker does.
+WORKER_PAIR = """
 import os, tempfile, time
 fd, name = tempfile.mkstemp(prefix="wgunicorn-")
 os.unlink(name)
-ahead = time.monotonic() + 5
-os.utime(fd, (ahead, ahead))
+stamp = {stamp}
+os.utime(fd, (stamp, stamp))
 if os.fork() == 0:
     time.sleep(120)
 else:
@@ -104,18 +73,33 @@ else:
 """
 
 
-def test_a_stamp_made_just_after_the_probe_read_its_clock_is_a_fresh_check_in():
-    pair = subprocess.Popen([sys.executable, "-c", JUST_CHECKED_IN], stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)
+def probed_worker(stamp: str) -> tuple[int, float]:
+    """Start a pair whose heartbeat is stamped `stamp` (Python); return the probe's (worker, age)."""
+    pair = subprocess.Popen([sys.executable, "-c", WORKER_PAIR.format(stamp=stamp)],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert pair.stdout.readline() == "ready\n"
         probe = subprocess.run([sys.executable, "-c", maintenance.HEARTBEAT_PROBE],
                                capture_output=True, text=True, check=True)
         [(worker, age)] = maintenance.worker_heartbeats(probe.stdout, master=pair.pid).items()
-        assert age == 0.0  # not wall-clock minus a monotonic stamp
+        return worker, age
     finally:
         os.killpg(pair.pid, signal.SIGKILL)
         pair.wait()
+
+
+def test_a_worker_that_never_checked_in_is_aged_from_its_start():
+    # like a worker stuck while booting: the file keeps its (wall-clock) creation time
+    worker, age = probed_worker("time.time() - 100")
+    assert age >= 100
+    assert f"worker {worker} silent for" in maintenance.hung_workers({worker: age}).replica
+
+
+def test_a_stamp_made_just_after_the_probe_read_its_clock_is_a_fresh_check_in():
+    # a monotonic stamp just ahead of the probe's own clock (a race seen under load, once read
+    # as 57 years of silence)
+    _, age = probed_worker("time.monotonic() + 5")
+    assert age == 0.0  # not wall-clock minus a monotonic stamp
 
 
 def test_no_worker_at_all_is_a_finding():
