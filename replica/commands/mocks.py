@@ -11,6 +11,7 @@ from mocks import control
 
 from ..core import console
 from ..core.errors import ConfigError, StackNotUpError
+from ..stack import profiles
 from ..stack.settings import Settings
 
 
@@ -54,6 +55,10 @@ def faults(settings: Settings, profile=None, sequence=None, path=None, clear=Fal
         raise ConfigError("--path says where faults go, but no fault was given",
                           hint="add --profile NAME or --sequence TOKEN, e.g. "
                                "--profile ratelimit --path /v1/chat/completions")
+    replica_profile = profiles.mock_openai_faults(profile) if profile else None
+    if replica_profile:  # the replica's own name: what `up --profile` would start the mock with
+        profile, paths = replica_profile
+        path = path or paths
     url = _url(settings, "mock-openai")
     if clear:
         plan = _call(control.clear_openai_faults, url)

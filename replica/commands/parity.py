@@ -9,13 +9,12 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from ..engine import provision as engine
 from . import maintenance
-from ..stack import envprofile, ports, plan as stack_module
+from ..stack import declared as declared_module, envprofile, ports, plan as stack_module
 from ..stack.declared import DECLARED_FILE, read as declared
 from ..core.errors import ConfigError
 from ..stack.services import PREFERRED_PORTS
@@ -43,7 +42,7 @@ def staging_items(settings: Settings, staging: dict) -> list[Item]:
     stack = stack_module.load(settings)
     profiles = set(stack.profiles) if stack else set()
     env = stack.app_env if stack else envprofile.load_profile(settings.root, {}, {"APP_URL": ""})
-    command = _compose_app_command(settings.compose_file)
+    command = _app_command(settings, stack)
     endpoint = "pooled" if "pooled" in profiles else "direct"
     tls = "require" if "tls" in profiles else "disable"
     redis = "enabled" if envprofile.redis_enabled(env) else "disabled"
@@ -63,7 +62,7 @@ def staging_items(settings: Settings, staging: dict) -> list[Item]:
         _fanout_item(_staging_fanout(staging), _replica_fanout(env, profiles),
                      staging.get("database_endpoint") == "pooled"),
         _compare("gunicorn command", _words(staging.get("gunicorn_command")), _words(command),
-                 "make docker-compose.staging.yml's app command the runbook's"),
+                 "invoke staging.up (the app runs the command it was brought up with)"),
         _compare("workers", staging.get("workers"), _flag(command, "--workers")),
         _compare("worker class", staging.get("worker_class"), _flag(command, "--worker-class")),
     ]
@@ -163,10 +162,11 @@ def _fanout_item(staging: str, replica: str, pooled: bool) -> Item:
     return _compare("Socket.IO fan-out", staging, replica, todo)
 
 
-def _compose_app_command(compose_file: Path) -> str:
-    services = yaml.safe_load(compose_file.read_text())["services"]
-    command = services["app"]["command"]
-    return command if isinstance(command, str) else " ".join(command)
+def _app_command(settings: Settings, stack) -> str:
+    """The command the replica's app runs: what `up` gave it, or what `up` would give it now."""
+    if stack is None:
+        return declared_module.app_command(settings.root)
+    return stack.compose_env.get("APP_COMMAND", "(brought up before APP_COMMAND: run staging.up)")
 
 
 def _words(text) -> str:

@@ -20,3 +20,15 @@ def read(root: Path) -> dict:
     if not isinstance(values, dict):
         raise ConfigError(f"{path} must be a mapping of setting: value")
     return values
+
+
+def app_command(root: Path) -> str:
+    """Staging's gunicorn command (`gunicorn_command`) on one line: the replica's app runs it verbatim.
+
+    Its one definition: compose gets it as APP_COMMAND (replica/stack/plan.py), Kubernetes renders
+    and the tests' own gunicorn read it here.
+    """
+    command = read(root).get("gunicorn_command")
+    if not isinstance(command, str) or not command.split():
+        raise ConfigError(f"{root / DECLARED_FILE}: gunicorn_command must be staging's command line")
+    return " ".join(command.split())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 from datetime import datetime, timezone
 
-from . import credentials, envprofile, ports, profiles as profiles_module
+from . import credentials, declared, envprofile, ports, profiles as profiles_module
 from .state import APP_ENV, COMPOSE_ENV, STACK_FILE
 from .profiles import Profile
 from .services import PROFILE_SERVICES, SERVICES, URL_SCHEMES, compose_variable
@@ -72,6 +72,7 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
         "STAGING_PROJECT": settings.project,
         "COMPOSE_PROFILES": ",".join(compose_profiles),
         **image_env(settings, compose_profiles),
+        "APP_COMMAND": declared.app_command(settings.root),
         "PG_MAJOR": settings.pg_major,
         "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
         "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),

@@ -123,6 +123,20 @@ def in_group(names, group: str) -> list[str]:
     return [name for name in names if name in known and known[name].group == group]
 
 
+def mock_openai_faults(name: str) -> tuple[str, list[str]] | None:
+    """The mock's fault profile and paths that the replica profile `name` puts on the mock OpenAI
+    (`openai-ratelimit` -> ratelimit on the summary paths), or None when `name` is not one of them.
+
+    One word for one thing: `staging.openai.faults --profile openai-ratelimit` switches on, on a
+    running replica, exactly what `staging.up --profile openai-ratelimit` starts with.
+    """
+    profile = catalogue().get(name)
+    if profile is None or profile.group != "openai":
+        return None
+    paths = profile.compose_env.get("MOCK_OPENAI_FAULT_PATHS", "")
+    return profile.compose_env["MOCK_OPENAI_PROFILE"], [p for p in paths.split(",") if p]
+
+
 def expectations(names) -> Expectations:
     """What the app must do under these profiles together (each changes what it faults)."""
     combined = HAPPY_PATH

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from replica.stack import declared
 from .ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,10 +24,18 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 def staging_command(port: int, workers: int = 2) -> list[str]:
-    """Staging's command from the runbook, bound to 127.0.0.1 instead of 0.0.0.0."""
-    return [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "eventlet", "--timeout", "120", "--reload",
-            "--access-logfile", "-", "--error-logfile", "-", "main:app"]
+    """Staging's command (staging.declared.yml), bound to 127.0.0.1:port, with `workers` workers."""
+    words = declared.app_command(REPO).split()
+    if words[0] != "gunicorn":
+        raise ValueError(f"staging's command does not start with gunicorn: {words[0]}")
+    return [str(GUNICORN), *_with(_with(words[1:], "--bind", f"127.0.0.1:{port}"),
+                                  "--workers", str(workers))]
+
+
+def _with(words: list[str], flag: str, value: str) -> list[str]:
+    """words with flag's value replaced (staging's command names every flag once)."""
+    at = words.index(flag)
+    return [*words[:at + 1], value, *words[at + 2:]]
 
 
 class StagingGunicorn:

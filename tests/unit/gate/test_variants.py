@@ -79,7 +79,8 @@ def test_no_variants_declared_means_none_run():
 def stack(tmp_path, monkeypatch):
     """A replica up with staging's declared set-up (tls), prepared without an engine."""
     from replica.stack import plan as stack_module
-    shutil.copy(ROOT / ".env.staging.example", tmp_path / ".env.staging.example")
+    for name in (".env.staging.example", "staging.declared.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setattr(images, "ensure_base_image", lambda settings, suite=None: "base:test")
     monkeypatch.setattr(images, "service_image_tags", lambda *a, **k: {"PGBOUNCER_IMAGE": "pgb:t"})
     monkeypatch.setattr(images, "ca_bundle_path", lambda settings: tmp_path / "ca.pem")

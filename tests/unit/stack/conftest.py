@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    shutil.copy(ROOT / ".env.staging.example", tmp_path / ".env.staging.example")
+    for name in (".env.staging.example", "staging.declared.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setattr(images, "ensure_base_image", lambda settings, suite=None: "base:test")
     monkeypatch.setattr(images, "service_image_tags", lambda *args, **kwargs: {})
     monkeypatch.setattr(images, "ca_bundle_path", lambda settings: tmp_path / "ca.pem")
