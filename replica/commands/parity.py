@@ -12,6 +12,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from rich.table import Table
+
+from ..core import console
 from ..engine import provision as engine
 from . import maintenance
 from ..stack import declared as declared_module, envprofile, ports, plan as stack_module
@@ -109,6 +112,27 @@ def report(settings: Settings) -> dict:
     upkeep = maintenance.report(settings)
     return {"replica": settings.name, "staging": staging, "machine": machine, "maintenance": upkeep,
             "differences": sum(not i["same"] for i in staging + machine + upkeep)}
+
+
+# The report's sections: key, table title, what its second column holds, marks for ok / not ok.
+SECTIONS = (("staging", "staging vs replica", "staging", ("same", "differs")),
+            ("machine", "this machine", "needs", ("ok", "missing")),
+            ("maintenance", "maintenance: the runbook's daily and weekly checks", "expects",
+             ("ok", "check")))
+
+
+def print_report(out, result: dict) -> None:
+    """Print report()'s result as one table per section, then the count of differences."""
+    for key, title, wanted, words in SECTIONS:
+        table = Table(title=title, title_justify="left")
+        for column in ("item", wanted, "replica", "", "what to do"):
+            table.add_column(column, overflow="fold")
+        for row in result[key]:
+            mark = f"[green]{words[0]}[/]" if row["same"] else f"[yellow]{words[1]}[/]"
+            table.add_row(row["item"], row["staging"], row["replica"], mark, row["todo"])
+        out.print(table)
+    summary = f"{result['differences']} difference(s)"
+    (console.warning if result["differences"] else console.success)(summary)
 
 
 def _running_python(stack) -> str | None:

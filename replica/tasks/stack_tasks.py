@@ -6,7 +6,6 @@ import json
 from invoke.exceptions import Exit
 
 from ..core import console
-from ..stack import profiles as profiles_module
 from ..core.errors import ConfigError
 from .cli import task
 from .reporting import reported, settings_for
@@ -46,29 +45,15 @@ def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
 @reported
 def fault(c, profile, state, name=None):
     """Switch one fault profile on or off on the running replica (others stay as they are)."""
-    from ..commands import service as service_commands, up as up_module
-    if state not in ("on", "off"):
-        raise ConfigError(f"state must be on or off, not {state!r}",
-                          hint=f"invoke staging.fault {profile} on")
-    profiles_module.resolve([profile])
-    settings = settings_for(name)
-    running = service_commands.running_stack(
-        settings, hint=f"bring it up with the profile: invoke staging.up --profile {profile}"
-        if state == "on" else "nothing to switch off")
-    current = [p for p in running.profiles if p != profile]
-    up_module.up(settings, profiles=current + ([profile] if state == "on" else []))
+    from ..commands import profiles as profile_commands
+    profile_commands.switch(settings_for(name), profile, state)
 
 
 @task
 def profiles(c):
     """List the fault profiles, what each reproduces, and an example."""
-    from rich.table import Table
-    table = Table(title="fault profiles (invoke staging.up --profile NAME)", title_justify="left")
-    for column in ("profile", "reproduces", "example"):
-        table.add_column(column)
-    for item in profiles_module.catalogue().values():
-        table.add_row(item.name, item.summary, item.example)
-    console.console.print(table)
+    from ..commands import profiles as profile_commands
+    profile_commands.print_catalogue(console.console)
 
 
 @task(help={"name": NAME_HELP, "volumes": "also remove the data volumes (database contents)"})

@@ -23,8 +23,8 @@ MAY_IMPORT = {
     "data.db": {"core", "data", "data.db"},
     "data.dumps": {"core", "data", "data.db", "data.dumps"},
     "gate": {"core", "data", "data.db", "gate"},
-    "reporting": {"core", "gate", "reporting"},
-    "k8s": {"core", "stack", "gate", "k8s"},  # renderings of the model for Kubernetes  # history and announcements, over a results folder
+    "reporting": {"core", "gate", "reporting"},  # history and announcements, over a results folder
+    "k8s": {"core", "stack", "gate", "k8s"},  # renderings of the model for Kubernetes
     "commands": {"core", "stack", "engine", "data", "data.db", "data.dumps", "gate", "reporting",
                  "k8s", "commands"},
     "deploy": {"core", "stack", "gate", "reporting", "commands", "deploy"},  # push-to-deploy, promote
