@@ -32,6 +32,7 @@ import docker  # noqa: E402
 import psycopg  # noqa: E402
 from testcontainers.core.container import DockerContainer  # noqa: E402
 
+from .databases import DatabaseAdmin  # noqa: E402
 from .images import image_tags  # noqa: E402
 from .ports import free_port  # noqa: E402
 
@@ -159,7 +160,7 @@ class _Service:
         self.stop()
 
 
-class PostgresContainer(_Service):
+class PostgresContainer(DatabaseAdmin, _Service):
     """PostgreSQL from the replica's db image (STAGING_PG_MAJOR, default 18), fsync off."""
 
     user, password = PG_USER, PG_PASSWORD
@@ -200,14 +201,6 @@ class PostgresContainer(_Service):
             cursor = conn.execute(sql)
             rows = cursor.fetchall() if cursor.description else []
         return "\n".join("|".join("" if v is None else str(v) for v in row) for row in rows)
-
-    def create_database(self, name: str, template: str | None = None) -> str:
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        self.psql(f'CREATE DATABASE "{name}"{suffix}')
-        return self.url_for(name)
-
-    def drop_database(self, name: str) -> None:
-        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class RedisContainer(_Service):

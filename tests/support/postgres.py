@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import importlib.util
+from .databases import DatabaseAdmin
 from .ports import free_port, wait_for_port
 
 # Located without importing the package: its __init__ sets up lock files we do not use.
@@ -32,7 +33,7 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["setpriv", f"--reuid={RUN_AS}", "--regid=nogroup", "--clear-groups", *cmd]
 
 
-class PostgresServer:
+class PostgresServer(DatabaseAdmin):
     """Start initdb + postgres on a free 127.0.0.1 port; stop and delete on exit."""
 
     def __init__(self, user: str = "postgres"):
@@ -83,15 +84,6 @@ class PostgresServer:
         if result.returncode != 0:
             raise RuntimeError(f"psql failed: {result.stderr.strip()}")
         return result.stdout.strip()
-
-    def create_database(self, name: str, template: str | None = None) -> str:
-        """Create a database (optionally copied from a template) and return its URL."""
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        self.psql(f'CREATE DATABASE "{name}"{suffix}')
-        return self.url_for(name)
-
-    def drop_database(self, name: str) -> None:
-        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -1,12 +1,12 @@
 """The doctor's maintenance checks on a running replica: the heartbeat probe in the app container,
 a worker stopped there, a transaction left open on its database, the mocks answering."""
-import time
 
 import psycopg
 import pytest
 
 from replica.commands import maintenance
 from replica.engine.compose import Compose
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
 
@@ -17,19 +17,10 @@ def signal_in_app(replica, pid, name):
                         f"import os, signal; os.kill({pid}, signal.{name})", timeout=60)
 
 
-def wait_until(condition, what, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"{what} within {timeout} s")
-
-
 def test_the_app_containers_two_workers_check_in(replica):
     workers = wait_until(lambda: len(maintenance.app_heartbeats(replica)) == 2
-                         and maintenance.app_heartbeats(replica), "2 workers did not check in")
+                         and maintenance.app_heartbeats(replica), "2 workers did not check in",
+                         timeout=120.0, pause=1)
     assert maintenance.hung_workers(workers).same
 
 
@@ -39,12 +30,12 @@ def test_a_worker_stopped_in_the_container_is_reported_hung(replica):
     try:
         found = wait_until(lambda: [f for f in [maintenance.hung_workers(
             maintenance.app_heartbeats(replica), 5)] if f"worker {stopped} silent" in f.replica],
-            f"worker {stopped} was not reported")[0]
+            f"worker {stopped} was not reported", timeout=120.0, pause=1)[0]
         assert not found.same
     finally:
         signal_in_app(replica, stopped, "SIGCONT")
     wait_until(lambda: maintenance.hung_workers(maintenance.app_heartbeats(replica), 5).same,
-               "the resumed worker did not check in again")
+               "the resumed worker did not check in again", timeout=120.0, pause=1)
 
 
 def test_the_report_on_a_running_replica(replica):

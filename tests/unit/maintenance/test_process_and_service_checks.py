@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +16,7 @@ from replica.stack.plan import Stack
 
 from tests.support.gunicorn import StagingGunicorn
 from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 SECRET = "a-random-test-secret-of-sufficient-length-123"
 
@@ -25,16 +25,6 @@ def heartbeats(server):
     probe = subprocess.run([sys.executable, "-c", maintenance.HEARTBEAT_PROBE], capture_output=True,
                            text=True, check=True)
     return maintenance.worker_heartbeats(probe.stdout, master=server.proc.pid)
-
-
-def wait_until(condition, what, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"{what} within {timeout} s")
 
 
 def test_a_stopped_gunicorn_worker_is_named_as_hung_and_clears_once_it_runs(migrated_url):
