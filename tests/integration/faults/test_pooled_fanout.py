@@ -52,15 +52,20 @@ def listen_statuses(base_url: str, until: str, timeout: float = 15) -> dict[int,
     return seen
 
 
-def readiness_of_both_workers(base_url: str, tries: int = 40) -> dict[int, tuple[int, str]]:
-    """Ask /health/ready until both workers answered; {pid: (HTTP status, fanout_listen)}."""
-    seen = {}
-    for _ in range(tries):
+def readiness_of_both_workers(base_url: str, timeout: float = 120) -> dict[int, tuple[int, str]]:
+    """Ask /health/ready until both workers answered; {pid: (HTTP status, fanout_listen)}.
+
+    Sought until a deadline with a pause between asks, not a count in a row: on a busy machine a
+    run of answers all came from one worker while the other was still booting (a clean-clone CI
+    failed on it with 40 asks in a row).
+    """
+    seen, deadline = {}, time.monotonic() + timeout
+    while len(seen) < 2 and time.monotonic() < deadline:
         answer = requests.get(base_url + "/health/ready", timeout=10)
         seen[answer.json()["worker_pid"]] = (answer.status_code,
                                              answer.json()["fanout_listen"]["status"])
-        if len(seen) == 2:
-            break
+        if len(seen) < 2:
+            time.sleep(0.5)
     return seen
 
 
