@@ -17,8 +17,8 @@ from rich.table import Table
 from ..core import console
 from ..engine import provision as engine
 from . import maintenance
-from ..stack import declared as declared_module, envprofile, ports, plan as stack_module
-from ..stack.declared import DECLARED_FILE, read as declared
+from ..stack import envprofile, ports, plan as stack_module
+from ..stack.declared import DECLARED_FILE, app_command as declared_app_command, read as declared
 from ..core.errors import ConfigError
 from ..stack.services import PREFERRED_PORTS
 from ..stack.settings import (DB_MAX_CONNECTIONS, PYTHON_VERSION, Settings,
@@ -189,7 +189,7 @@ def _fanout_item(staging: str, replica: str, pooled: bool) -> Item:
 def _app_command(settings: Settings, stack) -> str:
     """The command the replica's app runs: what `up` gave it, or what `up` would give it now."""
     if stack is None:
-        return declared_module.app_command(settings.root)
+        return declared_app_command(settings.root)
     return stack.compose_env.get("APP_COMMAND", "(brought up before APP_COMMAND: run staging.up)")
 
 

@@ -25,9 +25,10 @@ def journal(c, name=None, path=None, limit=20, clear=False, json_=False):
 
 
 @task(iterable=["sequence", "path"],
-      help={"name": NAME, "profile": "a replica profile (openai-ratelimit, openai-slow, openai-down: as `up --profile` "
-                       "sets it) or one of the mock's: ratelimit, flaky, slow, down, timeout, "
-                       "broken-stream, malformed",
+      help={"name": NAME,
+            "profile": "a replica profile (openai-ratelimit, openai-slow, openai-down: as "
+                       "`up --profile` sets it) or one of the mock's: ratelimit, flaky, slow, "
+                       "down, timeout, broken-stream, malformed",
             "sequence": "one-shot fault tokens in order, e.g. --sequence 429 --sequence 429 --sequence ok",
             "path": "only requests under this path prefix get the faults, e.g. /v1/chat/completions "
                     "(repeatable; with --profile or --sequence)",

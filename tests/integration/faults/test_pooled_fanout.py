@@ -13,6 +13,7 @@ from replica.stack import plan as stack_module
 from replica.commands import down, up
 from replica.core.errors import StackUnhealthyError
 from tests.e2e.clients import Api, participants_on_two_workers
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
 PROFILES = ["redis-off", "pooled"]
@@ -52,20 +53,21 @@ def listen_statuses(base_url: str, until: str, timeout: float = 15) -> dict[int,
     return seen
 
 
-def readiness_of_both_workers(base_url: str, timeout: float = 120) -> dict[int, tuple[int, str]]:
+def readiness_of_both_workers(base_url: str) -> dict[int, tuple[int, str]]:
     """Ask /health/ready until both workers answered; {pid: (HTTP status, fanout_listen)}.
 
-    Sought until a deadline with a pause between asks, not a count in a row: on a busy machine a
-    run of answers all came from one worker while the other was still booting (a clean-clone CI
-    failed on it with 40 asks in a row).
+    Until a deadline with a pause between asks, not a count in a row: on a busy machine 40 answers
+    in a row all came from one worker while the other was still booting (a clean-clone CI failed).
     """
-    seen, deadline = {}, time.monotonic() + timeout
-    while len(seen) < 2 and time.monotonic() < deadline:
+    seen = {}
+
+    def both_answered() -> bool:
         answer = requests.get(base_url + "/health/ready", timeout=10)
         seen[answer.json()["worker_pid"]] = (answer.status_code,
                                              answer.json()["fanout_listen"]["status"])
-        if len(seen) < 2:
-            time.sleep(0.5)
+        return len(seen) == 2
+
+    wait_until(both_answered, "both gunicorn workers answered /health/ready", timeout=120.0)
     return seen
 
 
