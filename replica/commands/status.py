@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 
 from rich.table import Table
 
-from ..engine import provision as engine, health
+from ..engine import provision as engine, health, reach
+from ..engine.location import locate
 from ..stack import plan as stack_module
 from ..engine.health import ServiceState
 from ..stack.services import ONE_SHOT_SERVICES
@@ -37,6 +38,9 @@ def status(settings: Settings) -> dict:
     report["up"] = bool(services) and all(
         states.get(s) is not None and states[s].ready for s in services)
     report["variants"] = variant_apps(settings, states)
+    where = locate()
+    report["engine"] = {"location": where.describe(), "remote": where.remote,
+                        "tunnels": reach.tunnel_state(settings, where)}
     return report
 
 

@@ -13,6 +13,8 @@ VARIANTS_FILE = "variants.json"        # the services the gate's variants run be
 VARIANTS_ENV = "variants.env"          # compose's variables for the variants (read after COMPOSE_ENV)
 VERDICTS_DIR = "verdicts"              # the gate's cached verdicts, keyed by tree and set-up
 MIGRATION_CHECKS_FILE = "migration-tests.json"  # the migration round trip's cached verdict
+TUNNELS_FILE = "tunnels.json"          # the SSH tunnel to a remote engine's ports: pid, forwards
+TUNNELS_LOG = "tunnels.log"            # that ssh's own messages
 EMPTY_CA_BUNDLE = "empty-ca-bundle.pem"  # stands in for a CA bundle when the machine has none
 
 

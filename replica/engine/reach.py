@@ -1,0 +1,46 @@
+"""How this machine reaches a replica's services, wherever its engine runs.
+
+A stack's ports (replica/stack/plan.py) are always ports of this machine's 127.0.0.1, so every URL a
+task prints or uses (`Stack.url`) is one the client can open. On a local engine they are the ports
+the engine publishes. On a remote engine the engine publishes each service on a port it picks on its
+own loopback, and an SSH tunnel (replica/engine/tunnels.py) forwards the stack's port here to it.
+"""
+from __future__ import annotations
+
+from ..core.errors import StackUnhealthyError
+from ..stack.settings import Settings
+from . import tunnels
+from .health import ServiceState
+from .location import EngineLocation
+
+
+def ports_in_use(settings: Settings, states: dict[str, ServiceState],
+                 location: EngineLocation) -> set[int]:
+    """Return the client ports this replica already holds: its published ports, or its tunnel's."""
+    if not location.remote:
+        return {port for state in states.values() for port in state.published}
+    record = tunnels.read_record(settings)
+    if not record or not tunnels.is_alive(record):
+        return set()
+    return {local for local, _ in record["forwards"].values()}
+
+
+def connect(stack, states: dict[str, ServiceState], location: EngineLocation) -> dict:
+    """Make each of the stack's URLs reach its service; return {service: (client, engine) port}."""
+    if not location.remote:
+        return {}
+    forwards = {}
+    for service, local in stack.ports.items():
+        state = states.get(service)
+        if state is None or not state.published:
+            raise StackUnhealthyError(f"service {service} publishes no port on {location.host}")
+        forwards[service] = (local, state.published[0])
+    return tunnels.open_tunnels(stack.settings, location, forwards)
+
+
+def tunnel_state(settings: Settings, location: EngineLocation) -> str | None:
+    """Say whether the replica's tunnel is open ("open", "closed"); None on a local engine."""
+    if not location.remote:
+        return None
+    record = tunnels.read_record(settings)
+    return "open" if record and tunnels.is_alive(record) else "closed"
