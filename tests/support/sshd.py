@@ -48,7 +48,7 @@ class Sshd:
         self.bin_dir.mkdir(exist_ok=True)
         host_key, client_key = self.folder / "host_key", self.folder / "client_key"
         for key in (host_key, client_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+            make_key(key)
         (self.folder / "authorized_keys").write_text(client_key.with_suffix(".pub").read_text())
         self.trust((host_key.with_suffix(".pub")).read_text())
         self._write_server_config(host_key)
@@ -108,6 +108,15 @@ class Sshd:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"sshd did not listen within {START_TIMEOUT_S} s: {log.read_text()[-800:]}")
+
+
+def make_key(path: Path) -> Path:
+    """Write a new ed25519 key pair at path (and path.pub), replacing one there."""
+    for old in (path, path.with_suffix(".pub")):
+        old.unlink(missing_ok=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True,
+                   stdin=subprocess.DEVNULL)
+    return path
 
 
 def _free_port() -> int:

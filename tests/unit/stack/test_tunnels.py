@@ -9,7 +9,7 @@ import pytest
 from replica.core.errors import PortBusyError
 from replica.engine import location, reach, tunnels
 from replica.stack.settings import from_environment
-from support import sshd
+from tests.support import sshd
 
 pytestmark = pytest.mark.skipif(sshd.available() is not None, reason=str(sshd.available()))
 
@@ -80,9 +80,7 @@ def test_a_taken_tunnel_port_is_named_and_leaves_no_tunnel(server, echo, setting
 
 
 def test_a_changed_host_key_refuses_the_engine(server, tmp_path):
-    other = tmp_path / "other_key"
-    __import__("subprocess").run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
-                                 check=True)
+    other = sshd.make_key(tmp_path / "other_key")
     server.trust(other.with_suffix(".pub").read_text())
     where = location.EngineLocation(server.url, "DOCKER_HOST")
     with pytest.raises(location.ConfigError, match="host key of 127.0.0.1 does not match"):
