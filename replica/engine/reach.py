@@ -7,7 +7,8 @@ own loopback, and an SSH tunnel (replica/engine/tunnels.py) forwards the stack's
 """
 from __future__ import annotations
 
-from ..core.errors import StackUnhealthyError
+from ..core.errors import StackNotUpError, StackUnhealthyError
+from ..stack.services import compose_variable
 from ..stack.settings import Settings
 from . import tunnels
 from .health import ServiceState
@@ -19,10 +20,9 @@ def ports_in_use(settings: Settings, states: dict[str, ServiceState],
     """Return the client ports this replica already holds: its published ports, or its tunnel's."""
     if not location.remote:
         return {port for state in states.values() for port in state.published}
-    record = tunnels.read_record(settings)
-    if not record or not tunnels.is_alive(record):
+    if not tunnel_open(settings):
         return set()
-    return {local for local, _ in record["forwards"].values()}
+    return {local for local, _ in tunnels.read_record(settings)["forwards"].values()}
 
 
 def connect(stack, states: dict[str, ServiceState], location: EngineLocation) -> dict:
@@ -42,5 +42,21 @@ def tunnel_state(settings: Settings, location: EngineLocation) -> str | None:
     """Say whether the replica's tunnel is open ("open", "closed"); None on a local engine."""
     if not location.remote:
         return None
+    return "open" if tunnel_open(settings) else "closed"
+
+
+def tunnel_open(settings: Settings) -> bool:
+    """Tell whether the replica's recorded tunnel is alive."""
     record = tunnels.read_record(settings)
-    return "open" if record and tunnels.is_alive(record) else "closed"
+    return bool(record) and tunnels.is_alive(record)
+
+
+def require_reachable(stack) -> None:
+    """Refuse a stack `up` put on a remote engine while its tunnel is closed (nothing answers)."""
+    if stack.compose_env.get(compose_variable("app", "PORT")) != "0":
+        return  # published here: its ports are this machine's
+    if not tunnel_open(stack.settings):
+        raise StackNotUpError(f"replica {stack.settings.name!r} runs on a remote engine and its "
+                              "SSH tunnel is closed",
+                              hint="run `invoke staging.up` (with the same DOCKER_HOST or context) "
+                                   "to open it again")

@@ -12,6 +12,7 @@ import json
 import socket
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -73,12 +74,15 @@ def test_the_replica_runs_on_the_remote_engine_and_is_reached_only_through_tunne
     assert requests.get(report["services"]["app"]["url"] + "/health", timeout=30).status_code == 200
 
     for service, (local, remote) in tunnel_record()["forwards"].items():
-        assert report["services"][service]["url"].split("@")[-1].startswith(f"127.0.0.1:{local}")
+        url = urlsplit(report["services"][service]["url"])
+        assert (url.hostname, url.port) == ("127.0.0.1", local)
         assert not answers(engine.address, remote), f"{service} is reachable around the tunnel"
         inside = engine.in_namespace(sys.executable, "-c", "import socket; socket.create_connection("
                                      f"('127.0.0.1', {remote}), timeout=5)")
         assert inside.returncode == 0, f"{service} is not on the engine's loopback: {inside.stderr}"
 
+    seed = invoke(engine, "staging.db.seed")  # a fresh replica has no fixtures to reset to
+    assert seed.returncode == 0, seed.stdout + seed.stderr
     reset = invoke(engine, "staging.db.reset")
     assert reset.returncode == 0, reset.stdout + reset.stderr
 

@@ -85,3 +85,12 @@ def test_a_changed_host_key_refuses_the_engine(server, tmp_path):
     where = location.EngineLocation(server.url, "DOCKER_HOST")
     with pytest.raises(location.ConfigError, match="host key of 127.0.0.1 does not match"):
         where.check_reachable()
+
+
+def test_a_remote_stack_with_its_tunnel_closed_is_not_up(settings):
+    from replica.core.errors import StackNotUpError
+    from replica.stack.plan import Stack
+    remote = Stack(settings, ["app"], {"app": 5000}, {"APP_PORT": "0"}, {})
+    with pytest.raises(StackNotUpError, match="SSH tunnel is closed"):
+        reach.require_reachable(remote)
+    reach.require_reachable(Stack(settings, ["app"], {"app": 5000}, {"APP_PORT": "5000"}, {}))
