@@ -20,22 +20,27 @@ def ports_in_use(settings: Settings, states: dict[str, ServiceState],
     """Return the client ports this replica already holds: its published ports, or its tunnel's."""
     if not location.remote:
         return {port for state in states.values() for port in state.published}
-    if not tunnel_open(settings):
-        return set()
-    return {local for local, _ in tunnels.read_record(settings)["forwards"].values()}
+    return {local for group in tunnels.GROUPS if tunnel_open(settings, group)
+            for local, _ in tunnels.read_record(settings, group)["forwards"].values()}
 
 
 def connect(stack, states: dict[str, ServiceState], location: EngineLocation) -> dict:
     """Make each of the stack's URLs reach its service; return {service: (client, engine) port}."""
+    return forward(stack.settings, stack.ports, states, location, tunnels.REPLICA)
+
+
+def forward(settings: Settings, local_ports: dict[str, int], states: dict[str, ServiceState],
+            location: EngineLocation, group: str) -> dict:
+    """On a remote engine, tunnel each {service: port here} to the port the engine published."""
     if not location.remote:
         return {}
     forwards = {}
-    for service, local in stack.ports.items():
+    for service, local in local_ports.items():
         state = states.get(service)
         if state is None or not state.published:
             raise StackUnhealthyError(f"service {service} publishes no port on {location.host}")
         forwards[service] = (local, state.published[0])
-    return tunnels.open_tunnels(stack.settings, location, forwards)
+    return tunnels.open_tunnels(settings, location, forwards, group)
 
 
 def tunnel_state(settings: Settings, location: EngineLocation) -> str | None:
@@ -45,9 +50,9 @@ def tunnel_state(settings: Settings, location: EngineLocation) -> str | None:
     return "open" if tunnel_open(settings) else "closed"
 
 
-def tunnel_open(settings: Settings) -> bool:
-    """Tell whether the replica's recorded tunnel is alive."""
-    record = tunnels.read_record(settings)
+def tunnel_open(settings: Settings, group: str = tunnels.REPLICA) -> bool:
+    """Tell whether the replica's recorded tunnel (of that group) is alive."""
+    record = tunnels.read_record(settings, group)
     return bool(record) and tunnels.is_alive(record)
 
 

@@ -2,7 +2,8 @@
 
 One `ssh -N` process per replica forwards each service's client port (127.0.0.1:LOCAL here) to the
 port the engine published on its own loopback (127.0.0.1:REMOTE there). `up` opens it, `down`
-closes it; `.staging/<replica>/tunnels.json` records its pid and forwards, its log is tunnels.log.
+closes it; `.staging/<replica>/tunnels.json` records its pid and forwards, its log is tunnels.log
+(the gate's variant apps: a second one, tunnels-variants.json).
 
     >>> forwards = {"app": (5000, 32771), "db": (15432, 32772)}
     >>> open_tunnels(settings, location, forwards)   # http://127.0.0.1:5000 is the remote app
@@ -23,6 +24,8 @@ from ..stack import credentials, ports, state
 from ..stack.settings import Settings, port_variable
 from .location import SSH_OPTIONS, EngineLocation, ssh_failure
 
+GROUPS = state.TUNNEL_GROUPS
+REPLICA, VARIANTS = GROUPS
 OPEN_TIMEOUT_S = 60
 CLOSE_TIMEOUT_S = 10
 # ssh exits when a forward cannot bind (a port taken) instead of running without it; keep-alives
@@ -31,18 +34,21 @@ TUNNEL_OPTIONS = ("-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInte
                   "-o", "ServerAliveCountMax=3")
 
 
-def open_tunnels(settings: Settings, location: EngineLocation,
-                 forwards: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
-    """Make sure one live tunnel carries exactly these forwards {service: (local, remote)}."""
-    record = read_record(settings)
+def open_tunnels(settings: Settings, location: EngineLocation, forwards: dict[str, tuple[int, int]],
+                 group: str = REPLICA) -> dict[str, tuple[int, int]]:
+    """Make sure one live tunnel of this group carries exactly these forwards {service: (local,
+    remote)}; the gate's variant apps have a group of their own, so opening theirs never breaks
+    the replica's connections."""
+    record = read_record(settings, group)
     if record and record["host"] == location.host and record["forwards"] == _listed(forwards) \
             and is_alive(record):
         return forwards
-    close_tunnels(settings)
+    close_tunnels(settings, group)
     for service, (local, _) in forwards.items():
         if not ports.is_free(local):
             raise _port_busy(service, local)
-    log_path = settings.state_dir / state.TUNNELS_LOG
+    record_name, log_name = state.tunnel_files(group)
+    log_path = settings.state_dir / log_name
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = ["ssh", *SSH_OPTIONS, *TUNNEL_OPTIONS,
                *[arg for local, remote in forwards.values()
@@ -52,25 +58,27 @@ def open_tunnels(settings: Settings, location: EngineLocation,
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                    start_new_session=True)  # outlives this task, until `down`
     _wait_open(process, forwards, log_path, location)
-    credentials.write_private(settings.state_dir / state.TUNNELS_FILE, json.dumps(
+    credentials.write_private(settings.state_dir / record_name, json.dumps(
         {"pid": process.pid, "host": location.host, "forwards": _listed(forwards)}, indent=2) + "\n")
     return forwards
 
 
-def close_tunnels(settings: Settings) -> bool:
-    """End the replica's tunnel if one is open; return whether one was."""
-    record = read_record(settings)
-    (settings.state_dir / state.TUNNELS_FILE).unlink(missing_ok=True)
-    if not record or not is_alive(record):
-        return False
-    _end(record["pid"])
-    return True
+def close_tunnels(settings: Settings, *groups: str) -> bool:
+    """End the replica's tunnels of these groups (default: all) if open; return whether one was."""
+    closed = False
+    for group in groups or GROUPS:
+        record = read_record(settings, group)
+        (settings.state_dir / state.tunnel_files(group)[0]).unlink(missing_ok=True)
+        if record and is_alive(record):
+            _end(record["pid"])
+            closed = True
+    return closed
 
 
-def read_record(settings: Settings) -> dict | None:
-    """Return the recorded tunnel (pid, host, forwards), or None when none was opened."""
+def read_record(settings: Settings, group: str = REPLICA) -> dict | None:
+    """Return the group's recorded tunnel (pid, host, forwards), or None when none was opened."""
     try:
-        record = json.loads((settings.state_dir / state.TUNNELS_FILE).read_text())
+        record = json.loads((settings.state_dir / state.tunnel_files(group)[0]).read_text())
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) and "pid" in record else None

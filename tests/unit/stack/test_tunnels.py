@@ -94,3 +94,19 @@ def test_a_remote_stack_with_its_tunnel_closed_is_not_up(settings):
     with pytest.raises(StackNotUpError, match="SSH tunnel is closed"):
         reach.require_reachable(remote)
     reach.require_reachable(Stack(settings, ["app"], {"app": 5000}, {"APP_PORT": "5000"}, {}))
+
+
+def test_a_variant_app_on_a_remote_engine_is_listed_at_its_tunnels_end(settings, monkeypatch):
+    import json
+    from replica.commands import status
+    from replica.engine.health import ServiceState
+    from replica.stack import variants
+    settings.state_dir.mkdir(parents=True)
+    (settings.state_dir / "tunnels-variants.json").write_text(json.dumps(
+        {"pid": 1, "host": "ssh://qa@box", "forwards": {"app-pooled": [24001, 32790]}}))
+    monkeypatch.setattr(variants, "beside", lambda settings: {"app-pooled", "app-redis-off"})
+    states = {"app-pooled": ServiceState("app-pooled", "running", "healthy", 0, "c1", (32790,)),
+              "app-redis-off": ServiceState("app-redis-off", "running", "healthy", 0, "c2", (24002,))}
+    rows = status.variant_apps(settings, states)
+    assert rows["app-pooled"]["url"] == "http://127.0.0.1:24001"
+    assert rows["app-redis-off"]["url"] == "http://127.0.0.1:24002"  # a local engine's own port
