@@ -64,7 +64,7 @@ def _connect(stack: stack_module.Stack, states: dict, where) -> None:
         Compose(stack.settings).run("--profile", "*", "down", "--remove-orphans", timeout=300)
         raise
     if forwards:
-        console.info(f"SSH tunnels to {where.describe()}: "
+        console.info(f"SSH tunnels to the engine {where.describe()}: "
                      + ", ".join(f"{s} {local}→{remote}" for s, (local, remote) in forwards.items()))
 
 

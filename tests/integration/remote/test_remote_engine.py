@@ -3,8 +3,7 @@ test makes (tests/support/remote_engine.py), the tasks run as a user runs them w
 DOCKER_HOST=ssh://root@<veth address>.
 
 Its published ports stay on that engine's own loopback: from here they are reached only through the
-SSH tunnels `up` opens. The gate runs with --no-variants (the gate's variant apps are not tunnelled
-yet). Root is needed (namespaces, a second dockerd); everything the test made is removed after.
+SSH tunnels `up` opens (the gate's variant apps through a tunnel of their own). Root is needed (namespaces, a second dockerd); everything the test made is removed after.
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ import pytest
 import requests
 
 from replica.engine import images
-from replica.stack.settings import ROOT
+from replica.stack.settings import DEBIAN_SUITE, POOLER_SUITE, ROOT
 
 from tests.integration.conftest import TEST_REPLICA
 from tests.support import images as test_images
@@ -28,7 +27,8 @@ pytestmark = [pytest.mark.stack,
               pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))]
 
 REPLICA = f"{TEST_REPLICA}-ssh"
-SERVICE_IMAGES = ("DB_IMAGE", "REDIS_IMAGE", "MOCKS_IMAGE", "APP_IMAGE")
+# every image the gate's set-up runs, PgBouncer for its pooled variant too
+SERVICE_IMAGES = ("DB_IMAGE", "REDIS_IMAGE", "MOCKS_IMAGE", "APP_IMAGE", "PGBOUNCER_IMAGE")
 TASK_TIMEOUT_S = 1800  # up loads nothing (the images are there) but waits on a loaded machine
 
 
@@ -36,9 +36,10 @@ TASK_TIMEOUT_S = 1800  # up loads nothing (the images are there) but waits on a 
 def engine(tmp_path_factory):
     """The remote engine, holding this machine's images of the stack (it has no registry)."""
     tags = test_images.image_tags(*SERVICE_IMAGES)
-    base = images.ensure_base_image(test_images._settings())
+    bases = [images.ensure_base_image(test_images._settings(), suite)
+             for suite in (DEBIAN_SUITE, POOLER_SUITE)]  # the images' tags hash their base's ID
     with RemoteEngine(tmp_path_factory.mktemp("remote-engine"), f"{TEST_REPLICA[:8]}-ns") as remote:
-        remote.load_images([base, *tags.values()])
+        remote.load_images([*bases, *tags.values()])
         yield remote
         invoke(remote, "staging.down", "--volumes")
 
@@ -86,8 +87,14 @@ def test_the_replica_runs_on_the_remote_engine_and_is_reached_only_through_tunne
     reset = invoke(engine, "staging.db.reset")
     assert reset.returncode == 0, reset.stdout + reset.stderr
 
-    gate = invoke(engine, "staging.validate", "--no-variants")
+    gate = invoke(engine, "staging.validate")  # with the variant apps, through their own tunnel
     assert gate.returncode == 0, gate.stdout[-4000:] + gate.stderr[-2000:]
+    variants = json.loads(invoke(engine, "staging.status", "--json").stdout)["variants"]
+    tunnelled = json.loads((ROOT / ".staging" / REPLICA / "tunnels-variants.json").read_text())
+    assert variants and set(variants) == set(tunnelled["forwards"])
+    for service, (local, remote) in tunnelled["forwards"].items():
+        assert variants[service]["url"] == f"http://127.0.0.1:{local}"
+        assert not answers(engine.address, remote), f"{service} is reachable around the tunnel"
 
 
 def test_a_changed_host_key_is_refused_naming_docker_host(engine, tmp_path):
