@@ -40,9 +40,9 @@ def engine_client():
     try:
         # over SSH through the ssh binary (not paramiko): the same keys, config and known_hosts
         # as the docker CLI, compose and the tunnels
-        client = (docker.from_env(timeout=30, use_ssh_client=where.remote)
+        client = (docker.from_env(timeout=30, use_ssh_client=where.over_ssh)
                   if where.setting == "DOCKER_HOST" or not where.host else
-                  docker.DockerClient(base_url=where.host, timeout=30, use_ssh_client=where.remote))
+                  docker.DockerClient(base_url=where.host, timeout=30, use_ssh_client=where.over_ssh))
         client.ping()
     except DockerException as error:
         raise EngineError(f"the docker engine does not answer: {error}",

@@ -3,8 +3,10 @@
 Docker's own order decides it: `DOCKER_HOST`, else the context named by `DOCKER_CONTEXT`, else the
 `currentContext` of the docker CLI's config.json (`$DOCKER_CONFIG`, default ~/.docker), else the
 default socket. An `ssh://` engine is remote: its published ports stay on its own loopback and are
-reached through SSH tunnels (replica/engine/tunnels.py). A `tcp://` engine on another host is
-refused: nothing could reach its loopback ports (a `tcp://` engine on this machine is local).
+reached through SSH tunnels (replica/engine/tunnels.py). So is a `tcp://` engine on another host,
+its API spoken over TCP and its ports reached over SSH to STAGING_ENGINE_SSH (user@host[:port]);
+without that setting it is refused: nothing could reach its loopback ports (a `tcp://` engine on
+this machine is local).
 
     >>> locate({"DOCKER_HOST": "ssh://deploy@build-box:2222"}).ssh_destination()
     ['-p', '2222', 'deploy@build-box']
@@ -15,11 +17,12 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..core.errors import ConfigError, EngineError
+from ..stack.settings import ENGINE_SSH_VARIABLE, engine_ssh
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 DEFAULT_CONTEXT = "default"
@@ -36,18 +39,26 @@ class EngineLocation:
     host: str | None      # the engine's URL; None: the CLI's default socket
     setting: str          # what named it, for messages: DOCKER_HOST, docker context X
     switch_off: str = "unset DOCKER_HOST"  # how to use this machine's engine instead
+    ssh: str | None = None  # a tcp:// engine's SSH destination (STAGING_ENGINE_SSH)
 
     @property
     def remote(self) -> bool:
+        return self.over_ssh or self.ssh is not None
+
+    @property
+    def over_ssh(self) -> bool:
+        """Whether the engine's API itself is spoken over SSH (ssh://)."""
         return urlsplit(self.host or "").scheme == "ssh"
 
     def describe(self) -> str:
-        where = f"over SSH at {urlsplit(self.host).hostname}" if self.remote else "on this machine"
+        where = (f"over SSH at {urlsplit(self.host).hostname}" if self.over_ssh else
+                 f"at {urlsplit(self.host).hostname}, ports over SSH ({ENGINE_SSH_VARIABLE}="
+                 f"{self.ssh})" if self.ssh else "on this machine")
         return f"{where} ({self.setting}{'=' + self.host if self.host else ''})"
 
     def ssh_destination(self) -> list[str]:
         """Return ssh's arguments naming the engine's host: [-p PORT] [user@]host."""
-        parts = urlsplit(self.host)
+        parts = urlsplit(self.host if self.over_ssh else f"ssh://{self.ssh}")
         target = f"{parts.username}@{parts.hostname}" if parts.username else parts.hostname
         return (["-p", str(parts.port)] if parts.port else []) + [target]
 
@@ -72,9 +83,11 @@ def ssh_failure(location: EngineLocation, stderr: str) -> Exception:
     or an unreachable host."""
     last = next((line.strip() for line in reversed(stderr.strip().splitlines()) if line.strip()),
                 "ssh failed")
-    named = f"{location.setting}={location.host}"
+    named = f"{location.setting}={location.host}" + (
+        f", {ENGINE_SSH_VARIABLE}={location.ssh}" if location.ssh else "")
     if any(marker in stderr for marker in HOST_KEY_MISMATCH):
-        return ConfigError(f"the SSH host key of {urlsplit(location.host).hostname} does not match "
+        host = location.ssh_destination()[-1].split("@")[-1]
+        return ConfigError(f"the SSH host key of {host} does not match "
                            f"known_hosts ({named}): {last}",
                            hint="if the host was reinstalled, `ssh-keygen -R HOST` and connect once "
                                 "by hand to check its new key; otherwise do not connect")
@@ -90,17 +103,17 @@ def locate(environ: dict[str, str] | None = None) -> EngineLocation:
     """Return where the docker CLI's engine is, by docker's own order (see the module's doc)."""
     env = os.environ if environ is None else environ
     if env.get("DOCKER_HOST"):
-        return _checked(EngineLocation(env["DOCKER_HOST"], "DOCKER_HOST"))
+        return _checked(EngineLocation(env["DOCKER_HOST"], "DOCKER_HOST"), env)
     if env.get("DOCKER_CONTEXT"):
-        return _context(env["DOCKER_CONTEXT"], "DOCKER_CONTEXT", "unset DOCKER_CONTEXT")
+        return _context(env["DOCKER_CONTEXT"], "DOCKER_CONTEXT", "unset DOCKER_CONTEXT", env)
     current = _current_context(env)
     if current and current != DEFAULT_CONTEXT:
         return _context(current, f"currentContext in {_config_dir(env) / 'config.json'}",
-                        "run `docker context use default`")
+                        "run `docker context use default`", env)
     return EngineLocation(None, "the default socket")
 
 
-def _context(name: str, named_by: str, switch_off: str) -> EngineLocation:
+def _context(name: str, named_by: str, switch_off: str, env) -> EngineLocation:
     if shutil.which("docker") is None:
         raise EngineError(f"docker context {name!r} ({named_by}) needs the docker CLI, not found",
                           hint="install the docker CLI")
@@ -115,16 +128,20 @@ def _context(name: str, named_by: str, switch_off: str) -> EngineLocation:
         host = json.loads(done.stdout)[0]["Endpoints"]["docker"]["Host"]
     except (ValueError, LookupError, TypeError):
         raise EngineError(f"`docker context inspect {name}` gave no engine address") from None
-    return _checked(EngineLocation(host or None, f"docker context {name}", switch_off))
+    return _checked(EngineLocation(host or None, f"docker context {name}", switch_off), env)
 
 
-def _checked(location: EngineLocation) -> EngineLocation:
+def _checked(location: EngineLocation, env) -> EngineLocation:
     parts = urlsplit(location.host or "")
     if parts.scheme == "tcp" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ConfigError(f"{location.setting}={location.host}: a tcp:// engine on another host "
-                          "is not supported (its ports stay on that host's loopback, which only an "
-                          "SSH tunnel reaches)",
-                          hint=f"use ssh://USER@{parts.hostname} (the same engine over SSH)")
+        ssh = engine_ssh(env)
+        if ssh is None:
+            raise ConfigError(f"{location.setting}={location.host}: a tcp:// engine on another "
+                              f"host needs {ENGINE_SSH_VARIABLE} (its ports stay on that host's "
+                              "loopback, which only an SSH tunnel reaches)",
+                              hint=f"set {ENGINE_SSH_VARIABLE}=USER@{parts.hostname}, or use "
+                                   f"DOCKER_HOST=ssh://USER@{parts.hostname}")
+        return replace(location, ssh=ssh)
     if parts.scheme == "ssh" and not parts.hostname:
         raise ConfigError(f"{location.setting}={location.host} names no host",
                           hint="e.g. ssh://user@build-box or ssh://user@build-box:2222")

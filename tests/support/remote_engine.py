@@ -10,6 +10,7 @@ namespace has no route out: images come from this machine's engine (`load_images
     >>> with RemoteEngine(tmp_path / "remote", "remote-t1") as engine:
     ...     engine.load_images(["debian:bookworm-slim"])
     ...     env = engine.client_env()   # DOCKER_HOST=ssh://root@10.x.y.2:PORT, PATH with its ssh
+    ...     # or DOCKER_HOST=engine.tcp_url, STAGING_ENGINE_SSH=engine.ssh_destination
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .waiting import wait_until
 START_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 60
 LOAD_TIMEOUT_S = 1800
+TCP_PORT = 2375  # the engine's API without TLS too, on the veth address only (a tcp:// engine)
 
 
 def unavailable() -> str | None:
@@ -73,6 +75,16 @@ class RemoteEngine:
     @property
     def url(self) -> str:
         return self.sshd.url
+
+    @property
+    def tcp_url(self) -> str:
+        """The same engine as a tcp:// DOCKER_HOST (its ports still only on its loopback)."""
+        return f"tcp://{self.address}:{TCP_PORT}"
+
+    @property
+    def ssh_destination(self) -> str:
+        """This engine's host for STAGING_ENGINE_SSH (user@host:port)."""
+        return f"root@{self.address}:{self.sshd.port}"
 
     def client_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """The environment of a client of this engine: DOCKER_HOST over SSH, the test's ssh first."""
@@ -124,7 +136,8 @@ class RemoteEngine:
         self.dockerd = subprocess.Popen(
             [*self._enter(), "dockerd", "--data-root", str(data),
              "--exec-root", str(self.run_dir / "exec"), "--pidfile", str(self.run_dir / "docker.pid"),
-             "-H", f"unix://{self.socket}", "--cgroup-parent", self.name],
+             "-H", f"unix://{self.socket}", "-H", f"tcp://{self.address}:{TCP_PORT}",
+             "--cgroup-parent", self.name],
             stdout=log, stderr=log, start_new_session=True)
         wait_until(lambda: self.dockerd.poll() is not None or
                    self.local_docker("version", "--format", "{{.Server.Version}}").returncode == 0,

@@ -135,6 +135,21 @@ def test_down_closes_the_tunnels_and_removes_the_remote_containers(engine):
     assert engine.local_docker("ps", "-aq").stdout.strip() == ""
 
 
+def test_a_tcp_engine_is_used_with_its_ports_reached_over_ssh(engine):
+    tcp = {"DOCKER_HOST": engine.tcp_url, "STAGING_ENGINE_SSH": engine.ssh_destination}
+    up = invoke(engine, "staging.up", env=tcp)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "ports over SSH (STAGING_ENGINE_SSH=" in up.stdout
+    report = json.loads(invoke(engine, "staging.status", "--json", env=tcp).stdout)
+    assert report["up"] and report["engine"]["tunnels"] == "open"
+    assert requests.get(report["services"]["app"]["url"] + "/health", timeout=30).status_code == 200
+    for service, (local, remote) in tunnel_record()["forwards"].items():
+        assert not answers(engine.address, remote), f"{service} is reachable around the tunnel"
+    down = invoke(engine, "staging.down", "--volumes", env=tcp)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert engine.local_docker("ps", "-aq").stdout.strip() == ""
+
+
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:

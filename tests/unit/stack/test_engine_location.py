@@ -27,10 +27,25 @@ def test_nothing_set_is_the_default_socket(tmp_path):
     assert where.host is None and not where.remote
 
 
-def test_a_tcp_engine_on_another_host_is_refused_naming_the_setting():
-    with pytest.raises(ConfigError, match=r"DOCKER_HOST=tcp://build-box:2375.*not supported") as error:
+def test_a_tcp_engine_on_another_host_needs_an_ssh_destination_for_its_ports():
+    with pytest.raises(ConfigError, match=r"DOCKER_HOST=tcp://build-box:2375.*needs "
+                                          "STAGING_ENGINE_SSH") as error:
         location.locate({"DOCKER_HOST": "tcp://build-box:2375"})
-    assert "ssh://USER@build-box" in error.value.hint
+    assert "STAGING_ENGINE_SSH=USER@build-box" in error.value.hint
+
+
+def test_a_tcp_engine_with_an_ssh_destination_is_remote_its_ports_over_ssh():
+    where = location.locate({"DOCKER_HOST": "tcp://build-box:2375",
+                             "STAGING_ENGINE_SSH": "qa@build-box:2222"})
+    assert where.remote and not where.over_ssh
+    assert where.ssh_destination() == ["-p", "2222", "qa@build-box"]
+    assert "ports over SSH (STAGING_ENGINE_SSH=qa@build-box:2222)" in where.describe()
+
+
+@pytest.mark.parametrize("value", ["qa@", "a b", "qa@box:port", "-oProxyCommand=x"])
+def test_a_malformed_engine_ssh_destination_is_named(value):
+    with pytest.raises(ConfigError, match="STAGING_ENGINE_SSH=.* is not user@host"):
+        location.locate({"DOCKER_HOST": "tcp://build-box:2375", "STAGING_ENGINE_SSH": value})
 
 
 def test_a_context_that_does_not_exist_is_named(tmp_path, monkeypatch):
