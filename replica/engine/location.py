@@ -51,10 +51,13 @@ class EngineLocation:
         return urlsplit(self.host or "").scheme == "ssh"
 
     def describe(self) -> str:
-        where = (f"over SSH at {urlsplit(self.host).hostname}" if self.over_ssh else
-                 f"at {urlsplit(self.host).hostname}, ports over SSH ({ENGINE_SSH_VARIABLE}="
-                 f"{self.ssh})" if self.ssh else "on this machine")
-        return f"{where} ({self.setting}{'=' + self.host if self.host else ''})"
+        named = f"({self.setting}{'=' + self.host if self.host else ''})"
+        if self.over_ssh:
+            return f"over SSH at {urlsplit(self.host).hostname} {named}"
+        if self.ssh:
+            return (f"at {urlsplit(self.host).hostname}, ports over SSH "
+                    f"({ENGINE_SSH_VARIABLE}={self.ssh}) {named}")
+        return f"on this machine {named}"
 
     def ssh_destination(self) -> list[str]:
         """Return ssh's arguments naming the engine's host: [-p PORT] [user@]host."""

@@ -139,7 +139,7 @@ def test_a_tcp_engine_is_used_with_its_ports_reached_over_ssh(engine):
     tcp = {"DOCKER_HOST": engine.tcp_url, "STAGING_ENGINE_SSH": engine.ssh_destination}
     up = invoke(engine, "staging.up", env=tcp)
     assert up.returncode == 0, up.stdout + up.stderr
-    assert "ports over SSH (STAGING_ENGINE_SSH=" in up.stdout
+    assert "ports over SSH (STAGING_ENGINE_SSH=" in " ".join(up.stdout.split())
     report = json.loads(invoke(engine, "staging.status", "--json", env=tcp).stdout)
     assert report["up"] and report["engine"]["tunnels"] == "open"
     assert requests.get(report["services"]["app"]["url"] + "/health", timeout=30).status_code == 200

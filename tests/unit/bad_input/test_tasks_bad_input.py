@@ -209,7 +209,10 @@ REMOTE_ENGINES = {"unreachable": ({"DOCKER_HOST": "ssh://root@127.0.0.1:1"}, ENG
                   "tcp-elsewhere": ({"DOCKER_HOST": "tcp://build-box:2375"}, CONFIG,
                                     "DOCKER_HOST=tcp://build-box:2375"),
                   "no-such-context": ({"DOCKER_HOST": "", "DOCKER_CONTEXT": "nowhere"}, CONFIG,
-                                      "docker context 'nowhere' (DOCKER_CONTEXT)")}
+                                      "docker context 'nowhere' (DOCKER_CONTEXT)"),
+                  "ssh-destination-an-option": ({"DOCKER_HOST": "tcp://build-box:2375",
+                                                 "STAGING_ENGINE_SSH": "-oProxyCommand=x"}, CONFIG,
+                                                "STAGING_ENGINE_SSH=-oProxyCommand=x")}
 REMOTE_ENGINE_CASES = [Case(f"{task}-engine-{label}", (task,), code, env=env, names=names)
                        for task in ("staging.up", "staging.down", "staging.status", "staging.engine")
                        for label, (env, code, names) in REMOTE_ENGINES.items()] + [
