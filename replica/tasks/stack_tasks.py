@@ -29,14 +29,17 @@ def engine(c):
       help={"name": NAME_HELP, "no_redis": "run without Redis (the redis-off profile)",
             "profile": "a fault profile to switch on (repeatable; `invoke staging.profiles` lists them)",
             "env": "KEY=VALUE for the app's environment, over .env.staging (repeatable)",
-            "timeout": "seconds to wait for every service to be healthy"},
+            "timeout": "seconds to wait for every service to be healthy",
+            "no_seed": "do not load the default fixtures into a replica that has none"},
       numbers={"timeout": 1})
 @reported
-def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
-    """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
+def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300, no_seed=False):
+    """Bring the staging replica up with exactly the given profiles; wait until all is healthy.
+    A replica's first `up` also loads the default fixtures (so `staging.db.reset` works at once)."""
     from ..commands import up as up_module
     chosen = list(profile or []) + (["redis-off"] if no_redis else [])
-    up_module.up(settings_for(name), parse_assignments(env or []), chosen, timeout)
+    up_module.up(settings_for(name), parse_assignments(env or []), chosen, timeout,
+                 seed=not no_seed)
 
 
 @task(positional=["profile", "state"],

@@ -51,6 +51,12 @@ def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> Rese
     return reset(url, strategy)
 
 
+def fixtures_loaded(url: str) -> bool:
+    """Return whether the live database of url has its fixtures template (so a reset works)."""
+    with dbs.admin(url) as conn:
+        return dbs.exists(conn, dbs.template_name(dbs.database_of(url)))
+
+
 def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> ResetResult:
     """Replace the live database with a fresh copy of its fixtures template.
 
