@@ -130,14 +130,17 @@ def seed_at_fixtures_revision(stack, scale: str = DEFAULT_SCALE) -> str:
 
 
 def seed_first(stack, scale: str = DEFAULT_SCALE) -> str | None:
-    """Load the default fixtures when the replica has none (its first `up`), then migrate to head;
-    return what was done, or None when fixtures were already loaded."""
-    from ..data.db.reset import fixtures_loaded
+    """Load the default fixtures when the replica has none (its first `up`), migrate them to head
+    and keep that as the template (a reset lands at head: the app stays ready); return what was
+    done, or None when fixtures were already loaded."""
+    from ..data.db.reset import fixtures_loaded, keep_live_as_template
 
     if fixtures_loaded(stack.url("db")):
         return None
     seeded = seed_at_fixtures_revision(stack, scale)
-    return f"no fixtures were loaded yet{seeded}; migrations {migrate(stack)}"
+    migrated = migrate(stack)
+    keep_live_as_template(stack.url("db"))
+    return f"no fixtures were loaded yet{seeded}; migrations {migrated}; kept as the template"
 
 
 # ---- the tasks' commands -------------------------------------------------------------------------

@@ -68,9 +68,12 @@ def test_the_app_is_ready_with_database_and_redis(replica):
 def test_a_first_up_leaves_the_default_fixtures_loaded_so_reset_works_at_once(replica):
     from replica.data.db.reset import fixtures_loaded, reset
 
+    from tests.support.waiting import wait_until
+
     assert fixtures_loaded(replica.url("db"))
     reset(replica.url("db"))
-    assert requests.get(replica.url("app") + "/health/ready", timeout=5).status_code == 200
+    wait_until(lambda: requests.get(replica.url("app") + "/health/ready", timeout=5).status_code == 200,
+               "the app ready (migrations at head) after a reset to the first up's fixtures")
 
 
 def test_up_again_is_a_no_op(replica, capsys):

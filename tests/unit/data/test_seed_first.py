@@ -62,7 +62,12 @@ def test_a_first_up_seeds_at_the_fixtures_revision_then_migrates_to_head(
     assert "small-scale fixtures" in done and f"revision {fixtures.SCHEMA_REVISION}" in done
     with psycopg.connect(migrated_url) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == fixtures.SCALES["small"]
-    reset(migrated_url, background=False)  # what `staging.db.reset` does: it works at once
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM summaries")
+    reset(migrated_url, background=False)  # what `staging.db.reset` does: it works at once,
+    assert revision_of(migrated_url) == HEAD  # landing at head (the app stays ready)
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("SELECT count(*) FROM summaries").fetchone()[0] > 0
 
 
 def test_a_replica_with_fixtures_is_not_seeded_again(migrated_url, tmp_path, in_process_migrations):
