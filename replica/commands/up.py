@@ -46,8 +46,9 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     _build_missing(stack)
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
-    if not _seed_for_profiles(stack, chosen) and seed:
-        _seed_first(stack)
+    if not _seed_for_profiles(stack, chosen) and seed and _seed_first(stack):
+        # the seed quiesced the database and migrated it: the app's probe may have failed meanwhile
+        states = health.wait_healthy(client, settings.project, expected, timeout, fail_fast=False)
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
     console.success(f"replica {settings.name!r} is up (project {settings.project})"
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
@@ -65,7 +66,7 @@ def _seed_for_profiles(stack: stack_module.Stack, chosen) -> bool:
     return True
 
 
-def _seed_first(stack: stack_module.Stack) -> None:
+def _seed_first(stack: stack_module.Stack) -> bool:
     from . import db
 
     with console.console.status("checking for fixtures (a first `up` seeds the default ones; "
@@ -73,6 +74,7 @@ def _seed_first(stack: stack_module.Stack) -> None:
         seeded = db.seed_first(stack)
     if seeded:
         console.success(f"seeded: {seeded}")
+    return bool(seeded)
 
 
 def _fingerprint(stack: stack_module.Stack) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timezone
 
 from psycopg import sql
@@ -52,6 +53,27 @@ def keep_live_as_template(url: str) -> None:
         description = json.loads(dbs.comment(conn, dbs.template_name(live)) or "{}")
     build = _clone_live(url)
     try:
+        _install_template(url, build, description)
+    except BaseException:
+        with dbs.admin(url) as conn:
+            dbs.drop(conn, build)
+        raise
+
+
+def upgrade_template(url: str, upgrade: Callable[[str], object]) -> None:
+    """Migrate the fixtures template: clone it aside, let upgrade(database name) bring the clone to
+    the new head, install the clone as the template (the live database is left as it is)."""
+    live = dbs.database_of(url)
+    template, build = dbs.template_name(live), f"{live}_fixtures_build"
+    with dbs.admin(url) as conn:
+        if not dbs.exists(conn, template):
+            raise NoFixturesError(f"there are no loaded fixtures for {live} to upgrade",
+                                  hint="run `invoke staging.db.seed` once")
+        description = json.loads(dbs.comment(conn, template) or "{}")
+        dbs.drop(conn, build)
+        dbs.clone(conn, template, build, "FILE_COPY")
+    try:
+        upgrade(build)
         _install_template(url, build, description)
     except BaseException:
         with dbs.admin(url) as conn:

@@ -81,3 +81,28 @@ def test_a_replica_with_fixtures_is_not_seeded_again(migrated_url, tmp_path, in_
     assert len(in_process_migrations) == asked
     with psycopg.connect(migrated_url) as conn:
         assert conn.execute("SELECT count(*) FROM summaries").fetchone()[0] == 0
+
+
+def test_upgrading_the_template_keeps_the_live_data_and_the_next_reset_has_the_new_schema(
+        migrated_url, tmp_path, in_process_migrations):
+    from replica.data.db import databases as dbs
+    from replica.data.db.reset import upgrade_template
+
+    db.seed_first(replica := Replica(migrated_url, tmp_path), scale="small")
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM summaries")  # the developer's data, kept by the upgrade
+    upgraded = []
+
+    def add_a_column(database):  # what `flask db upgrade` of a new migration does to the clone
+        upgraded.append(database)
+        with psycopg.connect(dbs.with_database(migrated_url, database), autocommit=True) as conn:
+            conn.execute("ALTER TABLE users ADD COLUMN nickname text")
+
+    upgrade_template(replica.url("db"), add_a_column)
+    assert upgraded and upgraded[0] != dbs.database_of(migrated_url)
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("SELECT count(*) FROM summaries").fetchone()[0] == 0
+    reset(migrated_url, background=False)
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("SELECT count(nickname) FROM users").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM summaries").fetchone()[0] > 0
