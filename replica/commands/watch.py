@@ -119,8 +119,10 @@ class Watch:
         return f"rebuilt and recreated in {time.monotonic() - started:.0f} s"
 
 
-def watch(settings: Settings, migrate: bool = False, stop_event: threading.Event | None = None) -> None:
-    """Copy every change under the app image's folders into the running app until Ctrl-C."""
+def watch(settings: Settings, migrate: bool = False, stop_event: threading.Event | None = None,
+          ready: threading.Event | None = None) -> None:
+    """Copy every change under the app image's folders into the running app until Ctrl-C (or
+    stop_event); ready is set once the replica is found and watching begins."""
     import watchfiles
 
     session = Watch(settings, migrate)
@@ -129,6 +131,8 @@ def watch(settings: Settings, migrate: bool = False, stop_event: threading.Event
                  f"running app ({', '.join(sorted(session.copies.build_inputs))}: a rebuild); Ctrl-C stops")
     if sys.stdin.isatty() and not migrate:
         threading.Thread(target=_read_keys, args=(session,), daemon=True).start()
+    if ready:
+        ready.set()
     try:
         for changes in watchfiles.watch(*session.folders, stop_event=stop_event, debounce=50,
                                         step=20, raise_interrupt=True):
