@@ -48,8 +48,9 @@ class Watch:
                                   hint="run `invoke staging.up` (it repairs what is missing)")
 
     @property
-    def folders(self) -> list[Path]:
-        return [self.settings.root / tree for tree in self.copies.trees]
+    def paths(self) -> list[Path]:
+        """What to watch: the folders the image copies, and the files its build reads."""
+        return [self.settings.root / path for path in [*self.copies.trees, *self.copies.build_inputs]]
 
     def containers(self) -> list:
         """Return the running containers of the app's image (the app and any variant beside it)."""
@@ -134,7 +135,7 @@ def watch(settings: Settings, migrate: bool = False, stop_event: threading.Event
     if ready:
         ready.set()
     try:
-        for changes in watchfiles.watch(*session.folders, stop_event=stop_event, debounce=50,
+        for changes in watchfiles.watch(*session.paths, stop_event=stop_event, debounce=50,
                                         step=20, raise_interrupt=True):
             done = session.handle(changes)
             if done:

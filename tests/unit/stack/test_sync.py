@@ -24,7 +24,8 @@ def copies():
 
 def test_the_app_stage_copies_app_and_migrations_and_builds_from_its_requirements(copies):
     assert copies.trees == {"db/migrations": "/srv/db/migrations", "app": "/srv/app"}
-    assert copies.build_inputs == {"app/requirements.txt"}
+    assert copies.build_inputs == {"app/requirements.txt", "docker/python/replica-requirements.txt",
+                                   "docker/python/gunicorn_replica.conf.py"}
     assert sync.image_copies(DOCKERFILE, "mocks").trees == {"mocks": "/srv/mocks"}
 
 
