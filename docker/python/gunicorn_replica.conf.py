@@ -7,7 +7,9 @@ idle replica, all day). gunicorn's own inotify engine cannot be used here: it ne
 package, whose adapter waits with `select.epoll`, which eventlet's monkey-patching (staging's
 worker class) removes, and which fails at import when DEBUG=True is in the environment (it reads
 DEBUG as a number). This engine waits with `select.select`, which eventlet makes cooperative, on an
-`inotify_simple` descriptor, and restarts a worker only for a changed module or extra file.
+`inotify_simple` descriptor. It restarts a worker for a changed module anywhere, and for any file
+changed in the app's own folders (templates, and a new migration: the app reads the head revision
+once per worker), which is what `staging.watch` copies into the container.
 """
 import os
 import select
@@ -17,12 +19,19 @@ import select
 import inotify_simple
 from gunicorn import reloader
 
-CHANGED = inotify_simple.flags.CLOSE_WRITE | inotify_simple.flags.MOVED_TO | inotify_simple.flags.DELETE
+FLAGS = inotify_simple.flags
+CHANGED = FLAGS.CLOSE_WRITE | FLAGS.MOVED_TO | FLAGS.DELETE | FLAGS.CREATE
 REFRESH_S = 5  # how often directories of modules imported since are added
+# The app's own folders, as docker/python/Dockerfile copies them: every file there counts.
+APP_TREES = ("/srv/app", "/srv/db/migrations")
+SKIPPED = {"__pycache__"}
 
 
 class InotifyReloader(reloader.ReloaderBase):
-    """gunicorn's reloader interface: call back with the path of a changed module or extra file."""
+    """gunicorn's reloader interface: call back with the path of a changed module or extra file,
+    or of any file in the app's folders."""
+
+    trees = APP_TREES
 
     def __init__(self, extra_files=None, callback=None):
         super().__init__(extra_files=extra_files, callback=callback)
@@ -37,16 +46,35 @@ class InotifyReloader(reloader.ReloaderBase):
         if directory not in self._directories.values() and os.path.isdir(directory):
             self._directories[self._inotify.add_watch(directory, CHANGED)] = directory
 
+    def _watch_tree(self, top):
+        for directory, subdirectories, _files in os.walk(top):
+            subdirectories[:] = [name for name in subdirectories if name not in SKIPPED]
+            self._watch(directory)
+
     def _refresh(self):
         for filename in self.get_files():
             self._watch(os.path.dirname(os.path.abspath(filename)))
 
     def changed(self, events):
-        """Return the watched files among inotify events (modules and extra files)."""
-        paths = (os.path.join(self._directories.get(event.wd, ""), event.name) for event in events)
-        return [path for path in paths if path.endswith(".py") or path in self._extra_files]
+        """Return the files among inotify events that need a restart (a folder made in an app
+        folder is watched from now on)."""
+        found = []
+        for event in events:
+            path = os.path.join(self._directories.get(event.wd, ""), event.name)
+            in_app = any(path.startswith(tree + os.sep) for tree in self.trees)
+            if event.mask & FLAGS.ISDIR:
+                if in_app and event.mask & (FLAGS.CREATE | FLAGS.MOVED_TO):
+                    self._watch_tree(path)
+            elif event.mask & FLAGS.CREATE:
+                continue  # its content follows: the CLOSE_WRITE counts
+            elif path.endswith(".py") or path in self._extra_files or (
+                    in_app and not SKIPPED.intersection(path.split(os.sep))):
+                found.append(path)
+        return found
 
     def run(self):
+        for tree in self.trees:
+            self._watch_tree(tree)
         self._refresh()
         while True:
             readable, _, _ = select.select([self._inotify], [], [], REFRESH_S)

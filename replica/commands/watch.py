@@ -3,9 +3,10 @@ running app without an image rebuild.
 
 Each batch of changes (watchfiles) is copied into every running container of the app's image
 through the engine's API (engine/sync.py: no bind mounts, so a remote engine works too); gunicorn's
-`--reload`, which staging's command has, restarts the workers on a changed module, and a change to
-anything else (a template) restarts them with a SIGHUP to gunicorn. A change to a file the image's
-build only reads (app/requirements.txt) rebuilds the image and recreates the app instead.
+`--reload`, which staging's command has, restarts the workers (in the replica's image it waits on
+inotify and counts every file of the app's folders: docker/python/gunicorn_replica.conf.py). A
+change to a file the image's build only reads (app/requirements.txt) rebuilds the image and
+recreates the app instead.
 
 Compose's own `develop.watch` is not used: on Engine 20.10 its sync resolves the container's user
 (mina) on the host and fails for a non-root user.
@@ -72,11 +73,8 @@ class Watch:
             targets = self.containers()
             for container in targets:
                 sync.copy_into(container, planned)
-                if not planned.only_python:
-                    container.kill(signal="SIGHUP")  # gunicorn restarts its workers
             done = (f"{_count(planned)} into {', '.join(c.name for c in targets) or 'no running app'}"
-                    f" in {time.monotonic() - started:.2f} s"
-                    + ("" if planned.only_python else " (workers restarted: not only modules)"))
+                    f" in {time.monotonic() - started:.2f} s")
             self.pending_migrations += [p for p in planned.copy if self._is_migration(p)]
         if self.pending_migrations:
             done += "\n" + self._new_migrations()

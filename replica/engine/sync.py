@@ -47,11 +47,6 @@ class Plan:
     def empty(self) -> bool:
         return not (self.copy or self.delete or self.rebuild)
 
-    @property
-    def only_python(self) -> bool:
-        """Whether every file copied or deleted is a Python module (gunicorn's reloader sees those)."""
-        return all(path.endswith(".py") for path in [*self.copy, *self.delete])
-
 
 def image_copies(dockerfile: Path, stage: str) -> Copies:
     """Read the checkout paths a Dockerfile stage COPYs (not `--from` another stage)."""

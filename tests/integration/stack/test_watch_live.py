@@ -92,8 +92,11 @@ def test_an_edited_template_is_served_by_every_worker(watching, edited):
     edited("app/mina/templates/login.html", "<h1>Log in</h1>", f"<h1>Log in {marker}</h1>")
 
     def every_answer_has_it():  # 10 new connections in a row: both workers restarted
-        pages = [requests.get(watching.url("app") + "/login", timeout=5,
-                              headers={"Connection": "close"}) for _ in range(10)]
+        try:
+            pages = [requests.get(watching.url("app") + "/login", timeout=5,
+                                  headers={"Connection": "close"}) for _ in range(10)]
+        except requests.RequestException:
+            return False  # a worker restarting
         return all(marker in page.text for page in pages)
     wait_until(every_answer_has_it, f"every worker serving the edited login page ({marker})",
                timeout=240, pause=1)

@@ -37,27 +37,46 @@ def test_the_config_selects_its_inotify_engine(settings):
     assert reloader.reloader_engines["inotify"] is settings["InotifyReloader"]
 
 
-def test_a_changed_module_calls_back_and_other_files_do_not(tmp_path, settings):
-    engine = settings["InotifyReloader"]
-    (tmp_path / "watched_probe_module.py").write_text("X = 1\n")
-    extra = tmp_path / "settings.cfg"
-    extra.write_text("a\n")
-    sys.path.insert(0, str(tmp_path))
+def test_a_changed_module_or_app_file_calls_back_and_other_files_do_not(tmp_path, settings):
+    modules, app = tmp_path / "modules", tmp_path / "app"
+    (app / "templates").mkdir(parents=True)
+    modules.mkdir()
+    (modules / "watched_probe_module.py").write_text("X = 1\n")
+
+    class Engine(settings["InotifyReloader"]):
+        trees = (str(app),)
+
+    sys.path.insert(0, str(modules))
     try:
         import watched_probe_module  # noqa: F401  (a loaded module: its folder is watched)
-        seen, called = [], threading.Event()
-        reloading = engine(extra_files=[str(extra)],
-                           callback=lambda path: (seen.append(path), called.set()))
+        seen = []
+        reloading = Engine(callback=seen.append)
         reloading.start()
-        wait_until(lambda: str(tmp_path) in reloading._directories.values(), "the module's folder watched")
-        (tmp_path / "notes.txt").write_text("not a module\n")
-        (tmp_path / "watched_probe_module.py").write_text("X = 2\n")
-        wait_until(called.is_set, "a call back for the changed module", timeout=60)
-        assert seen == [str(tmp_path / "watched_probe_module.py")]
-        assert reloading.changed([]) == []
+        wait_until(lambda: {str(modules), str(app / "templates")} <= set(reloading._directories.values()),
+                   "the module's folder and the app's folders watched")
+        (modules / "notes.txt").write_text("not a module, not in the app's folders\n")
+        (app / "templates" / "login.html").write_text("<h1>changed</h1>\n")
+        wait_until(lambda: seen, "a call back for the changed template", timeout=60)
+        assert seen == [str(app / "templates" / "login.html")]
     finally:
-        sys.path.remove(str(tmp_path))
+        sys.path.remove(str(modules))
         sys.modules.pop("watched_probe_module", None)
+
+
+def test_only_what_needs_a_restart_is_named_among_events(tmp_path, settings):
+    from inotify_simple import Event, flags
+
+    class Engine(settings["InotifyReloader"]):
+        trees = (str(tmp_path / "app"),)
+
+    engine = Engine(callback=None)
+    engine._directories = {1: str(tmp_path / "app"), 2: str(tmp_path / "lib")}
+    (tmp_path / "app" / "new").mkdir(parents=True)
+    events = [Event(1, flags.CREATE, 0, "page.html"), Event(1, flags.CLOSE_WRITE, 0, "page.html"),
+              Event(2, flags.CLOSE_WRITE, 0, "notes.txt"), Event(2, flags.CLOSE_WRITE, 0, "mod.py"),
+              Event(1, flags.CREATE | flags.ISDIR, 0, "new")]
+    assert engine.changed(events) == [str(tmp_path / "app" / "page.html"), str(tmp_path / "lib" / "mod.py")]
+    assert str(tmp_path / "app" / "new") in engine._directories.values()  # watched from now on
 
 
 def test_it_waits_cooperatively_under_eventlet_with_debug_set(tmp_path):
@@ -70,7 +89,9 @@ def test_it_waits_cooperatively_under_eventlet_with_debug_set(tmp_path):
         sys.path.insert(0, {str(tmp_path)!r})
         import green_probe_module
         called = threading.Event()
-        reloading = engine(callback=lambda path: called.set())
+        class Engine(engine):
+            trees = ()
+        reloading = Engine(callback=lambda path: called.set())
         reloading.start()
         ticks = []
         def tick():  # another green thread must keep running while the reloader waits

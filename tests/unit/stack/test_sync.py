@@ -61,14 +61,13 @@ def test_changes_become_copies_deletions_and_rebuilds(tmp_path, copies):
         "/srv/db/migrations/versions/0003_more.py": root / "db/migrations/versions/0003_more.py"}
     assert planned.delete == ["/srv/app/mina/gone.py"]
     assert planned.rebuild == ["app/requirements.txt"]
-    assert not planned.only_python
 
 
 def test_a_file_saved_then_removed_in_one_batch_is_deleted(tmp_path, copies):
     root = checkout(tmp_path)
     planned = sync.plan([(Change.added, str(root / "app/tmp.py")),
                          (Change.deleted, str(root / "app/tmp.py"))], root, copies)
-    assert planned.copy == {} and planned.delete == ["/srv/app/tmp.py"] and planned.only_python
+    assert planned.copy == {} and planned.delete == ["/srv/app/tmp.py"]
 
 
 def test_changes_outside_the_image_plan_nothing(tmp_path, copies):
