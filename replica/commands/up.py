@@ -23,8 +23,12 @@ FINGERPRINT_FILE = state.APPLIED_FILE
 
 
 def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str] = (),
-       timeout: float = 300) -> stack_module.Stack:
-    """Bring the replica up with exactly these profiles (idempotent); return the running stack."""
+       timeout: float = 300, seed: bool = True) -> stack_module.Stack:
+    """Bring the replica up with exactly these profiles (idempotent); return the running stack.
+
+    With seed, a replica without fixtures (its first `up`) gets the default ones, so
+    `staging.db.reset` works at once; a profile's own scale (prod-scale) is seeded either way.
+    """
     chosen = profiles_module.resolve(list(profiles))
     # every file and value first: one the app refuses would stop it when its container is recreated
     app_overrides = {k: v for profile in chosen for k, v in profile.app_env.items()}
@@ -47,7 +51,9 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
     _connect(stack, states, where)
-    _seed_for_profiles(stack, chosen)
+    if not _seed_for_profiles(stack, chosen) and seed and _seed_first(stack):
+        # the seed quiesced the database and migrated it: the app's probe may have failed meanwhile
+        states = health.wait_healthy(client, settings.project, expected, timeout, fail_fast=False)
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
     console.success(f"replica {settings.name!r} is up (project {settings.project})"
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
@@ -68,13 +74,25 @@ def _connect(stack: stack_module.Stack, states: dict, where) -> None:
                      + ", ".join(f"{s} {local}→{remote}" for s, (local, remote) in forwards.items()))
 
 
-def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
+def _seed_for_profiles(stack: stack_module.Stack, chosen) -> bool:
     scales = [profile.seed_scale for profile in chosen if profile.seed_scale]
     if not scales:
-        return
-    from . import db  # psycopg and Faker: only when a profile needs them
+        return False
+    from . import db  # psycopg and NumPy: only when there is something to seed
 
     console.success(db.seed(stack.settings, stack.url("db"), scales[0]))
+    return True
+
+
+def _seed_first(stack: stack_module.Stack) -> bool:
+    from . import db
+
+    with console.console.status("checking for fixtures (a first `up` seeds the default ones; "
+                                "--no-seed skips)…"):
+        seeded = db.seed_first(stack)
+    if seeded:
+        console.success(f"seeded: {seeded}")
+    return bool(seeded)
 
 
 def _fingerprint(stack: stack_module.Stack) -> str:

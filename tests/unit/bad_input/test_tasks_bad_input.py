@@ -33,7 +33,7 @@ class Case:
 
 # Every task, with positionals that are valid in form, so the flag under test is what fails.
 TASKS_WITH_NAME = {
-    "staging.up": (), "staging.down": (), "staging.status": (), "staging.logs": (),
+    "staging.up": (), "staging.watch": (), "staging.down": (), "staging.status": (), "staging.logs": (),
     "staging.restart": (), "staging.psql": (), "staging.redis-cli": (), "staging.shell": (),
     "staging.fault": ("redis-off", "on"), "staging.db.migrate": (), "staging.db.seed": (),
     "staging.db.reset": (), "staging.db.snapshot": ("snap1",), "staging.db.restore": ("snap1",),
@@ -181,7 +181,7 @@ NOT_UP_CASES = [Case(f"{task}-not-up", (task, *args), NOT_UP, setup=setup)
                     ("staging.logs", ()), ("staging.logs", ("app",)), ("staging.restart", ()),
                     ("staging.db.migrate", ()), ("staging.openai.journal", ()),
                     ("staging.openai.faults", ()), ("staging.openai.verdict", ()), ("staging.errors", ()),
-                    ("staging.bundle", ()),
+                    ("staging.bundle", ()), ("staging.watch", ()),
                     ("staging.fault", ("redis-off", "on")),
                     ("staging.fault", ("--profile", "redis-off", "--state", "on")),
                     ("staging.db.snapshots", ()), ("staging.db.reset", ()),
@@ -196,9 +196,11 @@ ENGINE_CASES = [
     Case("status-no-engine", ("staging.status",), ENGINE),
     Case("down-no-engine", ("staging.down",), ENGINE),
     Case("up-no-engine", ("staging.up",), ENGINE),
+    Case("up-watch-no-engine", ("staging.up", "--watch"), ENGINE),
     Case("engine-no-engine", ("staging.engine",), ENGINE),
     Case("fault-on-no-engine", ("staging.fault", "redis-off", "on"), ENGINE, setup="stack_record"),
     Case("psql-no-engine", ("staging.psql",), ENGINE, setup="stack_record"),
+    Case("watch-no-engine", ("staging.watch",), ENGINE, setup="stack_record"),
     Case("shell-disabled-service", ("staging.shell", "--service", "redis"), NOT_UP,
          setup="stack_record_without_redis"),
 ]
