@@ -107,3 +107,21 @@ def test_it_waits_cooperatively_under_eventlet_with_debug_set(tmp_path):
                           env={**os.environ, "DEBUG": "True", "PYTHONWARNINGS": "ignore"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["called", "20"]
+
+
+def test_the_master_imports_the_app_s_libraries_and_names_one_it_cannot(settings, monkeypatch):
+    when_ready = settings["when_ready"]
+    warned = []
+    server = type("Server", (), {"log": type("Log", (), {"warning": lambda self, *a: warned.append(a)})()})()
+    monkeypatch.setitem(when_ready.__globals__, "LIBRARIES", ("colorsys", "no_such_library_here"))
+    sys.modules.pop("colorsys", None)
+    when_ready(server)
+    assert "colorsys" in sys.modules
+    assert [args[1] for args in warned] == ["no_such_library_here"]
+
+
+def test_every_preloaded_library_is_one_the_app_can_import(settings):
+    import importlib.util
+
+    missing = [name for name in settings["LIBRARIES"] if importlib.util.find_spec(name) is None]
+    assert missing == []  # the host venv holds app/requirements.txt, as the image does
