@@ -20,6 +20,7 @@ from .api import MAX_ID
 from .extensions import db, socketio
 from .green import eventlet_active
 from .models import Meeting, TranscriptSegment
+from .tracing import traced
 from .websocket import serve_websocket_only
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,7 @@ def on_leave(data=None):
 
 
 @socketio.on("audio_chunk")
+@traced("audio_chunk")
 def on_audio_chunk(data=None):
     try:
         meeting = owned_meeting(data)

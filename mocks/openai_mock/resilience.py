@@ -24,10 +24,9 @@ not carry the app's response status): the smoke suite's profile expectations jud
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
-from . import faults
+from . import faults, tracing
 from .errors import status_error
 
 PASSED, FAILED, UNSEEN = "passed", "failed", "unseen"
@@ -46,8 +45,6 @@ TITLES = {
     "non_retryable": "did not retry what must not be retried",
     "broken_answer": "treated a cut stream or malformed body as an error",
 }
-_SENTRY_TRACE = re.compile(r"^\s*([0-9a-f]{32})-[0-9a-f]{16}", re.IGNORECASE)
-_TRACEPARENT = re.compile(r"^\s*[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -118,12 +115,12 @@ def _header(entry: dict, name: str) -> str | None:
 
 
 def _trace_id(entry: dict) -> str | None:
-    """The trace the request belongs to, from its Sentry or W3C trace header."""
-    for name, pattern in (("sentry-trace", _SENTRY_TRACE), ("traceparent", _TRACEPARENT)):
-        found = pattern.match(_header(entry, name) or "")
-        if found:
-            return found.group(1).lower()
-    return None
+    """The trace the journal noted for the request, else read from its headers (an older entry)."""
+    noted = entry.get("trace_id")
+    if isinstance(noted, str) and noted:
+        return noted
+    headers = entry.get("headers")
+    return tracing.trace_id(headers) if isinstance(headers, dict) else None
 
 
 def _fault(token: object) -> faults.Fault | None:
