@@ -14,7 +14,7 @@ from flask_socketio import emit, join_room, leave_room
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .ai import get_client
+from .ai import AI_FAILURES, get_client
 from .delivery import MISSED_EVENT, ROOM_PREFIX
 from .api import MAX_ID
 from .extensions import db, socketio
@@ -195,7 +195,7 @@ def transcribe(audio: bytes, seq: int) -> str:
     try:
         result = get_client().audio.transcriptions.create(
             model="whisper-1", file=(f"chunk-{seq}.webm", audio, "audio/webm"))
-    except openai.OpenAIError as exc:
+    except AI_FAILURES as exc:
         import sentry_sdk
 
         sentry_sdk.capture_exception(exc)

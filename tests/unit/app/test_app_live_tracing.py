@@ -53,7 +53,8 @@ def test_every_chunk_s_transcription_call_carries_a_trace_of_its_own(live):
 def test_a_broken_answer_the_app_reports_is_green(live):
     ai, sink_url, send = live
     control.set_openai_faults(ai.url, sequence=["malformed"], paths=[TRANSCRIPTIONS])
-    assert send(0)["ok"] is False
+    ack = send(0)
+    assert ack["ok"] is False and ack["code"] == "transcription_failed" and ack["retryable"] is True
     line = verdict(ai, sink_url)
     assert line["result"] == "passed", line["evidence"]
 
