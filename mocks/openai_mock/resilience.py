@@ -11,8 +11,9 @@ journal lets it be judged):
   budget         no call was retried more than the budget (judged once a call ended on a retryable error)
   non_retryable  no retry after a 4xx other than 408/409/429, or after `x-should-retry: false`
   broken_answer  a cut stream or a malformed body was treated as an error: the client asked again,
-                 or reported an error in the request's trace (trace ids come from the request's
-                 `sentry-trace` or `traceparent` header; `reported` are the traces with error events)
+                 or reported an error in the request's trace (the journal notes each request's trace
+                 id, tracing.py; `reported` are the traces with error events); one neither asked
+                 again nor reported in its trace was swallowed: failed
 
 How the app then answered its own user is not in the journal, nor in the sink (an error event does
 not carry the app's response status): the smoke suite's profile expectations judge that.
@@ -256,7 +257,7 @@ def _broken_answers(calls: list[Call], reported: set[str] | None) -> dict:
             unknown += 1
     if silent:
         step = silent[0]
-        return _line("broken_answer", FAILED, f"{len(silent)} of {len(broken)} broken answers went unnoticed: "
+        return _line("broken_answer", FAILED, f"{len(silent)} of {len(broken)} broken answers were swallowed: "
                      f"#{step.seq} ({step.fault.token}) was not asked again and trace {step.trace_id} "
                      "has no error event")
     if unknown:
