@@ -1,6 +1,7 @@
 """The OpenAI client (official SDK) and the translation of its failures into API errors."""
 from __future__ import annotations
 
+import json
 import logging
 import math
 
@@ -10,6 +11,9 @@ from flask import Flask, current_app
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
+# What a call to the AI service may raise: the SDK's own errors, and the JSONDecodeError its parsing
+# raises for a 200 whose body is not JSON (a broken answer, not a bug of ours)
+AI_FAILURES = (openai.OpenAIError, json.JSONDecodeError)
 
 
 def get_client() -> openai.OpenAI:
@@ -30,7 +34,7 @@ def build_client(app: Flask) -> openai.OpenAI:
                          max_retries=app.config.get("OPENAI_MAX_RETRIES", 1))
 
 
-def retry_after(exc: openai.OpenAIError) -> str:
+def retry_after(exc: Exception) -> str:
     """Whole seconds the client should wait: the AI service's own retry-after(-ms), else 1."""
     response = getattr(exc, "response", None)
     headers = response.headers if response is not None else {}
@@ -44,7 +48,7 @@ def retry_after(exc: openai.OpenAIError) -> str:
     return "1"
 
 
-def to_api_error(exc: openai.OpenAIError, action: str) -> ApiError:
+def to_api_error(exc: Exception, action: str) -> ApiError:
     """Map an OpenAI failure to a clear client error; report it to error tracking."""
     import sentry_sdk
 
@@ -56,6 +60,9 @@ def to_api_error(exc: openai.OpenAIError, action: str) -> ApiError:
                         retryable=True, headers=wait, upstream_status=429)
     if isinstance(exc, openai.APITimeoutError):
         return ApiError(503, f"the AI service timed out during {action}; try again",
+                        retryable=True, headers=wait)
+    if isinstance(exc, json.JSONDecodeError):
+        return ApiError(502, f"the AI service sent a broken answer during {action}; try again",
                         retryable=True, headers=wait)
     if isinstance(exc, openai.APIConnectionError):
         return ApiError(503, f"the AI service is unreachable for {action}; try again",

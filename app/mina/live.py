@@ -14,12 +14,13 @@ from flask_socketio import emit, join_room, leave_room
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .ai import get_client
+from .ai import AI_FAILURES, get_client
 from .delivery import MISSED_EVENT, ROOM_PREFIX
 from .api import MAX_ID
 from .extensions import db, socketio
 from .green import eventlet_active
 from .models import Meeting, TranscriptSegment
+from .tracing import traced
 from .websocket import serve_websocket_only
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def transcribe(audio: bytes, seq: int) -> str:
     try:
         result = get_client().audio.transcriptions.create(
             model="whisper-1", file=(f"chunk-{seq}.webm", audio, "audio/webm"))
-    except openai.OpenAIError as exc:
+    except AI_FAILURES as exc:
         import sentry_sdk
 
         sentry_sdk.capture_exception(exc)
@@ -276,6 +277,7 @@ def on_leave(data=None):
 
 
 @socketio.on("audio_chunk")
+@traced("audio_chunk")
 def on_audio_chunk(data=None):
     try:
         meeting = owned_meeting(data)

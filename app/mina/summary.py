@@ -1,12 +1,11 @@
 """AI summaries of a meeting's transcript through the OpenAI chat API."""
 from __future__ import annotations
 
-import openai
 from flask import Blueprint, current_app, jsonify
 from flask_login import login_required
 from sqlalchemy import select
 
-from .ai import get_client, to_api_error
+from .ai import AI_FAILURES, get_client, to_api_error
 from .api import read_only
 from .errors import ApiError
 from .extensions import db
@@ -38,7 +37,7 @@ def ask_for_summary(title: str, transcript: str):
             model=current_app.config.get("SUMMARY_MODEL", "gpt-4o-mini"),
             messages=[{"role": "system", "content": SYSTEM_PROMPT},
                       {"role": "user", "content": f"Meeting: {title}\n\n{transcript}"}])
-    except openai.OpenAIError as exc:
+    except AI_FAILURES as exc:
         raise to_api_error(exc, "the summary") from exc
 
 

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import faults
+from . import faults, tracing
 from .errors import APIError, ServerError, Unauthorized, status_error
 from .http import CutBody, EventStream, JSONReply, describe_form, json_response, read_form, read_json
 
@@ -155,6 +155,7 @@ def _entry(request: Request, body: object, response: Response, request_id: str,
         "path": request.url.path,
         "query": str(request.url.query),
         "headers": headers,
+        "trace_id": tracing.trace_id(request.headers),
         "body": body,
         "status": response.status_code,
         "response": getattr(response, "data", None),

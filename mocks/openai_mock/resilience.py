@@ -11,8 +11,9 @@ journal lets it be judged):
   budget         no call was retried more than the budget (judged once a call ended on a retryable error)
   non_retryable  no retry after a 4xx other than 408/409/429, or after `x-should-retry: false`
   broken_answer  a cut stream or a malformed body was treated as an error: the client asked again,
-                 or reported an error in the request's trace (trace ids come from the request's
-                 `sentry-trace` or `traceparent` header; `reported` are the traces with error events)
+                 or reported an error in the request's trace (the journal notes each request's trace
+                 id, tracing.py; `reported` are the traces with error events); one neither asked
+                 again nor reported in its trace was swallowed: failed
 
 How the app then answered its own user is not in the journal, nor in the sink (an error event does
 not carry the app's response status): the smoke suite's profile expectations judge that.
@@ -24,10 +25,9 @@ not carry the app's response status): the smoke suite's profile expectations jud
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
-from . import faults
+from . import faults, tracing
 from .errors import status_error
 
 PASSED, FAILED, UNSEEN = "passed", "failed", "unseen"
@@ -46,8 +46,6 @@ TITLES = {
     "non_retryable": "did not retry what must not be retried",
     "broken_answer": "treated a cut stream or malformed body as an error",
 }
-_SENTRY_TRACE = re.compile(r"^\s*([0-9a-f]{32})-[0-9a-f]{16}", re.IGNORECASE)
-_TRACEPARENT = re.compile(r"^\s*[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -118,12 +116,12 @@ def _header(entry: dict, name: str) -> str | None:
 
 
 def _trace_id(entry: dict) -> str | None:
-    """The trace the request belongs to, from its Sentry or W3C trace header."""
-    for name, pattern in (("sentry-trace", _SENTRY_TRACE), ("traceparent", _TRACEPARENT)):
-        found = pattern.match(_header(entry, name) or "")
-        if found:
-            return found.group(1).lower()
-    return None
+    """The trace the journal noted for the request, else read from its headers (an older entry)."""
+    noted = entry.get("trace_id")
+    if isinstance(noted, str) and noted:
+        return noted
+    headers = entry.get("headers")
+    return tracing.trace_id(headers) if isinstance(headers, dict) else None
 
 
 def _fault(token: object) -> faults.Fault | None:
@@ -259,7 +257,7 @@ def _broken_answers(calls: list[Call], reported: set[str] | None) -> dict:
             unknown += 1
     if silent:
         step = silent[0]
-        return _line("broken_answer", FAILED, f"{len(silent)} of {len(broken)} broken answers went unnoticed: "
+        return _line("broken_answer", FAILED, f"{len(silent)} of {len(broken)} broken answers were swallowed: "
                      f"#{step.seq} ({step.fault.token}) was not asked again and trace {step.trace_id} "
                      "has no error event")
     if unknown:

@@ -16,8 +16,8 @@ from starlette.routing import Route
 
 from .decode import DecodeError, decompress, parse_envelope, parse_store_body, payload_json
 from .spans import SPAN_V2_CONTENT_TYPE, is_health_check, spans_from_transaction, spans_from_v1, spans_from_v2
-from .spotlight import SERVER_IDENTIFIER, KEEPALIVE_S, StreamBuffer, sse_stream
-from .store import EVENT_ITEM_TYPES, EventStore, summarize
+from .spotlight import SENTRY_CONTENT_TYPE, SERVER_IDENTIFIER, KEEPALIVE_S, StreamBuffer, sse_stream
+from .store import EVENT_ITEM_TYPES, EventStore, event_id_key, summarize
 
 log = logging.getLogger("mocks.sentry_sink")
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -73,6 +73,7 @@ def _ingest(store: EventStore, stream: StreamBuffer, body: bytes, project_id, vi
         store.item_counts[str(item_header.get("type", "unknown"))] += 1
     for record in events:
         store.add(record)
+    store.add_envelope([header.get("event_id"), *(record["event_id"] for record in events)], body)
     for record in spans:
         record["via"] = [via]
         store.add_span(record)
@@ -140,7 +141,9 @@ async def store_event(request: Request) -> Response:
     except (RecursionError, ValueError):  # parsed, but too deep to write again: kept, not streamed
         payload = None
     if payload is not None:
-        request.app.state.stream.put(payload, {"event_id": event["event_id"]}, [({"type": "event"}, payload)], set())
+        header = {"event_id": event["event_id"]}
+        store.add_envelope([event["event_id"]], b"\n".join([json.dumps(header).encode(), b'{"type":"event"}', payload]))
+        request.app.state.stream.put(payload, header, [({"type": "event"}, payload)], set())
     return JSONResponse({"id": event["event_id"]})
 
 
@@ -163,6 +166,19 @@ async def list_events(request: Request) -> Response:
     except ValueError as exc:
         return _reject(exc)
     return JSONResponse(request.app.state.store.events(filters, limit))
+
+
+async def get_envelope(request: Request) -> Response:
+    """GET /_sink/envelopes/{event_id}: the envelope an event arrived in, raw (what Spotlight's UI downloads)."""
+    event_id = request.path_params["event_id"]
+    try:
+        body = request.app.state.store.envelope(event_id)
+    except ValueError:
+        return _reject(ValueError(f"event_id must be 32 hex digits (or a dashed UUID), not {event_id[:40]!r}"))
+    if body is None:
+        return JSONResponse({"detail": f"no envelope kept for event {event_id}"}, 404)
+    return Response(body, media_type=SENTRY_CONTENT_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{event_id_key(event_id)}.envelope"'})
 
 
 async def list_spans(request: Request) -> Response:
@@ -236,6 +252,7 @@ def create_app(max_events: int | None = None, max_spans: int | None = None,
         Route("/api/{project_id:int}/store/", store_event, methods=["POST"]),
         Route("/_sink/events", list_events, methods=["GET"]),
         Route("/_sink/events", clear_events, methods=["DELETE"]),
+        Route("/_sink/envelopes/{event_id}", get_envelope, methods=["GET"]),
         Route("/_sink/spans", list_spans, methods=["GET"]),
         Route("/_sink/traces", list_traces, methods=["GET"]),
         Route("/_sink/stats", stats, methods=["GET"]),

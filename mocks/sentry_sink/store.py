@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+import uuid
+from collections import Counter, OrderedDict, deque
 
 from .spans import is_health_check
 
@@ -116,13 +117,39 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
 
 
+def event_id_key(value: str) -> str:
+    """An event id as Sentry writes it (32 lowercase hex digits), from that or a dashed UUID; ValueError otherwise."""
+    if len(value) not in (32, 36):
+        raise ValueError("wrong length")
+    return uuid.UUID(value).hex
+
+
 class EventStore:
-    """Bounded lists of events and spans plus counts of every envelope item type seen."""
+    """Bounded lists of events and spans, the raw envelopes the events came in, and counts of every
+    envelope item type seen."""
 
     def __init__(self, size: int, span_size: int | None = None) -> None:
         self._events = _Bounded(size)
         self._spans = _Bounded(span_size or size * 10)
+        self._envelopes: OrderedDict[str, bytes] = OrderedDict()
         self.item_counts: Counter[str] = Counter()
+
+    def add_envelope(self, event_ids, body: bytes) -> None:
+        """Keep the raw envelope under each of its events' ids (as many envelopes as events are kept)."""
+        for event_id in event_ids:
+            try:
+                key = event_id_key(event_id) if isinstance(event_id, str) else None
+            except ValueError:
+                continue  # an id Sentry would not accept: nothing can ask for it back
+            if key is None or key in self._envelopes:
+                continue  # the first copy is kept (the same envelope may come to the DSN and to Spotlight)
+            self._envelopes[key] = body
+            if len(self._envelopes) > self._events.size:
+                self._envelopes.popitem(last=False)
+
+    def envelope(self, event_id: str) -> bytes | None:
+        """The raw envelope an event arrived in, by its id; ValueError for an id that is not one."""
+        return self._envelopes.get(event_id_key(event_id))
 
     @staticmethod
     def _event_key(record: dict):
@@ -228,5 +255,6 @@ class EventStore:
         """Forget every event, span and count; return how many events there were."""
         count = self._events.clear()
         self._spans.clear()
+        self._envelopes.clear()
         self.item_counts.clear()
         return count

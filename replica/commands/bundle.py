@@ -25,7 +25,7 @@ LOG_LINES = 2000
 
 
 def bundle(settings: Settings, output: Path | None = None) -> Path:
-    """Write a .tar.gz of config, logs, health, versions, parity, mock journal, errors, results."""
+    """Write a .tar.gz of config, logs, health, versions, parity, mock journal, errors, spans, results."""
     stack = stack_module.load(settings)
     if stack is None:
         raise not_up(settings.name, "run `invoke staging.up`, reproduce the failure, then bundle")
@@ -58,12 +58,18 @@ def _collect(settings: Settings, stack: stack_module.Stack) -> dict[str, str]:
              "versions.json": _json(lambda: _versions(stack)),
              "parity.json": _json(lambda: parity.report(settings)),
              "openai-journal.json": _json(lambda: control.openai_journal(stack.url("mock-openai"))),
-             "error-events.json": _json(lambda: control.sink_events(stack.url("error-sink")))}
+             **_error_sink(stack.url("error-sink"))}
     for service in [*stack.services, "migrate"]:
         parts[f"logs/{service}.log"] = _attempt(lambda s=service: Compose(stack.settings).run(
             "logs", "--no-color", "--timestamps", "--tail", str(LOG_LINES), s).stdout)
     parts.update(_last_results(settings.results_dir))
     return parts
+
+
+def _error_sink(url: str) -> dict[str, str]:
+    """What the app reported to error tracking: its error events and its spans (health checks left out)."""
+    return {"error-events.json": _json(lambda: control.sink_events(url)),
+            "error-spans.json": _json(lambda: control.sink_spans(url))}
 
 
 def _versions(stack: stack_module.Stack) -> dict:

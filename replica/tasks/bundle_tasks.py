@@ -11,6 +11,6 @@ from .reporting import reported, settings_for
 @task(help={"name": "replica name", "output": "archive path (default results/bundles/<replica>-<time>.tar.gz)"})
 @reported
 def bundle(c, name=None, output=None):
-    """Write one archive for a bug report: config, logs, health, versions, parity, journal, errors."""
+    """Write one archive for a bug report: config, logs, health, versions, parity, journal, errors, spans."""
     from ..commands.bundle import bundle as make_bundle
     make_bundle(settings_for(name), Path(output) if output else None)

@@ -91,3 +91,23 @@ def test_socketio_connect_without_session_is_refused(stack):
     sio = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         sio.connect(server.url, transports=["websocket"], wait_timeout=5)
+
+
+def test_each_audio_chunk_and_each_request_puts_a_trace_of_its_own_on_its_ai_call(stack):
+    """Under eventlet too: every audio_chunk in its own transaction (mina/tracing.py), every HTTP
+    request in the Flask integration's, so each AI call carries its own `sentry-trace`."""
+    server, ai, _sink = stack
+    http = requests.Session()
+    http.post(server.url + "/api/auth/register", timeout=10, json={
+        "email": "t@example.com", "username": "traced", "password": "password123"})
+    meeting = http.post(server.url + "/api/meetings", json={"title": "t"}, timeout=10).json()
+    sio = socketio.Client(reconnection=False)
+    sio.connect(server.url, headers={"Cookie": "session=" + http.cookies["session"]},
+                transports=["websocket"], wait_timeout=10)
+    for seq in (0, 1):
+        audio = base64.b64encode(f"chunk {seq}, some audio to transcribe".encode()).decode()
+        assert sio.call("audio_chunk", {"meeting_id": meeting["id"], "seq": seq, "audio": audio}, timeout=30)["ok"]
+    sio.disconnect()
+    assert http.post(server.url + f"/api/meetings/{meeting['id']}/summary", json={}, timeout=30).status_code == 201
+    traces = [entry["trace_id"] for entry in ai.journal() if entry["path"].startswith("/v1/")]
+    assert len(traces) == 3 and None not in traces and len(set(traces)) == 3

@@ -35,6 +35,15 @@ def test_summary_is_stored(alice, ai):
     assert client.get(f"/api/meetings/{meeting_id}/summary").json["id"] == response.json["id"]
 
 
+def test_a_broken_answer_is_a_retryable_502_not_a_500(alice, ai):
+    app, client = alice
+    meeting_id = meeting_with_transcript(app, client)
+    control.set_openai_faults(ai.url, sequence=["malformed"], paths=["/v1/chat/completions"])
+    response = client.post(f"/api/meetings/{meeting_id}/summary", json={})
+    assert response.status_code == 502 and response.json["retryable"] is True, response.json
+    assert response.headers["Retry-After"] == "1"
+
+
 def test_a_key_the_ai_service_refuses_is_a_502_not_a_500(make_app, ai, register):
     app = make_app(OPENAI_BASE_URL=ai.base_url, OPENAI_API_KEY="sk-wrong")
     client = app.test_client()

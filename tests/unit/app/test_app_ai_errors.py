@@ -26,6 +26,15 @@ def test_retryable_openai_failures(app, exc, status):
     assert err.status == status and err.retryable and "try again" in err.message
 
 
+def test_a_broken_answer_is_a_retryable_502(app):
+    import json
+
+    with app.app_context():
+        err = to_api_error(json.JSONDecodeError("Unterminated string", '{"text": "cut', 9), "the summary")
+    assert err.status == 502 and err.retryable and "broken answer" in err.message
+    assert err.headers == {"Retry-After": "1"}
+
+
 def test_rejected_request_is_502_not_retryable(app):
     with app.app_context():
         err = to_api_error(status_error(openai.AuthenticationError, 401), "the summary")

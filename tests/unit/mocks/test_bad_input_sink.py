@@ -130,6 +130,18 @@ def test_sink_bad_reads(sink_url, path, params, words):
     assert response.status_code == 400 and words in response.json()["detail"]
 
 
+@pytest.mark.parametrize("event_id,status,words", [
+    ("abc", 400, "event_id must be 32 hex digits"),
+    ("z" * 32, 400, "event_id must be 32 hex digits"),
+    ("{" + "a" * 32 + "}", 400, "event_id must be 32 hex digits"),
+    ("e" * 32, 404, "no envelope kept for event"),
+])
+def test_sink_bad_envelope_reads(sink_url, event_id, status, words):
+    response = requests.get(f"{sink_url}/_sink/envelopes/{event_id}", timeout=10)
+    assert response.status_code == status and words in response.json()["detail"]
+    assert "\n" not in response.json()["detail"]
+
+
 def test_an_unparsable_item_of_a_type_the_sink_does_not_read_is_streamed_as_text(sink_url):
     assert requests.post(sink_url + STREAM, data=body(({"type": "session"}, DEEP)), timeout=30).status_code == 200
     post_marker = body(({"type": "event"}, {"event_id": "f" * 32, "message": "marker"}))

@@ -1,5 +1,6 @@
 """The journal: what the app sent and what it got back, readable over the control plane."""
 
+import pytest
 import requests
 
 from mocks import control
@@ -71,3 +72,27 @@ def test_embeddings_are_journaled_without_their_vectors(client, openai_url):
     assert entry["response"]["data"] == [{"index": 0, "dimensions": 3072, "encoding_format": "float"},
                                          {"index": 1, "dimensions": 3072, "encoding_format": "float"}]
     assert entry["body"]["input"] == ["a", "b"]
+
+
+TRACE = "5b8efff798038103d269b633813fc60c"
+
+
+@pytest.mark.parametrize("headers,noted", [
+    ({"sentry-trace": f"{TRACE}-eee19b7ec3c1b174-0", "baggage": f"sentry-trace_id={TRACE}"}, TRACE),
+    ({"sentry-trace": f"{TRACE.upper()}-eee19b7ec3c1b174"}, TRACE),
+    ({"traceparent": f"00-{TRACE}-eee19b7ec3c1b174-01"}, TRACE),
+    ({"traceparent": f"00-{'0' * 32}-eee19b7ec3c1b174-01"}, None),  # W3C's invalid trace id
+    ({"sentry-trace": "not-a-trace"}, None),
+    ({}, None),
+])
+def test_each_entry_notes_the_trace_its_client_propagated(client, openai_url, headers, noted):
+    client.models.list(extra_headers=headers)
+    [entry] = control.openai_journal(openai_url)
+    assert entry["trace_id"] == noted
+
+
+def test_the_verdict_reads_the_noted_trace():
+    from mocks.openai_mock.resilience import attempt
+
+    assert attempt({"trace_id": TRACE, "headers": {}}).trace_id == TRACE
+    assert attempt({"headers": {"traceparent": f"00-{TRACE}-eee19b7ec3c1b174-01"}}).trace_id == TRACE
