@@ -74,9 +74,8 @@ def render(settings: Settings, output_dir: str | None = None, *, profiles: list[
     objects = [*rendering.base, *(o for objs in rendering.variants.values() for o in objs),
                *rendering.k6, *([rendering.application_set] if rendering.application_set else [])]
     unchecked = validation.validate(objects, version)
-    roots = output.write(rendering, target)
-    for root in roots:
-        validation.kustomize_build(root)
+    output.write(rendering, target)
+    validation.check_builds(target, rendering)
     console.success(f"rendered {len(rendering.base)} objects and {len(rendering.overlays)} overlay(s) "
                     f"to {target}: valid for Kubernetes {version}, every kustomization builds")
     if unchecked:

@@ -18,6 +18,8 @@ import yaml
 from kubernetes_validate import utils as validate_utils
 
 from ..core.errors import ConfigError, StagingError
+from .overlays import key
+from .render import Rendering
 
 
 class ValidationFailed(StagingError):
@@ -70,3 +72,17 @@ def kustomize_build(directory: Path) -> list[dict]:
     if done.returncode != 0:
         raise ValidationFailed(f"kubectl kustomize {directory} failed: {done.stderr.strip()}")
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+def check_builds(output: Path, rendering: Rendering) -> None:
+    """Build the written base and each overlay; each must give exactly the objects rendered for it."""
+    expected = {output / "base": rendering.base,
+                **{output / "overlays" / name: objs for name, objs in rendering.variants.items()},
+                **({output / "k6": rendering.k6} if rendering.k6 else {})}
+    for directory, objects in expected.items():
+        built = {key(o): o for o in kustomize_build(directory)}
+        if built != {key(o): o for o in objects}:
+            differing = sorted(set(built) ^ {key(o) for o in objects}) or \
+                [k for k, o in ((key(o), o) for o in objects) if built.get(k) != o]
+            raise ValidationFailed(f"kubectl kustomize {directory} does not build the rendered objects "
+                                   f"(first difference: {differing[0]})")

@@ -107,6 +107,25 @@ def test_every_kustomization_builds_to_the_rendered_objects(rendering, tmp_path)
         built = validation.kustomize_build(tmp_path / "k8s" / "overlays" / name)
         assert by_key(built) == by_key(rendering.variants[name]), name
     assert tmp_path / "k8s" / "k6" in roots
+    validation.check_builds(tmp_path / "k8s", rendering)
+
+
+def test_an_overlay_that_builds_something_else_is_caught(rendering, tmp_path):
+    output.write(rendering, tmp_path / "k8s")
+    kustomization = tmp_path / "k8s" / "overlays" / "tls" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().split("patches:")[0])   # its patches lost
+    with pytest.raises(validation.ValidationFailed, match="overlays/tls"):
+        validation.check_builds(tmp_path / "k8s", rendering)
+
+
+def test_a_failed_write_leaves_the_previous_render_as_it_was(rendering, tmp_path, monkeypatch):
+    output.write(rendering, tmp_path / "k8s")
+    before = {p: p.read_bytes() for p in (tmp_path / "k8s").rglob("*") if p.is_file()}
+    monkeypatch.setattr(output, "_kustomized", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        output.write(rendering, tmp_path / "k8s")
+    assert {p: p.read_bytes() for p in (tmp_path / "k8s").rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout", "k8s"]   # nothing staged left
 
 
 def test_every_object_passes_kubernetes_schemas(rendering):
