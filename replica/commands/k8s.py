@@ -15,6 +15,7 @@ from ..stack.settings import DEBIAN_SUITE, POOLER_SUITE, Settings
 
 DEFAULT_KUBERNETES_VERSION = "1.34"
 DEFAULT_REPOSITORY = "mina-staging"
+DEFAULT_PARALLELISM = 2
 REGISTRY = re.compile(r"[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)*")
 REPOSITORY = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*")
 
@@ -26,8 +27,9 @@ def default_output(settings: Settings) -> Path:
 def image_tags(settings: Settings) -> dict[str, str]:
     """The replica's content-hash tags: those `up` built (its record), else computed as `up` would."""
     recorded = plan.load(settings)
-    tags = {i.variable: recorded.compose_env[i.variable] for i in IMAGES
-            if recorded and recorded.compose_env.get(i.variable, "").split(":")[-1] != "unused"}
+    built = recorded.compose_env if recorded else {}
+    tags = {i.variable: built[i.variable] for i in IMAGES
+            if built.get(i.variable) and not built[i.variable].endswith(":unused")}
     base = settings.base_image or f"debian:{DEBIAN_SUITE}-slim"
     computed = {**images_module.service_image_tags(settings, base, BUILD_INPUTS),
                 **images_module.service_image_tags(settings, f"debian:{POOLER_SUITE}-slim",
@@ -53,14 +55,17 @@ def origin_url(settings: Settings) -> str | None:
 
 
 def render(settings: Settings, output_dir: str | None = None, *, profiles: list[str] | None = None,
-           k6: bool = False, parallelism: int = 2, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
+           k6: bool = False, parallelism: int | None = None, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
            registry: str | None = None, repository: str = DEFAULT_REPOSITORY,
            git_url: str | None = None) -> Path:
     """Render, validate offline and write the replica's manifests; return the folder."""
     version = validation.check_version(kubernetes_version)
     render_module.check_profiles(profiles)
+    if parallelism is not None and not k6:
+        raise ConfigError("--parallelism is the k6 TestRuns' runner count: give it with --k6")
     if k6:
-        render_module.k6_testrun.check_parallelism(parallelism)
+        parallelism = render_module.k6_testrun.check_parallelism(
+            DEFAULT_PARALLELISM if parallelism is None else parallelism)
     target = Path(output_dir) if output_dir else default_output(settings)
     output.check_writable(target)
     if git_url is not None:

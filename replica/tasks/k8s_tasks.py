@@ -21,7 +21,7 @@ from .stack_tasks import NAME_HELP
             "git_url": "the GitHub repository the ApplicationSet deploys pull requests of "
                        "(default: origin, when it is GitHub)"})
 @reported
-def render_(c, name=None, output=None, profile=None, k6=False, parallelism=2, kubernetes_version="1.34",
+def render_(c, name=None, output=None, profile=None, k6=False, parallelism=None, kubernetes_version="1.34",
             registry=None, repository="mina-staging", git_url=None):
     """Render the replica as Kubernetes manifests, validate them offline, write a kustomization."""
     from ..commands.k8s import render

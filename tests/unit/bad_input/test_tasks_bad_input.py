@@ -92,6 +92,7 @@ POSITIONALS = [
 
 VALUES = [
     Case("k8s-unknown-profile", ("staging.k8s.render", "--profile", "nope"), CONFIG),
+    Case("k8s-parallelism-without-k6", ("staging.k8s.render", "--parallelism", "2"), CONFIG),
     Case("k8s-bad-version", ("staging.k8s.render", "--kubernetes-version", "1.2"), CONFIG),
     Case("k8s-version-not-a-version", ("staging.k8s.render", "--kubernetes-version", "latest"), CONFIG),
     Case("k8s-output-is-a-file", ("staging.k8s.render", "--output", ".env.staging.example"), CONFIG),
