@@ -129,11 +129,18 @@ def statefulset(name: str, service: dict, storage: str) -> dict:
                      "template": template, "volumeClaimTemplates": claims}}
 
 
+# A Job's pod template cannot change: Argo CD replaces it on every sync (a Sync hook, the previous
+# run deleted first), so a new image's migrations run; `kubectl apply -k` needs `kubectl delete job`.
+ARGO_CD_REPLACED_EACH_SYNC = {"argocd.argoproj.io/hook": "Sync",
+                              "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"}
+
+
 def job(name: str, service: dict) -> dict:
     """A one-shot compose service as a Job, retried until its dependencies answer."""
     template = pod_template(name, [container(name, service)], restart="OnFailure")
     return {"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": {"name": name, "labels": labels(name)},
+            "metadata": {"name": name, "labels": labels(name),
+                         "annotations": dict(ARGO_CD_REPLACED_EACH_SYNC)},
             "spec": {"backoffLimit": 20, "template": template}}
 
 

@@ -68,7 +68,9 @@ def test_the_app_is_stagings_gunicorn_command_and_waits_for_the_migrate_job(rend
     assert " ".join(pod_spec(app)["containers"][0]["args"]) == declared.app_command(settings.root)
     (init,) = pod_spec(app)["initContainers"]
     assert init["image"] == pod_spec(app)["containers"][0]["image"] and "db current" in init["command"][-1]
-    assert workloads(rendering.base)["migrate"]["kind"] == "Job"
+    migrate = workloads(rendering.base)["migrate"]
+    assert migrate["kind"] == "Job"   # replaced on each Argo CD sync: its pod template is immutable
+    assert migrate["metadata"]["annotations"]["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
 
 
 def test_postgres_is_a_statefulset_with_a_claim_and_the_app_has_smalls_requests(rendering):
