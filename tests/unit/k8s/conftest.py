@@ -1,39 +1,16 @@
-"""A checkout in tmp holding what `staging.k8s.render` reads, and its rendering (no engine)."""
+"""The k8s tests' checkout in tmp (tests/unit/k8s/checkout.py) and its images (no engine)."""
 from __future__ import annotations
-
-import shutil
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from replica.commands import k8s as k8s_command
-from replica.stack.settings import from_environment
-
-ROOT = Path(__file__).resolve().parents[3]
-# what the render reads: the compose file, the app's env profile, staging's declared command, and
-# the image inputs its content-hash tags are computed from
-READ = ("docker-compose.staging.yml", ".env.staging.example", "staging.declared.yml",
-        "docker", "app", "mocks", "db/migrations")
-
-
-def copy_checkout(to: Path) -> Path:
-    for name in READ:
-        source, target = ROOT / name, to / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target)
-    return to
+from tests.unit.k8s.checkout import checkout_settings, registry_images
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return replace(from_environment({}), name="k8s-unit", root=copy_checkout(tmp_path / "checkout"))
+    return checkout_settings(tmp_path / "checkout")
 
 
 @pytest.fixture
 def images(settings):
-    return k8s_command.in_registry(k8s_command.image_tags(settings), "registry.example:5000",
-                                   "team/mina")
+    return registry_images(settings)

@@ -11,6 +11,7 @@ import pytest
 from replica.k8s import manifests, model, overlays, render, validation, output
 from replica.stack import profiles as profiles_module
 from replica.stack.services import BY_NAME
+from tests.unit.k8s.checkout import checkout_settings, registry_images
 
 PROFILES = [n for n in profiles_module.catalogue() if n not in render.BASE_PROFILES]
 
@@ -27,9 +28,16 @@ def workloads(objects):
     return {o["metadata"]["name"]: o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "Job")}
 
 
-@pytest.fixture
-def rendering(settings, images):
-    return render.render(settings, images, git_url="https://github.com/acme/mina.git", k6_parallelism=3)
+@pytest.fixture(scope="module")
+def rendered_checkout(tmp_path_factory):
+    return checkout_settings(tmp_path_factory.mktemp("rendered") / "checkout")
+
+
+@pytest.fixture(scope="module")
+def rendering(rendered_checkout):
+    """One rendering for the tests that only read it (each render resolves every profile)."""
+    return render.render(rendered_checkout, registry_images(rendered_checkout),
+                         git_url="https://github.com/acme/mina.git", k6_parallelism=3)
 
 
 @pytest.mark.parametrize("profile", [None, *PROFILES])
@@ -62,10 +70,10 @@ def test_every_container_runs_what_compose_runs(settings, images, profile):
                                      and not BY_NAME[name].one_shot else []))
 
 
-def test_the_app_is_stagings_gunicorn_command_and_waits_for_the_migrate_job(rendering, settings):
+def test_the_app_is_stagings_gunicorn_command_and_waits_for_the_migrate_job(rendering, rendered_checkout):
     from replica.stack import declared
     app = workloads(rendering.base)["app"]
-    assert " ".join(pod_spec(app)["containers"][0]["args"]) == declared.app_command(settings.root)
+    assert " ".join(pod_spec(app)["containers"][0]["args"]) == declared.app_command(rendered_checkout.root)
     (init,) = pod_spec(app)["initContainers"]
     assert init["image"] == pod_spec(app)["containers"][0]["image"] and "db current" in init["command"][-1]
     migrate = workloads(rendering.base)["migrate"]
@@ -127,7 +135,7 @@ def test_a_failed_write_leaves_the_previous_render_as_it_was(rendering, tmp_path
     with pytest.raises(OSError):
         output.write(rendering, tmp_path / "k8s")
     assert {p: p.read_bytes() for p in (tmp_path / "k8s").rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout", "k8s"]   # nothing staged left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]   # nothing staged left
 
 
 def test_every_object_passes_kubernetes_schemas(rendering):
@@ -156,8 +164,8 @@ def test_the_k6_testruns_have_the_parallelism(rendering):
     assert runs and all(r["spec"]["parallelism"] == 3 for r in runs)
 
 
-def test_images_are_the_replicas_tags_in_the_named_registry(rendering, settings):
+def test_images_are_the_replicas_tags_in_the_named_registry(rendering, rendered_checkout):
     from replica.commands import k8s as k8s_command
-    tags = k8s_command.image_tags(settings)
+    tags = k8s_command.image_tags(rendered_checkout)
     app = pod_spec(workloads(rendering.base)["app"])["containers"][0]["image"]
     assert app == "registry.example:5000/team/mina/" + tags["APP_IMAGE"].split("/", 1)[1]
