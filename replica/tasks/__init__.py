@@ -2,7 +2,7 @@
 from invoke import Collection
 
 from . import bundle_tasks, cli, db_tasks, mock_tasks, parity_tasks, stack_tasks, test_tasks
-from . import deploy_tasks, gate_tasks, history_tasks
+from . import deploy_tasks, gate_tasks, history_tasks, k8s_tasks
 
 cli.install()
 
@@ -21,6 +21,7 @@ for task in deploy_tasks.PROMOTE_TASKS:
     staging.add_task(task)
 for task in history_tasks.TASKS:
     staging.add_task(task)
+staging.add_collection(k8s_tasks.collection)
 hooks = Collection("hooks", *gate_tasks.HOOK_TASKS)
 
 namespace = Collection(staging, test_tasks.test, hooks)

@@ -42,7 +42,7 @@ TASKS_WITH_NAME = {
     "staging.db.refresh": ("--from", "postgresql://127.0.0.1:1/prod"),
     "staging.parity": (), "staging.doctor": (), "staging.bundle": (), "staging.openai.journal": (),
     "staging.openai.faults": (), "staging.openai.verdict": (), "staging.errors": (), "staging.validate": (),
-    "staging.remote.install": (), "staging.remote.deploy": ("staging",),
+    "staging.remote.install": (), "staging.remote.deploy": ("staging",), "staging.k8s.render": (),
 }
 TASKS_WITHOUT_NAME = {"staging.engine": (), "staging.profiles": (), "hooks.install": (),
                       "test": (), "staging.history": (), "staging.promote": ("v1.2.3",)}
@@ -75,6 +75,7 @@ NUMBERS = [Case(f"{task}-{flag}-{value}", (task, *before, f"--{flag}", value), C
                ("staging.errors", ("--spans",), "limit", ("abc", "-2")),
                ("staging.history", (), "limit", ("abc", "0")),
                ("staging.validate", ("--full",), "shards", ("abc", "0", "-1", "1.5")),
+               ("staging.k8s.render", ("--k6",), "parallelism", ("abc", "0", "-1")),
            ] for value in values]
 
 POSITIONALS = [
@@ -92,6 +93,16 @@ POSITIONALS = [
 ]
 
 VALUES = [
+    Case("k8s-unknown-profile", ("staging.k8s.render", "--profile", "nope"), CONFIG),
+    Case("k8s-parallelism-without-k6", ("staging.k8s.render", "--parallelism", "2"), CONFIG),
+    Case("k8s-bad-version", ("staging.k8s.render", "--kubernetes-version", "1.2"), CONFIG),
+    Case("k8s-version-not-a-version", ("staging.k8s.render", "--kubernetes-version", "latest"), CONFIG),
+    Case("k8s-output-is-a-file", ("staging.k8s.render", "--output", ".env.staging.example"), CONFIG),
+    Case("k8s-output-under-a-file", ("staging.k8s.render", "--output", ".env.staging.example/k8s"), CONFIG),
+    Case("k8s-bad-registry", ("staging.k8s.render", "--registry", "Not A Host"), CONFIG),
+    Case("k8s-bad-repository", ("staging.k8s.render", "--repository", "UPPER/x"), CONFIG),
+    Case("k8s-git-url-not-github", ("staging.k8s.render", "--git-url", "https://example.com/x.git"),
+         CONFIG),
     Case("fault-unknown-profile", ("staging.fault", "nope", "on"), CONFIG),
     Case("fault-bad-state", ("staging.fault", "redis-off", "maybe"), CONFIG),
     Case("fault-bad-state-flags", ("staging.fault", "--profile", "redis-off", "--state", "1"), CONFIG),
