@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..core import console
 from ..core.errors import ConfigError
+from ..reporting import revision
 from ..stack import profiles as profiles_module, variants as variants_module
 from ..stack.settings import Settings
 from . import validate as validate_module, variant_apps as variant_gate, verdict_cache
@@ -37,17 +38,21 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
     options = {"full": full, "reset": reset, "rebaseline": rebaseline, "strict_slo": strict_slo,
                "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned],
                **({"shards": shards} if shards > 1 else {})}  # 1: the keys cached before shards
-    if not force and not rebaseline:
-        cached = _answer_from_cache(settings, profiles, options)
+    tree = revision.judged_tree(settings.root)
+    if tree is None:
+        console.warning(f"{settings.root} is not a git work tree: this gate's verdict is not cached")
+    elif not force and not rebaseline:
+        cached = _answer_from_cache(settings, profiles, options, tree)
         if cached is not None:
             return cached
-    tree = verdict_cache.tree_digest(settings.root)
-    gate_run = GateRun.begin(settings.root)  # a malformed webhook URL stops here, before the gate
+    gate_run = GateRun.begin(settings.root, tree=tree)  # a malformed webhook URL stops here, before the gate
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
                                          profiles=profiles, strict_slo=strict_slo, variants=planned,
                                          shards=shards)
     gate_run.end(checklist)  # the run's record in the history, then the announcement
-    if verdict_cache.tree_digest(settings.root) != tree:
+    if tree is None:
+        pass
+    elif revision.judged_tree(settings.root) != tree:
         console.warning("files the gate reads changed during the run: its verdict is not cached")
     else:  # keyed after `up`, which may rewrite the replica's compose env (profiles, image tags)
         verdict_cache.store(settings, verdict_cache.key_for(settings, profiles, options, tree),
@@ -55,9 +60,9 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
     return checklist.passed
 
 
-def _answer_from_cache(settings, profiles: list[str], options: dict) -> bool | None:
+def _answer_from_cache(settings, profiles: list[str], options: dict, tree: str) -> bool | None:
     """Print the cached verdict of this exact tree and set-up and return it; None when there is none."""
-    key = verdict_cache.key_for(settings, profiles, options)
+    key = verdict_cache.key_for(settings, profiles, options, tree)
     try:
         cached = verdict_cache.lookup(settings, key)
     except verdict_cache.CorruptEntry as error:

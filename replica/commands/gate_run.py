@@ -31,10 +31,12 @@ class GateRun:
     webhook_url: str | None
 
     @classmethod
-    def begin(cls, root: Path, environ: dict[str, str] | None = None) -> "GateRun":
-        """Note the commit and tree about to be judged; a malformed webhook URL is refused here."""
+    def begin(cls, root: Path, environ: dict[str, str] | None = None,
+              tree: str | None = None) -> "GateRun":
+        """Note the commit and tree about to be judged (tree: revision.judged_tree, if taken
+        already); a malformed webhook URL is refused here."""
         webhook = slack_webhook_url(environ)  # bad input fails before the gate changes anything
-        return cls(revision.commit(root), revision.worktree_tree(root),
+        return cls(revision.commit(root), tree or revision.judged_tree(root),
                    datetime.now(timezone.utc), time.monotonic(), webhook)
 
     def end(self, checklist) -> history.RunRecord | None:

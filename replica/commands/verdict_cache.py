@@ -1,29 +1,25 @@
 """Remember each gate verdict under a key of everything the gate reads, so an unchanged tree is
 answered at once (a re-push), and a changed file, profile or setting runs the gate again.
 
-The key hashes working-tree files (uncommitted edits and new files count, ignored ones do not),
-the replica's compose and app env as `up` last wrote them (image tags, ports, profiles' variables),
+The key hashes the tree judged (reporting/revision.judged_tree: the git tree of the working tree,
+uncommitted edits and new files count, ignored ones do not), the user's .env.staging (read by the
+gate though ignored), the replica's compose and app env as `up` last wrote them (image tags, ports, profiles' variables),
 the profile set and the run's options. Both verdicts are kept; a cached red says it is cached.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..reporting import revision
 from ..stack import state
 from ..stack.state import APP_ENV, COMPOSE_ENV
 from ..stack.settings import Settings
 
-# What the gate reads: the app, its data and migrations, load and smoke suites, the mocks, the
-# images' build inputs, the stack's definition and env profile, staging's declaration, the gate itself.
-KEYED_PATHS = ("app", "db", "k6", "mocks", "tests/e2e", "docker", "replica",
-               "docker-compose.staging.yml", "staging.declared.yml", ".env.staging.example",
-               "pyproject.toml")
-# Read by the gate though git ignores them: hashed by name, present or not.
+# Read by the gate though git ignores them: hashed by name into the key, present or not.
 IGNORED_INPUTS = (".env.staging",)
 CACHE_DIR = state.VERDICTS_DIR
 FIELDS = ("key", "passed", "verdict", "run", "finished_at")
@@ -42,34 +38,23 @@ class Cached:
     path: Path
 
 
-def tree_files(root: Path, paths: tuple[str, ...] = KEYED_PATHS) -> list[str]:
-    """List tracked and untracked, not ignored, files under paths (git's view of the work tree)."""
-    done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
-                           "--exclude-standard", "--", *paths], capture_output=True)
-    if done.returncode != 0:
-        raise CorruptEntry(f"git ls-files failed: {done.stderr.decode(errors='replace').strip()}")
-    return sorted(set(filter(None, done.stdout.decode().split("\0"))))
-
-
-def tree_digest(root: Path) -> str:
-    """Hash the working-tree files the gate reads (contents, not commits: edits and new files count)."""
-    digest = hashlib.sha256()
-    for name in tree_files(root):
-        path = root / name
-        content = path.read_bytes() if path.is_file() else b"<deleted>"
-        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
-    for name in IGNORED_INPUTS:
-        path = root / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
-    return digest.hexdigest()
+def judged_tree(root: Path) -> str:
+    """Return the tree judged (reporting/revision.judged_tree); CorruptEntry outside a git work tree."""
+    tree = revision.judged_tree(root)
+    if tree is None:
+        raise CorruptEntry(f"{root} is not a git work tree: there is no tree to key a verdict by")
+    return tree
 
 
 def key_for(settings: Settings, profiles: list[str], options: dict, tree: str | None = None) -> str:
     """Return the hex key of a gate run on this working tree, replica set-up, profiles and options.
 
-    tree: a tree_digest taken earlier (at the start of the run whose verdict is being stored).
+    tree: the tree judged, taken earlier (at the start of the run whose verdict is being stored).
     """
-    digest = hashlib.sha256((tree or tree_digest(settings.root)).encode())
+    digest = hashlib.sha256((tree or judged_tree(settings.root)).encode())
+    for name in IGNORED_INPUTS:
+        path = settings.root / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
     for name in (COMPOSE_ENV, APP_ENV):
         path = settings.state_dir / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>"))
@@ -104,7 +89,7 @@ def store(settings: Settings, key: str, passed: bool, verdict: str, run: str,
           tree: str | None = None) -> Path:
     """Write the verdict of a run under key (atomically: a crash never leaves half an entry).
 
-    tree: the run's tree_digest, kept so a promotion can find the verdict of a commit's tree.
+    tree: the tree the run judged, kept so a promotion can find the verdict of a commit's tree.
     """
     path = entry_path(settings, key)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,11 +21,11 @@ from pathlib import Path
 from ..core import console
 from ..stack import variants
 from ..core.errors import StagingError
-from ..commands import migrations_check, verdict_cache
+from ..commands import migrations_check
 from ..gate import smoke
 from ..gate.checklist import FAILED, PASSED, Checklist
 from ..gate.results import prepare_dir, run_name
-from ..reporting import history, notify
+from ..reporting import history, notify, revision
 from ..stack.settings import slack_webhook_url
 from ..commands.validate import SMOKE_ITEMS
 from ..stack.settings import Settings
@@ -114,7 +114,7 @@ def _into_history(settings: Settings, run_dir: Path, started: datetime, seconds:
 
 def _attempt(settings: Settings, layout: Layout, commit: str, checklist: Checklist,
              run_dir: Path) -> tuple[str | None, object]:
-    """Deploy commit unless it has no stack to bring up; return (its tree digest, its stack)."""
+    """Deploy commit unless it has no stack to bring up; return (the tree judged, its stack)."""
     if not git.has_path(layout.remote, commit, COMPOSE_FILE):
         checklist.item("stack", STEPS["stack"])
         checklist.record("stack", FAILED, f"{commit[:12]} has no {COMPOSE_FILE}: nothing to bring "
@@ -130,7 +130,7 @@ def on_work_tree(settings: Settings, layout: Layout) -> Settings:
 
 
 def check_out(layout: Layout, commit: str) -> str:
-    """Check commit out into the deploy work tree (created once); return its tree_digest."""
+    """Check commit out into the deploy work tree (created once); return the tree judged."""
     tree = layout.work_tree
     exclude = layout.remote / "info" / "exclude"  # the link below is no file of the project's
     exclude.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,7 @@ def check_out(layout: Layout, commit: str) -> str:
     link = tree / ".staging"
     if not link.is_symlink():
         link.symlink_to(Path("..", ".."), target_is_directory=True)
-    return verdict_cache.tree_digest(tree)
+    return revision.judged_tree(tree)
 
 
 def _deploy_commit(settings: Settings, layout: Layout, checklist: Checklist, run_dir: Path):

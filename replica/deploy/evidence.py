@@ -1,18 +1,18 @@
 """The gate's evidence for a commit: a passing verdict recorded for exactly that commit's tree.
 
-`staging.validate` keeps each verdict with the tree_digest of the work tree it gated
-(.staging/<replica>/verdicts/). A commit's tree is the digest of a clean checkout of it, so a
-verdict counts for a commit only when the gate ran on exactly its content.
+`staging.validate` keeps each verdict with the tree it judged (reporting/revision.judged_tree,
+in .staging/<replica>/verdicts/). A commit's tree is `git rev-parse COMMIT^{tree}`, what a gate run
+on a clean checkout of it judges, so a verdict counts for a commit only when the gate ran on
+exactly its content.
 """
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..commands import verdict_cache
+from ..reporting import revision
 from . import git
 
 
@@ -25,17 +25,11 @@ class Record:
 
 
 def commit_tree(repo: Path, commit: str) -> str:
-    """Return the tree_digest a gate run on a clean checkout of commit would key its verdict by."""
-    with tempfile.TemporaryDirectory(prefix="promote-tree-") as scratch:
-        checkout = Path(scratch) / "tree"
-        git.run(repo, "worktree", "add", "--detach", "--quiet", str(checkout), commit)
-        try:
-            for name in verdict_cache.IGNORED_INPUTS:  # read by the gate from this checkout
-                if (repo / name).is_file():
-                    shutil.copyfile(repo / name, checkout / name)
-            return verdict_cache.tree_digest(checkout)
-        finally:
-            git.run(repo, "worktree", "remove", "--force", str(checkout), check=False)
+    """Return the tree a gate run on a clean checkout of commit judged (revision.commit_tree)."""
+    tree = revision.commit_tree(repo, commit)
+    if tree is None:
+        raise git.GitFailed(f"{commit!r} names no commit in {repo}")
+    return tree
 
 
 def records_for(repo: Path, tree: str) -> list[Record]:

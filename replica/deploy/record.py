@@ -1,7 +1,7 @@
 """The record of one deploy run: results/deploy-<time>/report.json, beside the gate's records.
 
 Its shape, which `staging.history` reads: kind "deploy", verdict ("green"/"red") and passed,
-started (UTC, ISO 8601), duration_s, commit, tree (the gate's tree_digest of the deployed work
+started (UTC, ISO 8601), duration_s, commit, tree (the tree judged, reporting/revision.judged_tree, of the deployed work
 tree: a gate record of the same tree is evidence for the same content), ref, failed (key, title,
 evidence of each failed item), items (every item), previous and serving (the commit that served
 before and the one serving after the run: a red run names the one it returned to).

@@ -1,8 +1,10 @@
-"""Which commit and which tree a run judged: what a record is keyed by (git's own object names).
+"""Which commit and which tree a run judged: what every record is keyed by (git's own object names).
 
-The tree is the git tree object of the working tree as `git add -A` would stage it (uncommitted
-edits and new files count, ignored ones do not); on a clean checkout it is `HEAD^{tree}`, so a
-tag's `git rev-parse TAG^{tree}` finds the records of exactly its files.
+"The tree judged" has this one definition, used by the verdict cache's key, the gate's and the
+deploys' run records and `staging.promote`'s evidence lookup: the git tree object of the working
+tree as `git add -A` would stage it (uncommitted edits and new files count, ignored ones do not).
+On a clean checkout it is `HEAD^{tree}`, so a tag's `git rev-parse TAG^{tree}` (commit_tree) finds
+the records of exactly its files without checking anything out.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ def commit(root: Path) -> str | None:
     return _git(root, "rev-parse", "--verify", "-q", "HEAD")
 
 
-def worktree_tree(root: Path) -> str | None:
-    """Return the tree object name of the working tree's files, without touching the real index."""
+def judged_tree(root: Path) -> str | None:
+    """Return the tree object name of the working tree's files, without touching the real index;
+    None outside a git work tree."""
     index = _git(root, "rev-parse", "--git-path", "index")
     if index is None:
         return None
@@ -34,6 +37,11 @@ def worktree_tree(root: Path) -> str | None:
         if _git(root, "add", "-A", env=env) is None:
             return None
         return _git(root, "write-tree", env=env)
+
+
+def commit_tree(repo: Path, commit: str) -> str | None:
+    """Return the tree judged by a run on a clean checkout of commit; None if it names no commit."""
+    return _git(repo, "rev-parse", "--verify", "-q", f"{commit}^{{tree}}")
 
 
 def _git(root: Path, *args: str, env: dict | None = None) -> str | None:

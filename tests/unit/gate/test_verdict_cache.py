@@ -10,6 +10,7 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from replica.commands import validate as validate_module, verdict_cache
+from replica.reporting import revision
 from replica.stack.settings import from_environment
 from replica.tasks import gate_tasks
 
@@ -171,4 +172,4 @@ def test_by_default_the_gate_runs_the_declared_set_up_and_its_variants(gate):
 def test_a_stored_verdict_keeps_the_tree_it_gated_so_a_promotion_can_find_it(gate, repo):
     gate_tasks.validate(Context())
     entry = json.loads(next((repo.state_dir / verdict_cache.CACHE_DIR).glob("*.json")).read_text())
-    assert entry["tree"] == verdict_cache.tree_digest(repo.root)
+    assert entry["tree"] == revision.judged_tree(repo.root)

@@ -127,3 +127,22 @@ def test_a_malformed_webhook_url_exits_2_before_the_gate_runs(gate, monkeypatch,
         gate_tasks.validate(Context(), force=True)
     assert caught.value.code == 2 and gate.runs == 0
     assert "secret" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["clean", "uncommitted-edit"])
+def test_the_cache_the_history_and_promotions_evidence_judge_one_tree(gate, repo, edited):
+    """One definition of the tree judged: a drift of any of the three would split them."""
+    from replica.commands import verdict_cache
+    from replica.deploy import evidence
+    from replica.reporting import revision
+    if edited:
+        (repo.root / "app" / "views.py").write_text("print('v2')\n")
+    gate_tasks.validate(Context())
+    [run] = history.load_runs(repo.root / "results")
+    [entry] = (repo.state_dir / verdict_cache.CACHE_DIR).glob("*.json")
+    judged = revision.judged_tree(repo.root)
+    assert json.loads(entry.read_text())["tree"] == run.tree == judged
+    found = evidence.passing_record(repo.root, judged)
+    assert found is not None and found.path == entry
+    heads = evidence.commit_tree(repo.root, "HEAD")
+    assert (heads == judged) is (not edited)  # promotion finds only a verdict of the commit's files
