@@ -10,8 +10,9 @@ check by query counts of the lightest and the heaviest fixture user, and the sam
      the running container is patched (docker cp; gunicorn --reload restarts the workers) and restored
      afterwards, so no regression ever exists in app/ or its image. Both are seeded at once, each in
      its own request kind, and each counts as caught only when the verdict names its kind, by the
-     query counts (`(list): 21 statements as ... vs 2 as ...`) or by the ratios (`show 3.4× ...`);
-     the table says which (a worker reload costs ~2 min at load 30):
+     query counts (`(list): 21 statements as ... vs 2 as ...`), by the app's own hub-blocking
+     measure (`(show) blocks the eventlet hub 30.2 ms per request`) or by the ratios
+     (`show 3.4× ...`); the table says which (a worker reload costs ~2 min at load 30):
        n-plus-one  GET /api/meetings (kind `list`) issues one COUNT query per listed meeting
        blocking    GET /api/meetings/<id> (kind `show`) blocks the eventlet hub for 30 ms
                    (eventlet's unpatched time.sleep)
@@ -83,7 +84,8 @@ def cpu_load(processes: int, seconds: float):
 
 
 def query_verdict(target) -> str:
-    """The N+1 check alone (the local verdicts' first half): seconds, where the ratios take minutes."""
+    """The server-side checks alone (query counts, hub blocking: the local verdicts' first half):
+    seconds, where the ratios take minutes."""
     rule = performance.ratios.Rule.from_slo(performance.SLO)
     return performance.querycounts.check(target.base_url, rule.kinds, target.database_url)
 
@@ -158,16 +160,19 @@ def seeded(stack, names: list[str], base_url: str):
 
 QUERIES_RED = "queries per request grow with the user's data (N+1): "
 RATIOS_RED = "latency ratio regressed: "
+HUB_RED = ") blocks the eventlet hub "  # replica/gate/hubblock.py: "<path> (<kind>) blocks the ..."
 
 
 def named_by(result: dict, kind: str) -> list[str]:
-    """Which red verdicts of the run name this request kind: "queries", "ratios", both or neither."""
+    """Which red verdicts of the run name this request kind: "queries", "hub", "ratios", or none."""
     if not result["red"]:
         return []
     evidence = result["evidence"]
     by_queries = f"({kind}): " in evidence.partition(QUERIES_RED)[2].partition(" (heavy ")[0]
+    by_hub = f"({kind}{HUB_RED}" in evidence
     by_ratios = any(part.startswith(f"{kind} ") for part in evidence.partition(RATIOS_RED)[2].split("; "))
-    return [name for name, hit in (("queries", by_queries), ("ratios", by_ratios)) if hit]
+    return [name for name, hit in (("queries", by_queries), ("hub", by_hub), ("ratios", by_ratios))
+            if hit]
 
 
 def caught(result: dict, kind: str) -> bool:
@@ -210,15 +215,16 @@ def main() -> None:
                         help="run k6 smoke in the seeded runs too (its latency SLOs only warn locally; "
                              "the ratios decide), ~2 min more per run at load 30")
     parser.add_argument("--verdicts", choices=["all", "queries"], default="all",
-                        help="queries: the N+1 check alone, without k6 or the latency ratios (runs in "
-                             "seconds where the ratios take minutes on a machine at load 40+)")
+                        help="queries: the server-side checks alone (query counts and hub blocking, on "
+                             "the same requests), without k6 or the latency ratios (runs in seconds "
+                             "where the ratios take minutes on a machine at load 40+)")
     args = parser.parse_args()
     settings = from_environment({**os.environ, "STAGING_NAME": args.name})
     stack = stack_module.load(settings)
     if stack is None:
         raise SystemExit(f"replica {args.name} is not up: invoke staging.up --name {args.name} --profile prod-scale")
     base_url = stack.url("app")
-    target = performance.Target.of(settings, base_url)
+    target = performance.Target.of(base_url, stack=stack)
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gate-noise-cache-")
     work = Path(tempfile.mkdtemp(prefix="gate-noise-"))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -241,6 +247,7 @@ def main() -> None:
                 report["scenarios"].append({**entry, "label": f"{name} (kind {kind})",
                                             "red": sum(bool(b) for b in by),
                                             "by_queries": sum("queries" in b for b in by),
+                                            "by_hub": sum("hub" in b for b in by),
                                             "by_ratios": sum("ratios" in b for b in by)})
             report["scenarios"].remove(entry)
             write(report)
@@ -255,15 +262,17 @@ def write(report: dict) -> None:
              f"Replica `{report['replica']}`, configuration `{report['config']}`, {report['cores']} cores, "
              f"{report['load_procs']} busy processes during every run below. Baseline recorded by one run "
              f"with no extra load (load average {report['baseline_run']['load_before']}).", "",
-             "| scenario | check | red / runs | named by query counts / by latency ratios | target | "
+             "| scenario | check | red / runs | named by query counts / hub blocking / latency ratios | target | "
              "load average (1 min) min–max |",
              "|---|---|---|---|---|---|"]
     for s in report["scenarios"]:
         loads = [r["load_before"][0] for r in s["results"]] + [r["load_after"][0] for r in s["results"]]
         goal = "0 red" if s["label"] == "unmodified" else "all red"
-        check = ("query counts" if s.get("verdicts") == "queries" else
-                 "k6 smoke + query counts + ratios" if s["k6"] else "query counts + ratios")
-        by = f"{s['by_queries']} / {s['by_ratios']}" if "by_queries" in s else "–"
+        check = ("query counts + hub blocking" if s.get("verdicts") == "queries" else
+                 "k6 smoke + query counts + hub blocking + ratios" if s["k6"]
+                 else "query counts + hub blocking + ratios")
+        by = (f"{s['by_queries']} / {s.get('by_hub', 0)} / {s['by_ratios']}" if "by_queries" in s
+              else "–")
         lines.append(f"| {s['label']} | {check} | {s['red']} / {s['runs']} | {by} | {goal} | "
                      f"{min(loads):.1f}–{max(loads):.1f} |")
     lines += ["", "## Every run", "", "| scenario | # | verdict | s | load before → after | evidence |",

@@ -115,7 +115,8 @@ def seeded(stack, services: dict[str, str], name: str):
 def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:
     """Run the default gate once (extra: more flags); return its verdict, failed items and time."""
     before, started = load(), time.perf_counter()
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "invoke"), "staging.validate", "--name", name,
+    # `python -m invoke` from this tree: the venv's own `invoke` script may import another checkout's code
+    done = subprocess.run([sys.executable, "-m", "invoke", "staging.validate", "--name", name,
                            "--force", *extra], cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "COLUMNS": "200"})
     seconds = round(time.perf_counter() - started, 1)
@@ -126,7 +127,7 @@ def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:
     return {"exit": done.returncode, "red": done.returncode != 0, "seconds": seconds,
             "load_before": before, "load_after": load(), "failed": failed, "item_seconds": times,
             "verdict": report.get("verdict") or (done.stdout + done.stderr).strip()[-400:],
-            "results": report.get("results")}
+            "results": report.get("results"), "timings": report.get("timings")}
 
 
 def variants_once(name: str, extra: tuple[str, ...] = ()) -> dict:
@@ -239,6 +240,14 @@ def write(report: dict) -> None:
             failed = failed.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {s['label']} | {n} | {'red' if r['red'] else 'green'} | {r['seconds']} | "
                          f"{r['load_before'][0]} → {r['load_after'][0]} | {failed} |")
+    timed = [(s["label"], r["timings"]) for s in report["scenarios"] for r in s["results"] if r.get("timings")]
+    if timed:  # report.json's timings block: where each gate's time went
+        lines += ["", "## Where the time went (report.json `timings`: seconds per step)", "",
+                  "| run | total | steps, slowest first |", "|---|---|---|"]
+        for label, timings in timed:
+            steps = sorted(timings["steps_s"].items(), key=lambda step: -step[1])
+            lines.append(f"| {label} | {timings['total_s']} | "
+                         + ", ".join(f"{k} {v}" for k, v in steps) + " |")
     (RESULTS / f"{output}.md").write_text("\n".join(lines) + "\n")
 
 

@@ -101,7 +101,7 @@ def init_sentry(settings: Settings) -> None:
 
 def init_extensions(app: Flask, settings: Settings) -> None:
     """Bind database, migrations, login, CSRF and Socket.IO to the app."""
-    from . import querycount
+    from . import hubblock, querycount
     from .extensions import csrf, db, login_manager, migrate
     from .live import init_socketio
     from .migrations import migrations_dir
@@ -115,6 +115,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         for engine in engines:
             retry_connects(engine, budget)
     app.extensions["mina.query_count"] = querycount.init_app(app, engines)
+    app.extensions["mina.hub_blocked"] = hubblock.init_app(app)
     migrate.init_app(app, db, directory=migrations_dir())
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"

@@ -39,6 +39,21 @@ esac
 
 conf=/etc/pgbouncer/run
 umask 077
+# Neon's pooled endpoint is TLS too: PGBOUNCER_CLIENT_TLS=require serves TLS to clients (plain ones
+# are refused) with a throwaway self-signed certificate, which sslmode=require accepts unverified.
+case "${PGBOUNCER_CLIENT_TLS:-off}" in
+  off) client_tls="client_tls_sslmode = disable" ;;
+  require)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=pgbouncer \
+      -keyout "$conf/client.key" -out "$conf/client.crt" 2>/dev/null \
+      || fail "PGBOUNCER_CLIENT_TLS=require: openssl could not make a certificate"
+    client_tls="client_tls_sslmode = require
+client_tls_key_file = $conf/client.key
+client_tls_cert_file = $conf/client.crt
+; only for verifying client certificates, which require never asks for; unset, the TLS setup fails
+client_tls_ca_file = $conf/client.crt" ;;
+  *) fail "PGBOUNCER_CLIENT_TLS must be off or require, got '${PGBOUNCER_CLIENT_TLS}'" ;;
+esac
 # userlist.txt: "user" "password", with any double quote in either doubled.
 quote() { printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"; }
 printf '%s %s\n' "$(quote "$DB_USER")" "$(quote "$DB_PASSWORD")" > "$conf/userlist.txt"
@@ -61,6 +76,7 @@ max_prepared_statements = $prepared
 query_wait_timeout = ${PGBOUNCER_QUERY_WAIT_TIMEOUT:-120}
 ignore_startup_parameters = extra_float_digits
 server_tls_sslmode = prefer
+$client_tls
 log_connections = ${PGBOUNCER_LOG_CONNECTIONS:-0}
 log_disconnections = ${PGBOUNCER_LOG_CONNECTIONS:-0}
 stats_period = 60
@@ -70,5 +86,6 @@ INI
 
 echo "pgbouncer-entrypoint: ${PGBOUNCER_POOL_MODE:-transaction} pooling to $upstream_host:$upstream_port" \
      "(default database ${DB_NAME:-any}), pool $pool_size, listening on" \
-     "${PGBOUNCER_LISTEN_ADDR:-0.0.0.0}:${PGBOUNCER_LISTEN_PORT:-6432}" >&2
+     "${PGBOUNCER_LISTEN_ADDR:-0.0.0.0}:${PGBOUNCER_LISTEN_PORT:-6432}, client TLS" \
+     "${PGBOUNCER_CLIENT_TLS:-off}" >&2
 exec pgbouncer "$conf/pgbouncer.ini"

@@ -20,6 +20,7 @@ from ..gate.k6_runner import FULL_SUITES
 from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
                               ItemFailed, ItemSkipped)
 from ..gate.results import prepare_dir, run_name
+from ..gate.timings import Timings
 
 SMOKE_ITEMS = ["starts", "migrations", "auth", "api", "websocket", "transcription", "summary",
                "accessibility", "sentry"]
@@ -42,6 +43,7 @@ class Run:
     variants: list = field(default_factory=list)  # variant_gate.Started, once started
     variant_hosts: dict = field(default_factory=dict)  # a variant container's hostname: its name
     shards: int = 1  # k6 processes per --full suite (shards.py)
+    timings: Timings = field(default_factory=Timings)  # report.json's "timings"
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -84,16 +86,19 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
         run.checklist.item(variant_gate.item_key(variant), variant_gate.item_title(variant))
 
     def body():
-        stack = _bring_up(run, chosen)
+        with run.timings.step("up"):
+            stack = _bring_up(run, chosen)
         if stack is None:
             return
-        with ThreadPoolExecutor(max_workers=1) as pool:  # variants start while the data is reset
+        with run.timings.step("reset-migrate"), ThreadPoolExecutor(max_workers=1) as pool:
+            # the variants start while the data is reset
             launching = pool.submit(variant_gate.launch, stack, list(variants or ()))
             if reset:
                 run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
             migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
             launched = launching.result()
-        run.variants = variant_gate.wait_ready(stack, launched)
+        with run.timings.step("variants-ready"):
+            run.variants = variant_gate.wait_ready(stack, launched)
         run.variant_hosts = variant_gate.hosts(stack.settings.project, run.variants)
         for started in run.variants:
             if started.error:
@@ -101,7 +106,8 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
         if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
             run.checklist.record("migrations", FAILED, migrated.evidence)
             return
-        run.checklist.run("migration-tests", lambda: migrations_check.round_trip(stack))
+        with run.timings.step("migration-tests"):
+            run.checklist.run("migration-tests", lambda: migrations_check.round_trip(stack))
         run_checks(run, full=full, rebaseline=rebaseline)
     return _run_to_end(run, body)
 
@@ -133,7 +139,7 @@ def _run_to_end(run: Run, body) -> Checklist:
 def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     """The checks proper, against run.base_url: smoke suite, security, k6 smoke (+ full suites), sink."""
     # static checks need no app, each variant has its own: all beside the replica's smoke run
-    with ThreadPoolExecutor(max_workers=1 + len(run.variants)) as pool:
+    with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=1 + len(run.variants)) as pool:
         static = pool.submit(_static_security, run.settings.root)
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
                   for started in run.variants if not started.error}
@@ -147,13 +153,17 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
             code = checks[started.variant.name].result() if not started.error else None
             variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
                                 _variant_errors(run, started.variant.name))
-    run.checklist.run("security-live", lambda: _live_security(run))
+    with run.timings.step("security-live"):
+        run.checklist.run("security-live", lambda: _live_security(run))
     run.checklist.item("performance")
-    _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
+    with run.timings.step("performance"):
+        _k6_item(run, "performance", "smoke", run.run_dir, rebaseline)
     for suite in FULL_SUITES if full else ():
-        _k6_item(run, suite, suite, run.run_dir / suite, rebaseline, f"k6 {suite} suite within SLOs")
+        with run.timings.step(suite):
+            _k6_item(run, suite, suite, run.run_dir / suite, rebaseline, f"k6 {suite} suite within SLOs")
     if run.sink_url:
-        run.checklist.run("sentry", lambda: _sink_clean(run))
+        with run.timings.step("sentry"):
+            run.checklist.run("sentry", lambda: _sink_clean(run))
     if run.stack is not None:  # under an openai-* profile: how the app's AI client met the faults
         from ..stack.profiles import in_group
 
@@ -320,10 +330,13 @@ def _finish(run: Run, interrupted: bool = False) -> None:
             run.checklist.record(item.key, FAILED, f"{item.key.replace('-', ' ', 1)}: " + (
                 "interrupted" if interrupted else "not checked (an earlier step failed)"))
     report = {**run.checklist.to_dict(), "interrupted": interrupted, "replica": run.settings.name,
-              "base_url": run.base_url, "results": str(run.run_dir)}
+              "base_url": run.base_url, "results": str(run.run_dir),
+              "timings": run.timings.to_dict(run.checklist)}
     (run.run_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     run.checklist.results = str(run.run_dir)
     console.console.print(run.checklist.table(f"staging validation ({run.settings.name})"))
     say = console.success if run.checklist.passed else console.failure
     say(run.checklist.verdict())
+    if run.timings.steps:
+        console.info(f"time: {run.timings.summary()}")
     console.info(f"report: {run.run_dir / 'report.json'}")

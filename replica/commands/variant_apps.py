@@ -128,6 +128,9 @@ def prepare(stack, variants: list[Variant]) -> tuple[Compose, list[str], dict[st
         urls[variant.name] = stack_module.service_url("app", chosen[variant.service], {})
         chosen_profiles = profiles_module.resolve(list(variant.profiles))
         app_env, _, _ = stack_module.app_environment(settings, chosen_profiles, None, urls[variant.name])
+        if variant.pooler_tls:  # PgBouncer serves the declared TLS itself: one pooler, so all its clients
+            app_env["DATABASE_URL"] = profiles_module.with_tls(app_env["DATABASE_URL"])
+            compose_env["PGBOUNCER_CLIENT_TLS"] = "require"
         path = settings.state_dir / state.variant_env(variant.service)
         credentials.make_private(path)
         envprofile.write_env_file(path, app_env)

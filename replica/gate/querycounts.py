@@ -1,4 +1,5 @@
-"""The N+1 check: does a request's number of SQL statements grow with the user's data?
+"""The N+1 check (do a request's SQL statements grow with the user's data?), and the hub-blocking
+check on the same requests.
 
 The app counts the statements of each request and sends the count as `X-Query-Count`
 (app/mina/querycount.py). The gate asks every read endpoint as the fixture user with the most
@@ -6,6 +7,9 @@ data and as the one with the least, the same requests on the same app: a count t
 for the heavier user grows with rows, an N+1 whatever the machine's load, so it is red, named by
 endpoint with both counts. Each count is the fewest of a few requests (the app's per-worker
 session-user cache saves a statement on all but the first).
+
+The same requests carry the app's `X-Hub-Blocked-Ms`, so the hub-blocking check (hubblock.py)
+costs no request of its own and is judged here too.
 
     evidence = check("http://127.0.0.1:5000", rule.kinds, database_url)
 """
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 
 import requests
 
-from . import fixture_users
+from . import fixture_users, hubblock
 from .checklist import ItemFailed
 
 HEADER = "X-Query-Count"  # app/mina/querycount.py HEADER
@@ -31,10 +35,12 @@ FALLBACK_MEETINGS = (1, 21)  # fresh accounts when the fixtures cannot be read: 
 
 @dataclass(frozen=True)
 class Asked:
-    """One endpoint as one user: the fewest statements it took, and how many rows it returned."""
+    """One endpoint as one user: the fewest statements it took, how many rows it returned, and
+    the ms each request blocked the eventlet hub (none when the app does not measure it)."""
 
     statements: int
     rows: int | None
+    blocked_ms: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,12 +77,15 @@ def check(base_url: str, kinds: dict[str, str], database_url: str | None) -> str
     paths = {**kinds, **PAGES}
     grown = [measure(base_url, kind, path, light, heavy) for kind, path in paths.items()]
     bad = [g for g in grown if g.grows]
+    blocking, blocking_note = hubblock.judge(grown)
     context = f"heavy {heavy.name}: {heavy.about}; light {light.name}: {light.about}"
-    if bad:
-        raise ItemFailed("queries per request grow with the user's data (N+1): " + "; ".join(
-            g.describe(light.name, heavy.name) for g in bad) + f" ({context})")
+    failures = blocking + ([] if not bad else ["queries per request grow with the user's data (N+1): "
+                           + "; ".join(g.describe(light.name, heavy.name) for g in bad)])
+    if failures:
+        raise ItemFailed("; ".join(failures) + f" ({context})")
     flat = ", ".join(f"{g.kind} {g.heavy.statements}" for g in grown)
-    return f"queries per request do not grow with the user's data: {flat} statements ({context})"
+    return (f"queries per request do not grow with the user's data: {flat} statements; "
+            f"{blocking_note} ({context})")
 
 
 def measure(base_url: str, kind: str, path: str, light: User, heavy: User) -> Growth:
@@ -87,7 +96,7 @@ def measure(base_url: str, kind: str, path: str, light: User, heavy: User) -> Gr
 def ask(base_url: str, template: str, user: User) -> Asked:
     """GET the path REPEATS times as the user; the fewest statements counted, the rows returned."""
     path = template.format(meeting=user.meeting)
-    fewest, rows = None, None
+    fewest, rows, blocked = None, None, []
     for _ in range(REPEATS):
         response = _get(user.session, f"{base_url}{path}")
         if response.status_code != 200:
@@ -99,7 +108,15 @@ def ask(base_url: str, template: str, user: User) -> Asked:
                              "the N+1 check cannot run")
         fewest = int(counted) if fewest is None else min(fewest, int(counted))
         rows = _items(response)
-    return Asked(fewest, rows)
+        blocked += _blocked_ms(response)
+    return Asked(fewest, rows, tuple(blocked))
+
+
+def _blocked_ms(response: requests.Response) -> list[float]:
+    try:
+        return [float(response.headers[hubblock.HEADER])]
+    except (KeyError, ValueError):
+        return []
 
 
 def users(base_url: str, database_url: str | None) -> tuple[User, User]:

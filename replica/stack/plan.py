@@ -16,7 +16,7 @@ from .settings import DB_MAX_CONNECTIONS, EMBEDDED_POSTGRES_VERSION, Settings, h
 # Compose variables a profile may set, and their values when no profile does.
 PROFILE_DEFAULTS = {"MOCK_OPENAI_PROFILE": "", "MOCK_OPENAI_FAULT_PATHS": "", "DB_PROXY_LATENCY_MS": "0",
                     "DB_PROXY_COLD_START_MS": "0", "DB_PROXY_IDLE_S": "300",
-                    "DB_PROXY_TLS": "off", "APP_CPUS": "0", "APP_MEM_LIMIT": "0",
+                    "DB_PROXY_TLS": "off", "PGBOUNCER_CLIENT_TLS": "off", "APP_CPUS": "0", "APP_MEM_LIMIT": "0",
                     "APP_HEALTH_PATH": "/health/ready"}
 
 # (settings, compose profiles) -> the image variables: BASE_IMAGE, each service's tag, CA_BUNDLE

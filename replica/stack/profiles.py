@@ -174,10 +174,14 @@ def database_route(database_url: str, profiles: list[Profile]) -> tuple[str, str
     host = "db-proxy:5432" if "dbproxy" in compose_profiles else upstream
     parts = urlsplit(database_url)
     netloc = parts.netloc.rsplit("@", 1)[0] + "@" + host if "@" in parts.netloc else host
-    query = parts.query
-    if any(profile.name == "tls" for profile in profiles):
-        query = "&".join(filter(None, [query, "sslmode=require"]))
-    return urlunsplit(parts._replace(netloc=netloc, query=query)), upstream
+    url = urlunsplit(parts._replace(netloc=netloc))
+    return (with_tls(url) if any(profile.name == "tls" for profile in profiles) else url), upstream
+
+
+def with_tls(database_url: str) -> str:
+    """Return the URL with sslmode=require, as Neon demands (the profile `tls`, the pooler's TLS)."""
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, "sslmode=require"]))))
 
 
 def direct_route(database_url: str, profiles: list[Profile]) -> str | None:

@@ -40,6 +40,7 @@ class Variant:
     value: str                      # e.g. "pooled"
     profiles: tuple[str, ...]       # what its app runs with
     note: str = ""                  # what of the declared set-up it does not carry, and why
+    pooler_tls: bool = False        # PgBouncer itself serves the declared TLS (no db-proxy before it)
 
     @property
     def service(self) -> str:
@@ -79,28 +80,37 @@ def _variant(declared: dict, primary: list[str], setting: str, value: str) -> Va
         raise ConfigError(f"staging.declared.yml: variant {setting}: {value} is what staging "
                           "already declares", hint=f"remove it from `{VARIANTS_KEY}`")
     wanted = declared_profiles({**declared, setting: value})
-    names, note = _sharing_the_stack(wanted, primary)
+    names, note, pooler_tls = _sharing_the_stack(wanted, primary)
     profiles_module.resolve(names)  # conflicting profiles: an error naming them
-    return Variant(profile, setting, value, tuple(names), note)
+    return Variant(profile, setting, value, tuple(names), note, pooler_tls)
 
 
-def _sharing_the_stack(wanted: list[str], primary: list[str]) -> tuple[list[str], str]:
-    """Drop what a variant cannot share with the replica's own app.
+POOLER_TLS = "tls"  # the one db-proxy profile PgBouncer can serve itself (client_tls_sslmode)
+
+
+def _sharing_the_stack(wanted: list[str], primary: list[str]) -> tuple[list[str], str, bool]:
+    """Drop what a variant cannot share with the replica's own app; say whether the pooler serves TLS.
 
     There is one db-proxy (TLS, latency, cold start), and its upstream is the replica's app's: db,
     or PgBouncer when the declared endpoint is pooled. A variant on the other endpoint cannot pass
-    through it, so it connects without the proxy's profiles (the replica's own app checks those).
+    through it, so it connects without the proxy's profiles (the replica's own app checks those),
+    except TLS on the way to the pooler: PgBouncer serves it itself, as Neon's pooled endpoint does.
     """
     catalogue = profiles_module.catalogue()
     pooled = {name for name, p in catalogue.items() if "pooled" in p.compose_profiles}
     if bool(pooled & set(wanted)) == bool(pooled & set(primary)):
-        return wanted, ""
+        return wanted, "", False
     proxied = [n for n in wanted if "dbproxy" in catalogue[n].compose_profiles]
     if not proxied:
-        return wanted, ""
-    endpoint = "the pooler" if pooled & set(wanted) else "db"
-    return ([n for n in wanted if n not in proxied],
-            f"without {', '.join(proxied)}: the stack's db-proxy does not front {endpoint}")
+        return wanted, "", False
+    to_pooler = bool(pooled & set(wanted))
+    pooler_tls = to_pooler and POOLER_TLS in proxied
+    dropped = [n for n in proxied if not (pooler_tls and n == POOLER_TLS)]
+    notes = ["TLS served by PgBouncer itself"] if pooler_tls else []
+    if dropped:
+        endpoint = "the pooler" if to_pooler else "db"
+        notes.append(f"without {', '.join(dropped)}: the stack's db-proxy does not front {endpoint}")
+    return [n for n in wanted if n not in proxied], "; ".join(notes), pooler_tls
 
 
 def for_root(root: Path) -> list[Variant]:

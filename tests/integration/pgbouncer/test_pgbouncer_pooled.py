@@ -96,3 +96,17 @@ def test_a_wrong_password_is_refused(pgbouncer):
         assert f":{PGBOUNCER_PASSWORD}@" in url
         with pytest.raises(psycopg.OperationalError, match="authentication failed"):
             psycopg.connect(url.replace(f":{PGBOUNCER_PASSWORD}@", ":wrong@"))
+
+
+def test_with_client_tls_required_the_pooler_speaks_tls_and_refuses_plain_clients(pgbouncer):
+    with pgbouncer(PGBOUNCER_CLIENT_TLS="require") as url:
+        with psycopg.connect(url + "&sslmode=require") as conn:
+            assert conn.pgconn.ssl_in_use
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(psycopg.OperationalError, match="SSL required"):
+            psycopg.connect(url + "&sslmode=disable").close()
+
+
+def test_without_client_tls_the_pooler_stays_plain(pgbouncer):
+    with pgbouncer() as url, psycopg.connect(url + "&sslmode=prefer") as conn:
+        assert not conn.pgconn.ssl_in_use

@@ -10,7 +10,7 @@ from mina import meetings, querycount
 from mina.extensions import db
 from mina.models import TranscriptSegment
 from replica.data.fakes import STAGING_PASSWORD_HASH
-from replica.gate import fixture_users, querycounts
+from replica.gate import fixture_users, hubblock, querycounts
 from replica.gate.checklist import ItemFailed
 
 KINDS = {"list": "/api/meetings?page=1&per_page=20", "show": "/api/meetings/{meeting}",
@@ -22,8 +22,8 @@ def serve(make_db_app):
     """Serve an app on a free loopback port; return its base URL."""
     servers = []
 
-    def start(**overrides) -> str:
-        server = make_server("127.0.0.1", 0, make_db_app(**overrides), threaded=True)
+    def start(wrap=lambda app: app, **overrides) -> str:
+        server = make_server("127.0.0.1", 0, wrap(make_db_app(**overrides)), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
@@ -139,3 +139,43 @@ def test_the_latency_probe_sends_a_dropped_request_again(drops_first_request):
     rule = Rule(calibration="/health", kinds={"list": "/api/meetings"})
     probe = Probe(drops_first_request, rule, requests.Session(), meeting=1, user="u")
     assert probe._timed("list") > 0 and probe._timed(None) > 0
+
+
+def blocks_the_hub_on(app, kind_path: str, milliseconds: str):
+    """The app as an eventlet worker would answer with a blocking call on one endpoint."""
+    from flask import request
+
+    @app.after_request
+    def send(response):
+        blocked = milliseconds if request.path.startswith(kind_path) else "0.1"
+        response.headers[hubblock.HEADER] = blocked
+        return response
+    return app
+
+
+def test_an_endpoint_that_blocks_the_hub_is_red_by_name_and_the_others_are_not(serve):
+    base_url = serve(wrap=lambda app: blocks_the_hub_on(app, "/api/meetings/", "31.4"))
+    with pytest.raises(ItemFailed) as failed:
+        querycounts.check(base_url, KINDS, None)
+    message = str(failed.value)
+    assert "/api/meetings/{meeting} (show) blocks the eventlet hub 31.4 ms per request (median of 8" in message
+    assert "(segments) blocks" in message  # the same prefix: both are blocked in this fake
+    assert "(list) blocks" not in message and "N+1" not in message
+
+
+def test_a_green_app_s_evidence_says_it_blocks_nothing(serve):
+    base_url = serve(wrap=lambda app: blocks_the_hub_on(app, "/nowhere", "0"))
+    assert "no endpoint blocks the eventlet hub (median ms per request, worst" in querycounts.check(
+        base_url, KINDS, None)
+
+
+def test_an_app_that_does_not_measure_blocking_says_so_in_the_evidence(serve):
+    assert "hub blocking not measured: the app sent no X-Hub-Blocked-Ms header" in querycounts.check(
+        serve(), KINDS, None)
+
+
+def test_one_stray_block_is_not_a_regression():
+    asked = querycounts.Asked(2, 1, (0.0, 0.1, 45.0, 0.0))
+    grown = [querycounts.Growth("show", "/api/meetings/1", asked, asked)]
+    failures, note = hubblock.judge(grown)
+    assert failures == [] and "worst show 0.1" in note

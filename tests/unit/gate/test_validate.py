@@ -28,6 +28,7 @@ def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, m
     assert report["passed"] is False and report["verdict"].startswith("NOT READY")
     starts = next(i for i in report["items"] if i["key"] == "starts")
     assert starts["evidence"] == "not run (an earlier step failed)"
+    assert list(report["timings"]["steps_s"]) == ["up"] and "stack" in report["timings"]["items_s"]
 
 
 def test_an_unwritable_results_folder_stops_before_anything_runs(settings, monkeypatch, tmp_path):

@@ -28,8 +28,19 @@ def test_the_declared_file_gates_tls_and_plans_redis_off_and_pooled_beside_it():
     assert list(planned) == ["redis-off", "pooled"]
     assert planned["redis-off"].profiles == ("tls", "redis-off")
     assert planned["redis-off"].service == "app-redis-off"
-    # one db-proxy, in front of db: the pooled variant reaches PgBouncer directly, and says so
-    assert planned["pooled"].profiles == ("pooled",) and "without tls" in planned["pooled"].note
+    # one db-proxy, in front of db: the pooled variant reaches PgBouncer directly, over TLS that
+    # PgBouncer serves itself, as Neon's pooled endpoint does, and says so
+    assert planned["pooled"].profiles == ("pooled",) and planned["pooled"].pooler_tls
+    assert planned["pooled"].note == "TLS served by PgBouncer itself"
+    assert not planned["redis-off"].pooler_tls
+
+
+def test_a_pooled_variant_keeps_tls_but_not_the_proxy_s_other_faults():
+    declared = {**DECLARED, "variants": {"database_endpoint": "pooled"}}
+    names, note, pooler_tls = variants._sharing_the_stack(["tls", "db-slow", "pooled"], ["tls", "db-slow"])
+    assert names == ["pooled"] and pooler_tls
+    assert note == "TLS served by PgBouncer itself; without db-slow: the stack's db-proxy does not front the pooler"
+    assert variants.plan(declared)[0].pooler_tls
 
 
 def test_every_planned_variant_has_its_service_in_the_compose_file():
@@ -108,7 +119,8 @@ def test_each_variant_gets_its_own_environment_port_and_the_services_it_needs(st
     assert "REDIS_URL=\n" in off or "REDIS_URL=''" in off or 'REDIS_URL=""' in off
     assert "@db-proxy:5432/" in off and "sslmode=require" in off
     pooled = (state / "app-pooled.env").read_text()
-    assert "@pgbouncer:6432/" in pooled and "redis://" in pooled
+    assert "@pgbouncer:6432/" in pooled and "redis://" in pooled and "sslmode=require" in pooled
+    assert env["PGBOUNCER_CLIENT_TLS"] == "require"  # the pooler serves the TLS staging declares
     assert compose.base_command()[-2:] == ["--env-file", str(state / "variants.env")]
     assert variants.beside(stack.settings) == set(services)
 
