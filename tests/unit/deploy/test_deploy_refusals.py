@@ -63,3 +63,15 @@ def test_a_replica_without_a_remote_is_told_to_install_one(project):
     settings = dataclasses.replace(from_environment({"STAGING_NAME": "never-installed"}), root=project)
     with pytest.raises(DeployRefused, match="has no staging remote"):
         deploy.deploy(settings, "staging")
+
+
+def test_a_webhook_that_never_answers_leaves_a_red_deploy_red_and_recorded(installed, monkeypatch,
+                                                                            capsys):
+    from replica.reporting import notify
+    from tests.support.webhook_receiver import SilentWebhook
+    monkeypatch.setattr(notify, "TIMEOUT_S", 0.5)
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        outcome = deploy.deploy(installed, "staging", "refs/heads/staging")
+    assert not outcome.passed and json.loads(outcome.record.read_text())["verdict"] == "red"
+    assert "did not answer" in " ".join(capsys.readouterr().err.split())

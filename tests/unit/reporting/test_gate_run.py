@@ -171,3 +171,18 @@ def test_a_cached_verdict_is_announced_and_recorded_as_a_cache_hit(gate, repo, m
     assert shown["metrics"]["cache_hits"] == 1
     from replica.commands.history import _verdict
     assert _verdict(hit) == "[green]passed (cached)[/]" and _verdict(ran) == "[green]passed[/]"
+
+
+def test_a_webhook_that_never_answers_leaves_a_cached_red_verdict_red(gate, repo, monkeypatch,
+                                                                       capsys):
+    gate.passed = False
+    with pytest.raises(Exit):
+        gate_tasks.validate(Context())
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        with pytest.raises(Exit) as caught:
+            gate_tasks.validate(Context())  # answered from the cache
+    assert caught.value.code == 1 and gate.runs == 1
+    assert "did not answer" in " ".join(capsys.readouterr().err.split())
+    [hit] = [run for run in history.load_runs(repo.root / "results") if run.cached_from]
+    assert hit.verdict == "failed" and hit.failed == ["Performance within SLO targets"]
