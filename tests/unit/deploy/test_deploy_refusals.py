@@ -75,3 +75,15 @@ def test_a_webhook_that_never_answers_leaves_a_red_deploy_red_and_recorded(insta
         outcome = deploy.deploy(installed, "staging", "refs/heads/staging")
     assert not outcome.passed and json.loads(outcome.record.read_text())["verdict"] == "red"
     assert "did not answer" in " ".join(capsys.readouterr().err.split())
+
+
+def test_the_deploy_work_tree_judges_the_tree_the_commits_gate_records_are_keyed_by(installed):
+    """The deploy's record names what the gate would judge on its checkout (the .staging link
+    excluded): one definition of the tree judged."""
+    from replica.reporting import revision
+    layout = Layout(installed.state_dir)
+    commit = git(installed.root, "rev-parse", "staging")
+    tree = deploy.check_out(layout, commit)
+    assert (layout.work_tree / ".staging").is_symlink()
+    assert tree == revision.judged_tree(layout.work_tree) == git(installed.root, "rev-parse",
+                                                                   "staging^{tree}")
