@@ -188,9 +188,15 @@ def promotions(root: Path) -> list[Promotion]:
                   key=lambda p: p.promoted)
 
 
+def gate_runs_tested(runs: list[RunRecord]) -> list[RunRecord]:
+    """The gate runs that ran their tests: what pass rate, gate time and latency are taken over
+    (a cache hit repeats an earlier run's verdict and measured nothing)."""
+    return [run for run in runs if run.kind == "gate" and not run.cached_from]
+
+
 def metrics(runs: list[RunRecord], promoted: list[Promotion], now: datetime) -> dict:
     """The runbook's metrics: deployment frequency, test pass rate, time to promote, health."""
-    gates = [run for run in runs if run.kind == "gate" and not run.cached_from]  # tests that ran
+    gates = gate_runs_tested(runs)
     deploys = [run for run in runs if run.kind == "deploy"]
     hours = [p.hours for p in promoted]
     return {
