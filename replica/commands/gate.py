@@ -39,13 +39,14 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
                "variants": [f"{v.name}:{','.join(v.profiles)}" for v in planned],
                **({"shards": shards} if shards > 1 else {})}  # 1: the keys cached before shards
     tree = revision.judged_tree(settings.root)
+    gate_run = GateRun.begin(settings.root, tree=tree)  # a malformed webhook URL stops here, before the gate
     if tree is None:
         console.warning(f"{settings.root} is not a git work tree: this gate's verdict is not cached")
     elif not force and not rebaseline:
         cached = _answer_from_cache(settings, profiles, options, tree)
         if cached is not None:
-            return cached
-    gate_run = GateRun.begin(settings.root, tree=tree)  # a malformed webhook URL stops here, before the gate
+            gate_run.end_cached(cached, settings.results_dir, settings.name)
+            return cached.passed
     checklist = validate_module.validate(settings, full=full, reset=reset, rebaseline=rebaseline,
                                          profiles=profiles, strict_slo=strict_slo, variants=planned,
                                          shards=shards)
@@ -60,7 +61,8 @@ def gate(settings: Settings, full=False, reset=True, rebaseline=False, base_url=
     return checklist.passed
 
 
-def _answer_from_cache(settings, profiles: list[str], options: dict, tree: str) -> bool | None:
+def _answer_from_cache(settings, profiles: list[str], options: dict,
+                       tree: str) -> verdict_cache.Cached | None:
     """Print the cached verdict of this exact tree and set-up and return it; None when there is none."""
     key = verdict_cache.key_for(settings, profiles, options, tree)
     try:
@@ -74,7 +76,7 @@ def _answer_from_cache(settings, profiles: list[str], options: dict, tree: str) 
     say(f"cached verdict (nothing the gate reads changed since run {cached.run}, "
         f"{cached.finished_at}): {cached.verdict}")
     console.info("run it again anyway: invoke staging.validate --force")
-    return cached.passed
+    return cached
 
 
 def _check_loopback_url(flag: str, url: str | None) -> None:

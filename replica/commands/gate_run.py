@@ -2,6 +2,7 @@
 
     >>> run = GateRun.begin(settings.root)      # before the gate: commit, tree, start, webhook
     >>> run.end(checklist)                      # after it: results/<run>/run.json, then Slack
+    >>> run.end_cached(cached, results_dir, replica)  # or a cache hit: results/cached-<time>/
 
 Neither step can change the verdict: a record that cannot be written and an announcement that
 cannot be sent are each a printed warning.
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from ..core import console
 from ..core.errors import describe_os_error
+from ..gate.errors import ResultsNotWritableError
+from ..gate.results import prepare_dir, run_name
 from ..stack.settings import slack_webhook_url
 from ..reporting import history, notify, revision
 
@@ -55,6 +58,24 @@ class GateRun:
             console.warning(f"this gate run is not in the history (its report: {error})")
         notify.announce(notify.Announcement("gate", checklist.passed, self.commit or "unknown",
                                             _app_url(run_dir)), self.webhook_url)
+        return record
+
+
+    def end_cached(self, cached, results_dir: Path, replica: str) -> history.RunRecord | None:
+        """Record a verdict answered from the verdict cache as a cache hit
+        (results/cached-<time>/run.json) and announce it as cached; return the record."""
+        record = None
+        try:
+            run_dir = prepare_dir(Path(results_dir) / run_name("cached"))
+            record = history.cached_record(run_dir, self.started, time.monotonic() - self.began,
+                                           self.commit, self.tree, cached.passed, cached.verdict,
+                                           replica, cached.run)
+            history.write_record(run_dir, record)
+        except (OSError, ResultsNotWritableError) as error:
+            console.warning(f"this cache hit is not in the history ({error})")
+        notify.announce(notify.Announcement("gate", cached.passed, self.commit or "unknown",
+                                            _app_url(Path(cached.run)), cached.run),
+                        self.webhook_url)
         return record
 
 

@@ -32,6 +32,11 @@ def history(settings: Settings, json_: bool = False, html: str | None = None, li
         _print(runs[-limit:], metrics)
 
 
+def _verdict(run) -> str:
+    said = f"{run.verdict} (cached)" if run.cached_from else run.verdict
+    return f"[green]{said}[/]" if run.passed else f"[red]{said}[/]"
+
+
 def _print(runs, metrics: dict) -> None:
     from ..reporting import history as history_module
 
@@ -41,7 +46,7 @@ def _print(runs, metrics: dict) -> None:
     for run in reversed(runs):
         p95 = run.latencies_ms.get(history_module.OVERALL_LATENCY)
         table.add_row(run.started, run.kind,
-                      f"[green]{run.verdict}[/]" if run.passed else f"[red]{run.verdict}[/]",
+                      _verdict(run),
                       f"{run.duration_s:.0f} s" if run.duration_s is not None else "–",
                       (run.commit or "–")[:12], "; ".join(run.failed) or "–",
                       f"{p95:.0f}" if p95 is not None else "–")

@@ -130,7 +130,11 @@ def on_work_tree(settings: Settings, layout: Layout) -> Settings:
 
 
 def check_out(layout: Layout, commit: str) -> str:
-    """Check commit out into the deploy work tree (created once); return the tree judged."""
+    """Check commit out into the deploy work tree (created once); return the tree judged.
+
+    The checkout is forced and clean (its .staging link excluded), so the tree judged is the
+    commit's own (revision.commit_tree): git's answer, never None once the checkout succeeded.
+    """
     tree = layout.work_tree
     exclude = layout.remote / "info" / "exclude"  # the link below is no file of the project's
     exclude.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +149,10 @@ def check_out(layout: Layout, commit: str) -> str:
     link = tree / ".staging"
     if not link.is_symlink():
         link.symlink_to(Path("..", ".."), target_is_directory=True)
-    return revision.judged_tree(tree)
+    judged = revision.commit_tree(layout.remote, commit)
+    if judged is None:
+        raise git.GitFailed(f"git names no tree for {commit[:12]} in {layout.remote}")
+    return judged
 
 
 def _deploy_commit(settings: Settings, layout: Layout, checklist: Checklist, run_dir: Path):

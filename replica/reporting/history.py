@@ -5,7 +5,9 @@ A run is one folder under the results directory (replica/gate/results.py) holdin
 way (`write_record(run_dir, RunRecord(...))`). Gate runs from before records existed are read from
 their `report.json` (no duration, commit or tree then). The runbook's "Metrics": deployment
 frequency, test pass rate, time to promote to production (from git tags: `vX.Y.Z-staging` to
-`vX.Y.Z`) and staging environment health (the last runs' verdicts).
+`vX.Y.Z`) and staging environment health (the last runs' verdicts). A gate answered from the
+verdict cache is recorded too (results/cached-<time>/run.json, `cached_from` naming the run whose
+verdict it gave): shown as cached, never counted in the test pass rate (no test ran).
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class RunRecord:
     replica: str | None = None
     summary: str = ""             # the run's verdict sentence
     name: str = ""                # its folder under the results directory
+    cached_from: str | None = None  # a cache hit: the run whose verdict was answered (no test ran)
 
     @property
     def passed(self) -> bool:
@@ -87,6 +90,23 @@ def gate_record(run_dir: Path, started: datetime, duration_s: float, commit: str
                      round(duration_s, 1), commit, tree, failed_items(report),
                      key_latencies(Path(run_dir) / METRICS_FILE), report.get("replica"),
                      report.get("verdict", ""), Path(run_dir).name)
+
+
+def cached_record(run_dir: Path, started: datetime, duration_s: float, commit: str | None,
+                  tree: str | None, passed: bool, verdict: str, replica: str | None,
+                  cached_from: str) -> RunRecord:
+    """Build the record of a gate answered from the verdict cache: the verdict of run cached_from
+    (its failed items, when its record can be read), nothing measured."""
+    try:
+        failed = RunRecord.from_json(json.loads((Path(cached_from) / RECORD_FILE).read_text()),
+                                     Path(cached_from).name).failed
+    except (OSError, ValueError, TypeError):
+        failed = []
+    return RunRecord("gate", PASSED if passed else FAILED,
+                     started.astimezone(timezone.utc).isoformat(timespec="seconds"),
+                     round(duration_s, 1), commit, tree, failed, {}, replica,
+                     f"cached verdict of {Path(cached_from).name}: {verdict}", Path(run_dir).name,
+                     cached_from)
 
 
 def failed_items(report: dict) -> list[str]:
@@ -168,9 +188,15 @@ def promotions(root: Path) -> list[Promotion]:
                   key=lambda p: p.promoted)
 
 
+def gate_runs_tested(runs: list[RunRecord]) -> list[RunRecord]:
+    """The gate runs that ran their tests: what pass rate, gate time and latency are taken over
+    (a cache hit repeats an earlier run's verdict and measured nothing)."""
+    return [run for run in runs if run.kind == "gate" and not run.cached_from]
+
+
 def metrics(runs: list[RunRecord], promoted: list[Promotion], now: datetime) -> dict:
     """The runbook's metrics: deployment frequency, test pass rate, time to promote, health."""
-    gates = [run for run in runs if run.kind == "gate"]
+    gates = gate_runs_tested(runs)
     deploys = [run for run in runs if run.kind == "deploy"]
     hours = [p.hours for p in promoted]
     return {
@@ -178,6 +204,7 @@ def metrics(runs: list[RunRecord], promoted: list[Promotion], now: datetime) -> 
         "deploys_by_week": dict(Counter(_week(run.started_at) for run in deploys)),
         "test_pass_rate": round(sum(r.passed for r in gates) / len(gates), 3) if gates else None,
         "gate_runs": len(gates),
+        "cache_hits": sum(1 for run in runs if run.cached_from),
         "promotions": [{"version": p.version, "staging_tagged": p.staging_tagged.isoformat(),
                         "promoted": p.promoted.isoformat(), "hours": p.hours} for p in promoted],
         "median_hours_to_promote": statistics.median(hours) if hours else None,

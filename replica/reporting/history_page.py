@@ -9,7 +9,7 @@ import html
 import io
 from datetime import datetime, timedelta
 
-from .history import OVERALL_LATENCY, RunRecord, describe
+from .history import OVERALL_LATENCY, RunRecord, describe, gate_runs_tested
 
 PLOT_SIZE_IN = (7.5, 2.6)
 MIN_SPAN = timedelta(hours=2)  # the narrowest time axis: a first run, or a morning's runs
@@ -22,7 +22,7 @@ dt{font-weight:600}dd{margin:0 0 .5rem 0}"""
 
 def render(runs: list[RunRecord], metrics: dict, title: str) -> str:
     """Return the whole page for these runs and metrics."""
-    gates = [run for run in runs if run.kind == "gate"]
+    gates = gate_runs_tested(runs)
     figures = ([_figure("Gate pass rate (last 10 gate runs)", _svg(pass_rate_plot(gates))),
                 _figure("Gate time per run", _svg(duration_plot(gates))),
                 _figure("k6 smoke p95 latency per run", _svg(latency_plot(gates)))] if gates
@@ -51,7 +51,8 @@ def _runs_table(runs: list[RunRecord]) -> str:
     for run in reversed(runs):
         duration = f"{run.duration_s:.0f} s" if run.duration_s is not None else "–"
         p95 = run.latencies_ms.get(OVERALL_LATENCY)
-        cells = [run.started, run.kind, run.verdict, duration, (run.commit or "–")[:12],
+        cells = [run.started, run.kind, f"{run.verdict} (cached)" if run.cached_from else run.verdict,
+                 duration, (run.commit or "–")[:12],
                  "; ".join(run.failed) or "–", f"{p95:.0f}" if p95 is not None else "–"]
         rows.append("<tr>" + "".join(
             f"<td class=\"{run.verdict}\">{html.escape(c)}</td>" if n == 2 else f"<td>{html.escape(c)}</td>"

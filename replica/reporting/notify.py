@@ -29,6 +29,7 @@ class Announcement:
     passed: bool
     commit: str
     url: str
+    cached_from: str | None = None  # answered from the verdict cache: the run whose verdict this is
 
     @property
     def status(self) -> str:
@@ -40,7 +41,9 @@ def payload(announcement: Announcement) -> dict:
     """Return the runbook's Slack payload for one run: a text line and a section with the facts."""
     noun = NOUNS[announcement.kind]
     facts = (f"*Staging {noun.capitalize()}*\nStatus: {announcement.status}\n"
-             f"Commit: {announcement.commit}\nURL: {announcement.url}")
+             f"Commit: {announcement.commit}\nURL: {announcement.url}"
+             + (f"\nCached: the verdict of {announcement.cached_from} (nothing it judged changed)"
+                if announcement.cached_from else ""))
     return {"text": f"Staging {noun} {announcement.status}",
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": facts}}]}
 

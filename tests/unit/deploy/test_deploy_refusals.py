@@ -63,3 +63,27 @@ def test_a_replica_without_a_remote_is_told_to_install_one(project):
     settings = dataclasses.replace(from_environment({"STAGING_NAME": "never-installed"}), root=project)
     with pytest.raises(DeployRefused, match="has no staging remote"):
         deploy.deploy(settings, "staging")
+
+
+def test_a_webhook_that_never_answers_leaves_a_red_deploy_red_and_recorded(installed, monkeypatch,
+                                                                            capsys):
+    from replica.reporting import notify
+    from tests.support.webhook_receiver import SilentWebhook
+    monkeypatch.setattr(notify, "TIMEOUT_S", 0.5)
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        outcome = deploy.deploy(installed, "staging", "refs/heads/staging")
+    assert not outcome.passed and json.loads(outcome.record.read_text())["verdict"] == "red"
+    assert "did not answer" in " ".join(capsys.readouterr().err.split())
+
+
+def test_the_deploy_work_tree_judges_the_tree_the_commits_gate_records_are_keyed_by(installed):
+    """The deploy's record names what the gate would judge on its checkout (the .staging link
+    excluded): one definition of the tree judged."""
+    from replica.reporting import revision
+    layout = Layout(installed.state_dir)
+    commit = git(installed.root, "rev-parse", "staging")
+    tree = deploy.check_out(layout, commit)
+    assert (layout.work_tree / ".staging").is_symlink()
+    assert tree == revision.judged_tree(layout.work_tree) == git(installed.root, "rev-parse",
+                                                                   "staging^{tree}")

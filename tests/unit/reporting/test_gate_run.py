@@ -146,3 +146,43 @@ def test_the_cache_the_history_and_promotions_evidence_judge_one_tree(gate, repo
     assert found is not None and found.path == entry
     heads = evidence.commit_tree(repo.root, "HEAD")
     assert (heads == judged) is (not edited)  # promotion finds only a verdict of the commit's files
+
+
+def test_a_cached_verdict_is_announced_and_recorded_as_a_cache_hit(gate, repo, monkeypatch, capsys):
+    from replica.tasks import history_tasks
+    monkeypatch.setattr(history_tasks, "settings_for", lambda name: repo)
+    gate_tasks.validate(Context())
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", receiver.url)
+        gate_tasks.validate(Context())  # nothing changed: answered from the cache
+        text = receiver.next_post()["body"]["blocks"][0]["text"]["text"]
+    assert gate.runs == 1
+    [hit] = [run for run in history.load_runs(repo.root / "results") if run.cached_from]
+    [ran] = [run for run in history.load_runs(repo.root / "results") if not run.cached_from]
+    assert "Cached: the verdict of" in text and ran.name in text
+    assert hit.name.startswith("cached-") and hit.cached_from.endswith(ran.name)
+    assert (hit.verdict, hit.commit, hit.tree) == ("passed", ran.commit, ran.tree)
+    figures = history.metrics([ran, hit], [], hit.started_at)
+    assert (figures["gate_runs"], figures["cache_hits"]) == (1, 1)  # a hit ran no test
+    capsys.readouterr()
+    history_tasks.history(Context(), json_=True)
+    shown = json.loads(capsys.readouterr().out)
+    assert [run["cached_from"] is not None for run in shown["runs"]].count(True) == 1
+    assert shown["metrics"]["cache_hits"] == 1
+    from replica.commands.history import _verdict
+    assert _verdict(hit) == "[green]passed (cached)[/]" and _verdict(ran) == "[green]passed[/]"
+
+
+def test_a_webhook_that_never_answers_leaves_a_cached_red_verdict_red(gate, repo, monkeypatch,
+                                                                       capsys):
+    gate.passed = False
+    with pytest.raises(Exit):
+        gate_tasks.validate(Context())
+    with SilentWebhook() as silent:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", silent.url)
+        with pytest.raises(Exit) as caught:
+            gate_tasks.validate(Context())  # answered from the cache
+    assert caught.value.code == 1 and gate.runs == 1
+    assert "did not answer" in " ".join(capsys.readouterr().err.split())
+    [hit] = [run for run in history.load_runs(repo.root / "results") if run.cached_from]
+    assert hit.verdict == "failed" and hit.failed == ["Performance within SLO targets"]

@@ -63,3 +63,17 @@ def test_a_first_run_is_plotted_over_hours_not_years(plot):
     (axes,) = plot([a_run()]).axes
     left, right = axes.get_xlim()  # matplotlib's dates are in days
     assert right - left <= 1 / 12 + 1e-9
+
+
+def test_a_cache_hit_is_shown_as_cached_and_left_out_of_the_plots(monkeypatch):
+    import dataclasses
+    from replica.reporting import history
+    ran = a_run(day=0)
+    hit = dataclasses.replace(a_run(day=1, duration=0.7), cached_from=f"results/{ran.name}",
+                              name="cached-20261103T090000Z")
+    plotted = []
+    monkeypatch.setattr(history_page, "duration_plot", lambda gates: plotted.append(gates) or
+                        history_page.pass_rate_plot(gates))
+    page = history_page.render([ran, hit], history.metrics([ran, hit], [], hit.started_at), "t")
+    assert plotted == [[ran]] and history.gate_runs_tested([ran, hit]) == [ran]
+    assert ">passed (cached)</td>" in page
