@@ -51,11 +51,13 @@ def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
 
 
 def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
-            env: dict[str, str] | None, image_env: ImageEnvironment) -> Stack:
+            env: dict[str, str] | None, image_env: ImageEnvironment,
+            remote_engine: bool = False) -> Stack:
     """Decide the stack for `up` and write the files compose reads (.staging/<replica>/).
 
     image_env gives the image variables for the chosen compose profiles (the engine's
-    replica/engine/images.py image_environment: it may build the base image, once).
+    replica/engine/images.py image_environment: it may build the base image, once). The ports
+    chosen are this machine's; on a remote engine they are its tunnels' ends (published_port).
     """
     overrides = {k: v for profile in profiles for k, v in profile.app_env.items()}
     overrides.update(env or {})
@@ -69,6 +71,7 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
     compose_env = compose_environment(
         settings, profiles, compose_profiles, images=image_env(settings, compose_profiles),
         app_env=app_env, db_credentials=db_credentials, upstream=upstream, chosen_ports=chosen,
+        remote_engine=remote_engine,
         redis_password=credentials.replica_secrets(settings)["REDIS_PASSWORD"])
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
         credentials.make_private(settings.state_dir / name)
@@ -88,11 +91,12 @@ def compose_profiles_of(services: list[str], profiles: list[Profile]) -> list[st
 def compose_environment(settings: Settings, profiles: list[Profile], compose_profiles: list[str], *,
                         images: dict[str, str], app_env: dict[str, str],
                         db_credentials: dict[str, str], upstream: str,
-                        chosen_ports: dict[str, int], redis_password: str) -> dict[str, str]:
+                        chosen_ports: dict[str, int], redis_password: str,
+                        remote_engine: bool = False) -> dict[str, str]:
     """The compose variables of a stack (what `up` writes to compose.env); pure: it writes nothing.
 
     images: the image variables (BASE_IMAGE, each service's tag, CA_BUNDLE); the rest is what
-    app_environment and the port choice returned.
+    app_environment and the port choice returned (published as published_port says).
     """
     return {
         "STAGING_PROJECT": settings.project,
@@ -110,8 +114,15 @@ def compose_environment(settings: Settings, profiles: list[Profile], compose_pro
         **{k: v for profile in profiles for k, v in profile.compose_env.items()},
         "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
-        **{compose_variable(s, "PORT"): str(chosen_ports.get(s, 0)) for s in SERVICES},
+        **{compose_variable(s, "PORT"): published_port(chosen_ports.get(s, 0), remote_engine)
+           for s in SERVICES},
     }
+
+
+def published_port(chosen: int, remote_engine: bool) -> str:
+    """The port the engine publishes a service on: the chosen one, or on a remote engine "0", a free
+    one its host picks (read back after `up`; replica/engine/reach.py tunnels the chosen one to it)."""
+    return "0" if remote_engine else str(chosen)
 
 
 def app_environment(settings: Settings, profiles: list[Profile], env: dict[str, str] | None,
