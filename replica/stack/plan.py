@@ -71,8 +71,8 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
     compose_env = compose_environment(
         settings, profiles, compose_profiles, images=image_env(settings, compose_profiles),
         app_env=app_env, db_credentials=db_credentials, upstream=upstream, chosen_ports=chosen,
-        redis_password=credentials.replica_secrets(settings)["REDIS_PASSWORD"],
-        remote_engine=remote_engine)
+        remote_engine=remote_engine,
+        redis_password=credentials.replica_secrets(settings)["REDIS_PASSWORD"])
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
         credentials.make_private(settings.state_dir / name)
         envprofile.write_env_file(settings.state_dir / name, values)
@@ -96,7 +96,7 @@ def compose_environment(settings: Settings, profiles: list[Profile], compose_pro
     """The compose variables of a stack (what `up` writes to compose.env); pure: it writes nothing.
 
     images: the image variables (BASE_IMAGE, each service's tag, CA_BUNDLE); the rest is what
-    app_environment and the port choice returned; on a remote engine the engine picks the ports.
+    app_environment and the port choice returned (published as published_port says).
     """
     return {
         "STAGING_PROJECT": settings.project,
