@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core import console
 from ..core.errors import ConfigError, not_up
 from ..data.db.guards import check_target
+from ..engine import reach
 from ..stack import plan as stack_module
 from ..stack.settings import Settings
 
@@ -31,6 +32,8 @@ def fixtures_dir(settings: Settings) -> Path:
 def replica_url(settings: Settings) -> str | None:
     """Return the replica's database URL as `up` published it, or None if it never ran here."""
     stack = stack_module.load(settings)
+    if stack:
+        reach.require_reachable(stack)
     return stack.url("db") if stack and "db" in stack.ports else None
 
 

@@ -9,7 +9,8 @@ from rich.live import Live
 
 from ..core import console
 from ..stack import credentials, envprofile
-from ..engine import provision as engine, health, images
+from ..engine import provision as engine, health, images, reach, tunnels
+from ..engine.location import locate
 from ..stack import profiles as profiles_module, plan as stack_module, variants
 from ..core.errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..stack.services import IMAGE_SERVICES
@@ -33,19 +34,23 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     app_overrides = {k: v for profile in chosen for k, v in profile.app_env.items()}
     envprofile.check_profile(settings.root, {**app_overrides, **(env or {})}, credentials.GENERATED)
     engine.ensure_engine(settings.provision_engine)
+    where = locate()
     client = health.engine_client()
     before = health.service_states(client, settings.project)
-    own_ports = {port for state in before.values() for port in state.published}
-    stack = stack_module.prepare(settings, own_ports, chosen, env, images.image_environment)
+    own_ports = reach.ports_in_use(settings, before, where)
+    stack = stack_module.prepare(settings, own_ports, chosen, env, images.image_environment,
+                                 remote_engine=where.remote)
     expected = [*stack.services, "migrate"]
     fingerprint = _fingerprint(stack)
     if _already_up(settings, before, expected, fingerprint):
+        _connect(stack, before, where)
         console.success(f"replica {settings.name!r} is already up")
         print_stack(console.console, stack, before)
         return stack
     _build_missing(stack)
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
+    _connect(stack, states, where)
     if not _seed_for_profiles(stack, chosen) and seed and _seed_first(stack):
         # the seed quiesced the database and migrated it: the app's probe may have failed meanwhile
         states = health.wait_healthy(client, settings.project, expected, timeout, fail_fast=False)
@@ -54,6 +59,19 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
     print_stack(console.console, stack, states)
     return stack
+
+
+def _connect(stack: stack_module.Stack, states: dict, where) -> None:
+    """Open the tunnels to a remote engine's ports; when they cannot open, leave nothing up."""
+    try:
+        forwards = reach.connect(stack, states, where)
+    except StagingError:
+        tunnels.close_tunnels(stack.settings)
+        Compose(stack.settings).run("--profile", "*", "down", "--remove-orphans", timeout=300)
+        raise
+    if forwards:
+        console.info(f"SSH tunnels to the engine {where.describe()}: "
+                     + ", ".join(f"{s} {local}→{remote}" for s, (local, remote) in forwards.items()))
 
 
 def _seed_for_profiles(stack: stack_module.Stack, chosen) -> bool:

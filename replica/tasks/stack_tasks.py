@@ -98,6 +98,9 @@ def status(c, name=None, json_=False):
         console.console.print("nothing is running for this replica")
     if report.get("profiles"):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
+    if report["engine"]["remote"]:
+        console.info(f"engine {report['engine']['location']}; SSH tunnels "
+                     f"{report['engine']['tunnels']}")
 
 
 @task(positional=["service"], numbers={"tail": 0},
