@@ -125,3 +125,19 @@ def test_every_preloaded_library_is_one_the_app_can_import(settings):
 
     missing = [name for name in settings["LIBRARIES"] if importlib.util.find_spec(name) is None]
     assert missing == []  # the host venv holds app/requirements.txt, as the image does
+
+
+@pytest.mark.parametrize("code, ends_now", [(0, True), (None, True), (3, False)])
+def test_a_worker_ending_cleanly_ends_at_once_and_a_failing_one_keeps_its_status(code, ends_now):
+    script = textwrap.dedent(f"""
+        import atexit, runpy, sys
+        worker_exit = runpy.run_path({str(CONFIG)!r})["worker_exit"]
+        atexit.register(lambda: print("teardown ran"))
+        try:
+            sys.exit({code!r})
+        finally:
+            worker_exit(None, None)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == (code or 0)
+    assert ("teardown ran" in done.stdout) is not ends_now
