@@ -9,7 +9,10 @@ One run measures both, same machine, same images:
   use with neither replica up (measured before and after: other stacks share the engine).
 The load average is recorded beside every figure. Writes bench/results/idle_cost.json and .md.
 
-    .venv/bin/python bench/idle_cost.py [--before 29ac6aa] [--window 60] [--rounds 1]
+    .venv/bin/python bench/idle_cost.py [--before 29ac6aa] [--window 60] [--rounds 1] [--name N]
+
+`staging.up` runs with seed=False (the first `up` of a replica also loads the fixtures, which a
+bare compose does not: that is timed apart, by stack_bench.py).
 """
 from __future__ import annotations
 
@@ -147,17 +150,18 @@ def main() -> None:
     parser.add_argument("--before", default=BEFORE, help="git revision of the compose file to compare")
     parser.add_argument("--window", type=float, default=60)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--name", default=REPLICA, help="the throwaway replica's name")
     parser.add_argument("--no-bare", action="store_true",
                         help="skip the bare `docker compose up -d --wait` timings (a busy machine)")
     args = parser.parse_args()
-    settings = replace(from_environment().with_name(REPLICA), pinned_ports={})
+    settings = replace(from_environment().with_name(args.name), pinned_ports={})
     old = Path(tempfile.mkdtemp(prefix="idle-bench-")) / "docker-compose.staging.yml"
     old.write_text(subprocess.run(["git", "-C", str(ROOT), "show",
                                    f"{args.before}:docker-compose.staging.yml"],
                                   check=True, capture_output=True, text=True).stdout)
     variants = {"before": old, "after": None}
     client = health.engine_client()
-    services = up(settings).services  # images built, compose env written
+    services = up(settings, seed=False).services  # images built, compose env written
     timings = {name: {"staging_up": [], "bare_compose_up_wait": []} for name in variants}
     try:
         down(settings, volumes=True)
@@ -166,7 +170,7 @@ def main() -> None:
             for name, path in variants.items():
                 with compose_file(path):
                     down(settings, volumes=True)
-                    timings[name]["staging_up"].append(timed(lambda: up(settings)))
+                    timings[name]["staging_up"].append(timed(lambda: up(settings, seed=False)))
                     if round_ == 0:   # idle, from the moment `up` returns
                         idle[name] = measure(client, settings.project, args.window)
                     if not args.no_bare:

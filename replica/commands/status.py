@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 
 from rich.table import Table
 
-from ..engine import provision as engine, health
+from ..engine import provision as engine, health, reach
+from ..engine.location import locate
 from ..stack import plan as stack_module
 from ..engine.health import ServiceState
 from ..stack.services import ONE_SHOT_SERVICES
@@ -37,6 +38,9 @@ def status(settings: Settings) -> dict:
     report["up"] = bool(services) and all(
         states.get(s) is not None and states[s].ready for s in services)
     report["variants"] = variant_apps(settings, states)
+    where = locate()
+    report["engine"] = {"location": where.describe(), "remote": where.remote,
+                        "tunnels": reach.tunnel_state(settings, where)}
     return report
 
 
@@ -45,13 +49,19 @@ def variant_apps(settings: Settings, states: dict[str, ServiceState]) -> dict[st
     they are not part of the replica's own "up", and answer on their own loopback port."""
     from ..stack import variants
 
+    from ..engine import tunnels
+
+    tunnelled = (tunnels.read_record(settings, tunnels.VARIANTS) or {}).get("forwards", {})
     rows = {}
     for service in sorted(variants.beside(settings)):
         state = states.get(service)
         if state is None or not service.startswith(variants.SERVICE_PREFIX):
             continue
+        # on a remote engine the port here is its tunnel's end, not the one the engine published
+        port = tunnelled[service][0] if service in tunnelled else (
+            state.published[0] if state.published else None)
         rows[service] = {"state": state.state, "health": state.health,
-                         "url": f"http://127.0.0.1:{state.published[0]}" if state.published else None}
+                         "url": f"http://127.0.0.1:{port}" if port else None}
     return rows
 
 

@@ -9,7 +9,8 @@ from rich.live import Live
 
 from ..core import console
 from ..stack import credentials, envprofile
-from ..engine import provision as engine, health, images
+from ..engine import provision as engine, health, images, reach, tunnels
+from ..engine.location import locate
 from ..stack import profiles as profiles_module, plan as stack_module, variants
 from ..core.errors import StackUnhealthyError, StagingError, UserInterrupt
 from ..stack.services import IMAGE_SERVICES
@@ -22,27 +23,37 @@ FINGERPRINT_FILE = state.APPLIED_FILE
 
 
 def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str] = (),
-       timeout: float = 300) -> stack_module.Stack:
-    """Bring the replica up with exactly these profiles (idempotent); return the running stack."""
+       timeout: float = 300, seed: bool = True) -> stack_module.Stack:
+    """Bring the replica up with exactly these profiles (idempotent); return the running stack.
+
+    With seed, a replica without fixtures (its first `up`) gets the default ones, so
+    `staging.db.reset` works at once; a profile's own scale (prod-scale) is seeded either way.
+    """
     chosen = profiles_module.resolve(list(profiles))
     # every file and value first: one the app refuses would stop it when its container is recreated
     app_overrides = {k: v for profile in chosen for k, v in profile.app_env.items()}
     envprofile.check_profile(settings.root, {**app_overrides, **(env or {})}, credentials.GENERATED)
     engine.ensure_engine(settings.provision_engine)
+    where = locate()
     client = health.engine_client()
     before = health.service_states(client, settings.project)
-    own_ports = {port for state in before.values() for port in state.published}
-    stack = stack_module.prepare(settings, own_ports, chosen, env, images.image_environment)
+    own_ports = reach.ports_in_use(settings, before, where)
+    stack = stack_module.prepare(settings, own_ports, chosen, env, images.image_environment,
+                                 remote_engine=where.remote)
     expected = [*stack.services, "migrate"]
     fingerprint = _fingerprint(stack)
     if _already_up(settings, before, expected, fingerprint):
+        _connect(stack, before, where)
         console.success(f"replica {settings.name!r} is already up")
         print_stack(console.console, stack, before)
         return stack
     _build_missing(stack)
     _drop_disabled(stack, before)
     states = _compose_up(stack, client, expected, timeout)
-    _seed_for_profiles(stack, chosen)
+    _connect(stack, states, where)
+    if not _seed_for_profiles(stack, chosen) and seed and _seed_first(stack):
+        # the seed quiesced the database and migrated it: the app's probe may have failed meanwhile
+        states = health.wait_healthy(client, settings.project, expected, timeout, fail_fast=False)
     (settings.state_dir / FINGERPRINT_FILE).write_text(fingerprint)
     console.success(f"replica {settings.name!r} is up (project {settings.project})"
                     + (f" with profiles {', '.join(stack.profiles)}" if stack.profiles else ""))
@@ -50,13 +61,38 @@ def up(settings: Settings, env: dict[str, str] | None = None, profiles: list[str
     return stack
 
 
-def _seed_for_profiles(stack: stack_module.Stack, chosen) -> None:
+def _connect(stack: stack_module.Stack, states: dict, where) -> None:
+    """Open the tunnels to a remote engine's ports; when they cannot open, leave nothing up."""
+    try:
+        forwards = reach.connect(stack, states, where)
+    except StagingError:
+        tunnels.close_tunnels(stack.settings)
+        Compose(stack.settings).run("--profile", "*", "down", "--remove-orphans", timeout=300)
+        raise
+    if forwards:
+        console.info(f"SSH tunnels to the engine {where.describe()}: "
+                     + ", ".join(f"{s} {local}→{remote}" for s, (local, remote) in forwards.items()))
+
+
+def _seed_for_profiles(stack: stack_module.Stack, chosen) -> bool:
     scales = [profile.seed_scale for profile in chosen if profile.seed_scale]
     if not scales:
-        return
-    from . import db  # psycopg and Faker: only when a profile needs them
+        return False
+    from . import db  # psycopg and NumPy: only when there is something to seed
 
     console.success(db.seed(stack.settings, stack.url("db"), scales[0]))
+    return True
+
+
+def _seed_first(stack: stack_module.Stack) -> bool:
+    from . import db
+
+    with console.console.status("checking for fixtures (a first `up` seeds the default ones; "
+                                "--no-seed skips)…"):
+        seeded = db.seed_first(stack)
+    if seeded:
+        console.success(f"seeded: {seeded}")
+    return bool(seeded)
 
 
 def _fingerprint(stack: stack_module.Stack) -> str:

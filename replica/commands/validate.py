@@ -204,7 +204,7 @@ def _bring_up(run: Run, profiles: list[str]):
 
     item_started = time.monotonic()
     try:
-        stack = up(run.settings, profiles=profiles)
+        stack = up(run.settings, profiles=profiles, seed=False)  # it seeds what it needs itself
     except StagingError as error:
         run.checklist.item("stack", GATE_STEPS["stack"])
         run.checklist.record("stack", FAILED, f"{error}" + (f" → {error.hint}" if error.hint else ""),
@@ -251,30 +251,14 @@ def _reset(stack) -> str:
 
 def _seed_once(stack) -> str:
     """First gate run on this replica: load the default fixtures (later runs reset to them)."""
-    from ..data.db import fixtures
     from ..data.errors import DataError
     from . import db
 
-    at = _to_fixtures_revision(stack, fixtures.SCHEMA_REVISION)
     try:
-        seeded = db.seed(stack.settings, stack.url("db"))
+        seeded = db.seed_at_fixtures_revision(stack)
     except DataError as error:
         raise ItemFailed(f"no fixtures were loaded, and seeding them failed: {error}") from None
-    return f"no fixtures were loaded yet{at}: {seeded} (later runs reset to them)"
-
-
-def _to_fixtures_revision(stack, revision: str) -> str:
-    """Bring the still empty database to the schema the fixtures are written for.
-
-    `up` migrated it to head; seeding there would load the fixtures after every new migration,
-    so one that fails on populated data would surface as a fixture-load failure. Seeded at the
-    fixtures' revision, the later migrations run on the populated data and are blamed by name.
-    """
-    current = migrations_check.live_revision(stack.url("db"))
-    if current in (None, revision):
-        return f" at revision {revision}" if current else ""
-    steps = migrations_check.flask_db(stack, "downgrade", revision, on="the empty database")
-    return f" at the fixtures' revision {revision} (downgraded {'; '.join(steps)})"
+    return f"no fixtures were loaded yet{seeded} (later runs reset to them)"
 
 
 def _migrate(stack) -> str:

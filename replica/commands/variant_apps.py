@@ -12,11 +12,13 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from ..stack import credentials, envprofile, ports, profiles as profiles_module
-from ..engine import health, images
+from ..engine import health, images, reach, tunnels
+from ..engine.location import locate
 from ..stack import plan as stack_module, variants as variants_module
 from ..engine.compose import Compose
 from ..core.errors import ConfigError, StagingError
@@ -95,16 +97,29 @@ def wait_ready(stack, launched: list[Started], timeout: float = START_TIMEOUT_S)
         return launched
     project = stack.settings.project
     states = _wait(project, [s.variant.service for s in waiting], timeout)
-    return [s if s.error else replace(s, error=_failure(s.variant, states.get(s.variant.service),
-                                                        project, timeout)) for s in launched]
+    checked = [s if s.error else replace(s, error=_failure(s.variant, states.get(s.variant.service),
+                                                           project, timeout)) for s in launched]
+    return _tunnelled(stack, checked, states)
+
+
+def _tunnelled(stack, started: list[Started], states: dict) -> list[Started]:
+    """On a remote engine, open the variants' own tunnel to the ports the engine picked for them."""
+    ready = {s.variant.service: urlsplit(s.url).port for s in started if not s.error}
+    try:
+        reach.forward(stack.settings, ready, states, locate(), tunnels.VARIANTS)
+    except StagingError as error:
+        line = _one_line(str(error))
+        return [s if s.error else replace(s, error=f"variant {s.variant.name} is not reachable: "
+                                                    f"{line}") for s in started]
+    return started
 
 
 def prepare(stack, variants: list[Variant]) -> tuple[Compose, list[str], dict[str, str]]:
     """Write each variant's app environment and the compose variables; return what to start."""
     settings = stack.settings
     client = health.engine_client()
-    own = {port for state in health.service_states(client, settings.project).values()
-           for port in state.published}
+    where = locate()
+    own = reach.ports_in_use(settings, health.service_states(client, settings.project), where)
     chosen = ports.resolve_ports(settings, [v.service for v in variants], own)
     compose_env, helpers, urls = {}, [], {}
     compose_profiles = {p for p in stack.compose_env.get("COMPOSE_PROFILES", "").split(",") if p}
@@ -119,7 +134,8 @@ def prepare(stack, variants: list[Variant]) -> tuple[Compose, list[str], dict[st
         path = settings.state_dir / state.variant_env(variant.service)
         credentials.make_private(path)
         envprofile.write_env_file(path, app_env)
-        compose_env[compose_variable(variant.service, "PORT")] = str(chosen[variant.service])
+        compose_env[compose_variable(variant.service, "PORT")] = stack_module.published_port(
+            chosen[variant.service], where.remote)
         compose_env[compose_variable(variant.service, "ENV_FILE")] = str(path)
         needs = {p for profile in chosen_profiles for p in profile.compose_profiles}
         needs |= {"redis"} if envprofile.redis_enabled(app_env) else set()

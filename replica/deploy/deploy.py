@@ -180,7 +180,7 @@ def _declared_up(settings: Settings):
     """`staging.up` with staging's declared set-up (staging.declared.yml of the deployed commit)."""
     from ..commands.up import up
 
-    return up(settings, profiles=variants.primary_profiles(settings.root))
+    return up(settings, profiles=variants.primary_profiles(settings.root), seed=False)
 
 
 def _migrate(stack) -> str:

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 from ..core.errors import EngineError, StackUnhealthyError
+from .location import locate
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -35,8 +36,13 @@ def engine_client():
     import docker  # ~0.2 s: only for the tasks that talk to the engine
     from docker.errors import DockerException
 
+    where = locate()
     try:
-        client = docker.from_env(timeout=30)
+        # over SSH through the ssh binary (not paramiko): the same keys, config and known_hosts
+        # as the docker CLI, compose and the tunnels
+        client = (docker.from_env(timeout=30, use_ssh_client=where.over_ssh)
+                  if where.setting == "DOCKER_HOST" or not where.host else
+                  docker.DockerClient(base_url=where.host, timeout=30, use_ssh_client=where.over_ssh))
         client.ping()
     except DockerException as error:
         raise EngineError(f"the docker engine does not answer: {error}",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..core import console
 from ..core.errors import EngineError
+from .location import EngineLocation, locate
 
 DOCKERD_LOG = Path("/var/log/mina-staging-dockerd.log")
 SOCKET = Path("/var/run/docker.sock")
@@ -33,9 +34,11 @@ class Engine:
 def ensure_engine(provision: bool = True) -> Engine:
     """Return a working engine with Compose v2, provisioning one only where none exists."""
     provisioned = False
+    where = locate()
+    where.check_reachable()
     version = server_version()
     if version is None:
-        _refuse_unless_provisionable(provision)
+        _refuse_unless_provisionable(provision, where)
         _install_and_start_dockerd()
         provisioned = True
         version = server_version()
@@ -56,10 +59,10 @@ def server_version(timeout: float = 15) -> str | None:
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
-def _refuse_unless_provisionable(provision: bool) -> None:
-    if os.environ.get("DOCKER_HOST"):
-        raise EngineError(f"the engine at DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer",
-                          hint="start it, or unset DOCKER_HOST to use the local one")
+def _refuse_unless_provisionable(provision: bool, where: EngineLocation) -> None:
+    if where.host:
+        raise EngineError(f"the engine at {where.setting}={where.host} does not answer",
+                          hint=f"start it, or {where.switch_off} to use the local one")
     if not provision:
         raise EngineError("no container engine answers",
                           hint="start Docker, or allow provisioning (STAGING_PROVISION_ENGINE=1)")

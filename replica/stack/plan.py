@@ -51,11 +51,13 @@ def service_url(service: str, port: int, compose_env: dict[str, str]) -> str:
 
 
 def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
-            env: dict[str, str] | None, image_env: ImageEnvironment) -> Stack:
+            env: dict[str, str] | None, image_env: ImageEnvironment,
+            remote_engine: bool = False) -> Stack:
     """Decide the stack for `up` and write the files compose reads (.staging/<replica>/).
 
     image_env gives the image variables for the chosen compose profiles (the engine's
-    replica/engine/images.py image_environment: it may build the base image, once).
+    replica/engine/images.py image_environment: it may build the base image, once). The ports
+    chosen are this machine's; on a remote engine they are its tunnels' ends (published_port).
     """
     overrides = {k: v for profile in profiles for k, v in profile.app_env.items()}
     overrides.update(env or {})
@@ -84,7 +86,8 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
         **{k: v for profile in profiles for k, v in profile.compose_env.items()},
         "DB_PROXY_UPSTREAM": upstream,
         "APP_ENV_FILE": str(settings.state_dir / APP_ENV),
-        **{compose_variable(s, "PORT"): str(chosen.get(s, 0)) for s in SERVICES},
+        **{compose_variable(s, "PORT"): published_port(chosen.get(s, 0), remote_engine)
+           for s in SERVICES},
     }
     for name, values in ((APP_ENV, app_env), (COMPOSE_ENV, compose_env)):  # both hold secrets
         credentials.make_private(settings.state_dir / name)
@@ -93,6 +96,12 @@ def prepare(settings: Settings, own_ports: set[int], profiles: list[Profile],
                   tuple(profile.name for profile in profiles))
     _write_record(stack)
     return stack
+
+
+def published_port(chosen: int, remote_engine: bool) -> str:
+    """The port the engine publishes a service on: the chosen one, or on a remote engine "0", a free
+    one its host picks (read back after `up`; replica/engine/reach.py tunnels the chosen one to it)."""
+    return "0" if remote_engine else str(chosen)
 
 
 def app_environment(settings: Settings, profiles: list[Profile], env: dict[str, str] | None,

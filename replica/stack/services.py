@@ -38,7 +38,8 @@ IMAGES = (
     Image("DB_IMAGE", "db", ("docker/postgres",)),
     Image("REDIS_IMAGE", "redis", ("docker/redis",)),
     Image("MOCKS_IMAGE", "mocks", ("docker/python/Dockerfile", "mocks")),
-    Image("APP_IMAGE", "app", ("docker/python/Dockerfile", "app", "db/migrations")),
+    Image("APP_IMAGE", "app", ("docker/python/Dockerfile", "docker/python/gunicorn_replica.conf.py",
+                               "docker/python/replica-requirements.txt", "app", "db/migrations")),
     Image("PGBOUNCER_IMAGE", "pgbouncer", ("docker/pgbouncer",), optional=True),
 )
 

@@ -172,6 +172,25 @@ def _parse_port(variable: str, raw: str) -> int:
     return int(raw)
 
 
+# A tcp:// engine on another host publishes the replica's ports on that host's loopback: they are
+# reached over SSH to that host (replica/engine/location.py), named here as user@host[:port].
+ENGINE_SSH_VARIABLE = "STAGING_ENGINE_SSH"
+# user@ and host start with a letter or digit: never read by ssh as an option
+ENGINE_SSH_PATTERN = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]*@)?"
+                                r"(?:[A-Za-z0-9][A-Za-z0-9._-]*|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?")
+
+
+def engine_ssh(environ: dict[str, str] | None = None) -> str | None:
+    """Return the SSH destination of a tcp:// engine's host (user@host[:port]), None when unset."""
+    value = (os.environ if environ is None else environ).get(ENGINE_SSH_VARIABLE, "").strip()
+    if not value:
+        return None
+    if not ENGINE_SSH_PATTERN.fullmatch(value):
+        raise ConfigError(f"{ENGINE_SSH_VARIABLE}={value} is not user@host[:port]",
+                          hint="e.g. STAGING_ENGINE_SSH=deploy@build-box or deploy@build-box:2222")
+    return value
+
+
 # Announcements of gate and deploy results (replica/reporting/notify.py): the runbook's Slack
 # webhook, from the environment as in its GitHub workflow; unset or empty = no announcements.
 SLACK_WEBHOOK_VARIABLE = "SLACK_WEBHOOK_URL"

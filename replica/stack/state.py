@@ -13,7 +13,15 @@ VARIANTS_FILE = "variants.json"        # the services the gate's variants run be
 VARIANTS_ENV = "variants.env"          # compose's variables for the variants (read after COMPOSE_ENV)
 VERDICTS_DIR = "verdicts"              # the gate's cached verdicts, keyed by tree and set-up
 MIGRATION_CHECKS_FILE = "migration-tests.json"  # the migration round trip's cached verdict
+# the SSH tunnels to a remote engine's ports (pid, forwards) and their ssh's messages: tunnel_files
+TUNNEL_GROUPS = ("replica", "variants")  # one tunnel for the replica, one for the gate's variant apps
 EMPTY_CA_BUNDLE = "empty-ca-bundle.pem"  # stands in for a CA bundle when the machine has none
+
+
+def tunnel_files(group: str) -> tuple[str, str]:
+    """The record and log of one tunnel group (tunnels.json and tunnels.log for the replica's)."""
+    suffix = "" if group == TUNNEL_GROUPS[0] else f"-{group}"
+    return f"tunnels{suffix}.json", f"tunnels{suffix}.log"
 
 
 def variant_env(service: str) -> str:

@@ -29,14 +29,33 @@ def engine(c):
       help={"name": NAME_HELP, "no_redis": "run without Redis (the redis-off profile)",
             "profile": "a fault profile to switch on (repeatable; `invoke staging.profiles` lists them)",
             "env": "KEY=VALUE for the app's environment, over .env.staging (repeatable)",
-            "timeout": "seconds to wait for every service to be healthy"},
+            "timeout": "seconds to wait for every service to be healthy",
+            "no_seed": "do not load the default fixtures into a replica that has none",
+            "watch": "then watch app/ and db/migrations as `staging.watch` does"},
       numbers={"timeout": 1})
 @reported
-def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300):
-    """Bring the staging replica up with exactly the given profiles; wait until all is healthy."""
+def up(c, name=None, no_redis=False, profile=None, env=None, timeout=300, no_seed=False,
+       watch=False):
+    """Bring the staging replica up with exactly the given profiles; wait until all is healthy.
+    A replica's first `up` also loads the default fixtures (so `staging.db.reset` works at once)."""
     from ..commands import up as up_module
     chosen = list(profile or []) + (["redis-off"] if no_redis else [])
-    up_module.up(settings_for(name), parse_assignments(env or []), chosen, timeout)
+    settings = settings_for(name)
+    up_module.up(settings, parse_assignments(env or []), chosen, timeout, seed=not no_seed)
+    if watch:
+        from ..commands import watch as watch_module
+        watch_module.watch(settings)
+
+
+@task(help={"name": NAME_HELP,
+            "migrate": "apply a migration added while watching at once (and upgrade the fixtures "
+                       "template); without it, `m` then Enter applies them"})
+@reported
+def watch(c, name=None, migrate=False):
+    """Copy changes under app/ and db/migrations into the running app (no image rebuild) until
+    Ctrl-C; a change to app/requirements.txt rebuilds the image and recreates the app."""
+    from ..commands import watch as watch_module
+    watch_module.watch(settings_for(name), migrate=migrate)
 
 
 @task(positional=["profile", "state"],
@@ -79,6 +98,9 @@ def status(c, name=None, json_=False):
         console.console.print("nothing is running for this replica")
     if report.get("profiles"):
         console.info(f"fault profiles on: {', '.join(report['profiles'])}")
+    if report["engine"]["remote"]:
+        console.info(f"engine {report['engine']['location']}; SSH tunnels "
+                     f"{report['engine']['tunnels']}")
 
 
 @task(positional=["service"], numbers={"tail": 0},
@@ -143,4 +165,4 @@ def _exit_with(code: int) -> None:
         raise Exit(code=code)
 
 
-TASKS = [engine, up, down, status, logs, restart, psql, redis_cli, shell, fault, profiles]
+TASKS = [engine, up, watch, down, status, logs, restart, psql, redis_cli, shell, fault, profiles]

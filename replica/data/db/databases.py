@@ -138,6 +138,13 @@ def make_template(conn: psycopg.Connection, name: str, comment: str) -> None:
         sql.Identifier(name)))
 
 
+def comment(conn: psycopg.Connection, name: str) -> str | None:
+    """Return a database's comment (a template's JSON description), or None."""
+    row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                       "WHERE datname = %s", [name]).fetchone()
+    return row[0] if row else None
+
+
 def listing(conn: psycopg.Connection, prefix: str) -> list[tuple[str, int, str | None]]:
     """Return (name, size in bytes, comment) for each database whose name starts with prefix."""
     return conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timezone
 
 from psycopg import sql
@@ -26,29 +27,86 @@ class ResetResult:
 def seed(url: str, fixture_set: FixtureSet, strategy: str = "FILE_COPY") -> ResetResult:
     """Load fixtures into a fresh template (schema cloned from the live database), then reset."""
     live = dbs.database_of(url)
-    build, template = f"{live}_fixtures_build", dbs.template_name(live)
+    build = _clone_live(url)
+    try:
+        load(dbs.with_database(url, build), fixture_set)
+        analyze(dbs.with_database(url, build))
+        _install_template(url, build, {
+            "fixtures": fixture_set.path.name, "users": fixture_set.users,
+            "seed": fixture_set.seed, "rows": fixture_set.rows,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    except BaseException:
+        with dbs.admin(url) as conn:
+            dbs.drop(conn, build)
+        raise
+    return reset(url, strategy)
+
+
+def keep_live_as_template(url: str) -> None:
+    """Make the live database, as it is now, the fixtures template (e.g. just seeded and migrated
+    to head, so a reset lands at head); the template's description is kept."""
+    live = dbs.database_of(url)
+    with dbs.admin(url) as conn:
+        if not dbs.exists(conn, dbs.template_name(live)):
+            raise NoFixturesError(f"there are no loaded fixtures for {live} to replace",
+                                  hint="run `invoke staging.db.seed` once")
+        description = json.loads(dbs.comment(conn, dbs.template_name(live)) or "{}")
+    build = _clone_live(url)
+    try:
+        _install_template(url, build, description)
+    except BaseException:
+        with dbs.admin(url) as conn:
+            dbs.drop(conn, build)
+        raise
+
+
+def upgrade_template(url: str, upgrade: Callable[[str], object]) -> None:
+    """Migrate the fixtures template: clone it aside, let upgrade(database name) bring the clone to
+    the new head, install the clone as the template (the live database is left as it is)."""
+    live = dbs.database_of(url)
+    template, build = dbs.template_name(live), f"{live}_fixtures_build"
+    with dbs.admin(url) as conn:
+        if not dbs.exists(conn, template):
+            raise NoFixturesError(f"there are no loaded fixtures for {live} to upgrade",
+                                  hint="run `invoke staging.db.seed` once")
+        description = json.loads(dbs.comment(conn, template) or "{}")
+        dbs.drop(conn, build)
+        dbs.clone(conn, template, build, "FILE_COPY")
+    try:
+        upgrade(build)
+        _install_template(url, build, description)
+    except BaseException:
+        with dbs.admin(url) as conn:
+            dbs.drop(conn, build)
+        raise
+
+
+def _clone_live(url: str) -> str:
+    live = dbs.database_of(url)
+    build = f"{live}_fixtures_build"
     with dbs.admin(url) as conn:
         if not dbs.exists(conn, live):
             raise DataError(f"database {live} does not exist", hint="run `invoke staging.up`")
         dbs.drop(conn, build)
         with dbs.quiesced(conn, live):
             dbs.clone(conn, live, build, "FILE_COPY")
-    try:
-        load(dbs.with_database(url, build), fixture_set)
-        analyze(dbs.with_database(url, build))
-        with dbs.admin(url) as conn:
-            spare.discard(conn, live)
-            dbs.drop(conn, template)
-            dbs.rename(conn, build, template)
-            dbs.make_template(conn, template, json.dumps({
-                "fixtures": fixture_set.path.name, "users": fixture_set.users,
-                "seed": fixture_set.seed, "rows": fixture_set.rows,
-                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
-    except BaseException:
-        with dbs.admin(url) as conn:
-            dbs.drop(conn, build)
-        raise
-    return reset(url, strategy)
+    return build
+
+
+def _install_template(url: str, build: str, description: dict) -> None:
+    live = dbs.database_of(url)
+    template = dbs.template_name(live)
+    with dbs.admin(url) as conn:
+        spare.discard(conn, live)
+        dbs.drop(conn, template)
+        dbs.rename(conn, build, template)
+        dbs.make_template(conn, template, json.dumps(description))
+
+
+def fixtures_loaded(url: str) -> bool:
+    """Return whether the live database of url has its fixtures template (so a reset works)."""
+    with dbs.admin(url) as conn:
+        return dbs.exists(conn, dbs.template_name(dbs.database_of(url)))
 
 
 def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> ResetResult:

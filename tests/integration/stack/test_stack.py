@@ -65,6 +65,17 @@ def test_the_app_is_ready_with_database_and_redis(replica):
     assert "database" in body and "redis" in body
 
 
+def test_a_first_up_leaves_the_default_fixtures_loaded_so_reset_works_at_once(replica):
+    from replica.data.db.reset import fixtures_loaded, reset
+
+    from tests.support.waiting import wait_until
+
+    assert fixtures_loaded(replica.url("db"))
+    reset(replica.url("db"))
+    wait_until(lambda: requests.get(replica.url("app") + "/health/ready", timeout=5).status_code == 200,
+               "the app ready (migrations at head) after a reset to the first up's fixtures")
+
+
 def test_up_again_is_a_no_op(replica, capsys):
     up.up(replica.settings)
     assert "already up" in capsys.readouterr().out
@@ -89,8 +100,10 @@ def test_an_unknown_service_lists_the_real_ones(replica):
 def test_a_second_replica_runs_beside_the_first_without_redis(replica, replica_settings):
     other = replica_settings("side")
     try:
-        stack = up.up(other, profiles=["redis-off"])
+        stack = up.up(other, profiles=["redis-off"], seed=False)
         assert "redis" not in stack.services
+        from replica.data.db.reset import fixtures_loaded
+        assert not fixtures_loaded(stack.url("db"))  # --no-seed: none loaded
         assert set(stack.ports.values()).isdisjoint(replica.ports.values())
         ready = requests.get(stack.url("app") + "/health/ready", timeout=5).json()
         assert "disabled" in str(ready["redis"]).lower()

@@ -23,6 +23,7 @@ from replica.tasks import reporting
 ROOT = settings_module.ROOT
 REPLICA = "badinput"
 COPIED = (".env.staging.example", "docker-compose.staging.yml", "db/sanitize.yml",
+          "docker/python/Dockerfile",
           "app/mina/settings.py")
 
 

@@ -127,3 +127,12 @@ def test_ctrl_c_while_up_waits_exits_130(checkout, run, monkeypatch):
 def test_shell_completion_still_offers_the_flags(words, offered, run):
     outcome = run("--complete", "--", "invoke", *words)
     assert outcome.code == 0 and offered in outcome.stdout.split(), outcome
+
+
+@pytest.mark.parametrize("argv, seed", [(("staging.up",), True), (("staging.up", "--no-seed"), False)],
+                         ids=["seeds", "no-seed"])
+def test_up_seeds_a_first_replica_unless_told_not_to(argv, seed, run, monkeypatch):
+    asked = []
+    monkeypatch.setattr(up_module, "up", lambda settings, env, profiles, timeout, seed: asked.append(seed))
+    assert run(*argv).code == 0
+    assert asked == [seed]

@@ -6,6 +6,7 @@ Exit codes (replica/core/errors.py, README): 2 configuration (a flag, setting or
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -27,11 +28,12 @@ class Case:
     setup: str | None = None              # a function of SETUPS run on the checkout first
     env: dict = field(default_factory=dict)
     never_shown: str | None = None        # a secret the message must not echo
+    names: str | None = None              # the setting the message must name
 
 
 # Every task, with positionals that are valid in form, so the flag under test is what fails.
 TASKS_WITH_NAME = {
-    "staging.up": (), "staging.down": (), "staging.status": (), "staging.logs": (),
+    "staging.up": (), "staging.watch": (), "staging.down": (), "staging.status": (), "staging.logs": (),
     "staging.restart": (), "staging.psql": (), "staging.redis-cli": (), "staging.shell": (),
     "staging.fault": ("redis-off", "on"), "staging.db.migrate": (), "staging.db.seed": (),
     "staging.db.reset": (), "staging.db.snapshot": ("snap1",), "staging.db.restore": ("snap1",),
@@ -57,8 +59,8 @@ def cases() -> list[Case]:
             found.append(Case(f"{task}-name-{label}", (task, *positionals, "--name", name), CONFIG))
     for task, positionals in ALL_TASKS.items():
         found.append(Case(f"{task}-unknown-flag", (task, *positionals, "--bogus"), CONFIG))
-    found += NUMBERS + POSITIONALS + VALUES + NOT_UP_CASES + ENGINE_CASES + ENV_FILES \
-        + SETTINGS + FILES
+    found += NUMBERS + POSITIONALS + VALUES + NOT_UP_CASES + ENGINE_CASES + REMOTE_ENGINE_CASES \
+        + ENV_FILES + SETTINGS + FILES
     return found
 
 
@@ -179,7 +181,7 @@ NOT_UP_CASES = [Case(f"{task}-not-up", (task, *args), NOT_UP, setup=setup)
                     ("staging.logs", ()), ("staging.logs", ("app",)), ("staging.restart", ()),
                     ("staging.db.migrate", ()), ("staging.openai.journal", ()),
                     ("staging.openai.faults", ()), ("staging.openai.verdict", ()), ("staging.errors", ()),
-                    ("staging.bundle", ()),
+                    ("staging.bundle", ()), ("staging.watch", ()),
                     ("staging.fault", ("redis-off", "on")),
                     ("staging.fault", ("--profile", "redis-off", "--state", "on")),
                     ("staging.db.snapshots", ()), ("staging.db.reset", ()),
@@ -194,12 +196,32 @@ ENGINE_CASES = [
     Case("status-no-engine", ("staging.status",), ENGINE),
     Case("down-no-engine", ("staging.down",), ENGINE),
     Case("up-no-engine", ("staging.up",), ENGINE),
+    Case("up-watch-no-engine", ("staging.up", "--watch"), ENGINE),
     Case("engine-no-engine", ("staging.engine",), ENGINE),
     Case("fault-on-no-engine", ("staging.fault", "redis-off", "on"), ENGINE, setup="stack_record"),
     Case("psql-no-engine", ("staging.psql",), ENGINE, setup="stack_record"),
+    Case("watch-no-engine", ("staging.watch",), ENGINE, setup="stack_record"),
     Case("shell-disabled-service", ("staging.shell", "--service", "redis"), NOT_UP,
          setup="stack_record_without_redis"),
 ]
+
+# A remote engine (DOCKER_HOST, a docker context) that cannot be used: named before anything starts.
+REMOTE_ENGINES = {"unreachable": ({"DOCKER_HOST": "ssh://root@127.0.0.1:1"}, ENGINE,
+                                  "DOCKER_HOST=ssh://root@127.0.0.1:1"),
+                  "tcp-elsewhere": ({"DOCKER_HOST": "tcp://build-box:2375"}, CONFIG,
+                                    "DOCKER_HOST=tcp://build-box:2375"),
+                  "no-such-context": ({"DOCKER_HOST": "", "DOCKER_CONTEXT": "nowhere"}, CONFIG,
+                                      "docker context 'nowhere' (DOCKER_CONTEXT)"),
+                  "ssh-destination-an-option": ({"DOCKER_HOST": "tcp://build-box:2375",
+                                                 "STAGING_ENGINE_SSH": "-oProxyCommand=x"}, CONFIG,
+                                                "STAGING_ENGINE_SSH=-oProxyCommand=x")}
+REMOTE_ENGINE_CASES = [Case(f"{task}-engine-{label}", (task,), code, env=env, names=names)
+                       for task in ("staging.up", "staging.down", "staging.status", "staging.engine")
+                       for label, (env, code, names) in REMOTE_ENGINES.items()] + [
+    # a replica `up` put on a remote engine, its SSH tunnel closed: what needs its URLs says so
+    Case(f"{task}-remote-tunnel-closed", (task,), NOT_UP, setup="remote_stack_record",
+         names="SSH tunnel is closed")
+    for task in ("staging.db.reset", "staging.db.seed", "staging.openai.journal", "staging.errors")]
 
 ENV_FILES = [Case(f"up-env-file-{setup}", ("staging.up",), CONFIG, setup=setup, never_shown=SECRET)
              for setup in ("env_not_utf8", "env_unclosed_quote", "env_unknown_variable",
@@ -247,6 +269,13 @@ def _stack_record(checkout):
     write_stack_record(checkout)
 
 
+def _remote_stack_record(checkout):
+    record_file = write_stack_record(checkout) / "stack.json"
+    record = json.loads(record_file.read_text())
+    record["compose_env"]["APP_PORT"] = "0"  # what `up` on a remote engine publishes
+    record_file.write_text(json.dumps(record))
+
+
 def _stack_record_without_redis(checkout):
     write_stack_record(checkout, services=("app", "db", "mock-openai", "error-sink"))
 
@@ -256,6 +285,7 @@ def _env(text: bytes):
 
 
 SETUPS = {
+    "remote_stack_record": _remote_stack_record,
     "after_down": _after_down,
     "stack_record": _stack_record,
     "stack_record_without_redis": _stack_record_without_redis,
@@ -298,3 +328,5 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(case, chec
     assert fingerprint(checkout, ROOT / ".staging") == before
     if case.never_shown:
         assert case.never_shown not in outcome.stdout + outcome.stderr
+    if case.names:
+        assert case.names in outcome.stdout + outcome.stderr

@@ -86,12 +86,13 @@ def test_a_migration_failing_on_the_fixtures_is_blamed_on_migrations_by_name(set
 
 
 def test_a_first_seed_happens_at_the_fixtures_revision_not_at_head(settings, monkeypatch):
-    from replica.commands import migrations_check
+    from replica.commands import db, migrations_check
 
     stack = FailingMigrationStack(settings)
     monkeypatch.setattr(migrations_check, "Compose", lambda settings: stack)
     monkeypatch.setattr(migrations_check, "live_revision", lambda url: "0002")
-    evidence = validate_module._to_fixtures_revision(stack, "0001")
+    monkeypatch.setattr(db, "seed", lambda *args: "seeded")
+    evidence = db.seed_at_fixtures_revision(stack)
     assert stack.commands[0][-2:] == ("downgrade", "0001") and "0001" in evidence
 
 
