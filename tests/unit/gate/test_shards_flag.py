@@ -30,7 +30,7 @@ def gate_calls(monkeypatch):
         monkeypatch.setattr(validate_module, name,
                             lambda *a, _name=name, **k: seen.update({_name: k}) or Green())
     monkeypatch.setattr(gate_command, "_answer_from_cache",
-                        lambda settings, profiles, options, *tree: seen.update(options=options) or None)
+                        lambda settings, profiles, options, tree: seen.update(options=options) or None)
     monkeypatch.setattr(gate_command.verdict_cache, "store", lambda *a, **k: None)  # never the checkout's
     return seen
 
