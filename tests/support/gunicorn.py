@@ -49,7 +49,7 @@ class StagingGunicorn:
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> "StagingGunicorn":
+    def start(self, timeout: float = 120.0) -> "StagingGunicorn":
         self.proc = subprocess.Popen(self.cmd, cwd=APP_DIR, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -32,7 +32,7 @@ def test_staging_command_serves_ready_and_version(migrated_url):
 def test_staging_refuses_placeholder_secret(migrated_url):
     env = env_for(migrated_url, SECRET_KEY="staging-secret-key-different-from-prod")
     with pytest.raises(RuntimeError, match="SECRET_KEY is a known placeholder"):
-        StagingGunicorn(env).start(timeout=20)
+        StagingGunicorn(env).start()
 
 
 def hold_meetings_lock(url, seconds, locked):
