@@ -111,6 +111,19 @@ def seed(settings: Settings, db_url: str, scale: str = DEFAULT_SCALE, seed_value
             f"{fixture_set.path})")
 
 
+def seed_scale_once(settings: Settings, db_url: str, scale: str) -> str:
+    """Seed a profile's scale unless the template already holds that very fixture set (every `up`
+    of a prod-scale replica would otherwise spend minutes loading the same data again); return
+    what was done."""
+    from ..data.db import fixtures, reset as reset_module
+
+    wanted = fixtures.set_path(fixtures_dir(settings), scale, fixtures.DEFAULT_SEED).name
+    held = reset_module.template_description(db_url) or {}
+    if held.get("fixtures") == wanted:
+        return f"{scale}-scale fixtures already loaded ({wanted}): not seeded again"
+    return seed(settings, db_url, scale)
+
+
 def seed_at_fixtures_revision(stack, scale: str = DEFAULT_SCALE) -> str:
     """Seed the default fixtures at the schema they are written for; return what was done.
 
@@ -173,7 +186,7 @@ def reset(settings: Settings, url: str | None, force_remote: bool, strategy: str
     console.success(f"reset {result.database} from {result.template} in {result.seconds:.2f} s")
     if verify:
         for table, (count, digest) in reset_module.fingerprint(db_url).items():
-            console.info(f"{table}: {count} rows, md5 {digest}")
+            console.info(f"{table}: {count} rows, digest {digest}")
 
 
 def snapshot(settings: Settings, name: str, url: str | None, force_remote: bool,

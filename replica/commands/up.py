@@ -80,7 +80,7 @@ def _seed_for_profiles(stack: stack_module.Stack, chosen) -> bool:
         return False
     from . import db  # psycopg and NumPy: only when there is something to seed
 
-    console.success(db.seed(stack.settings, stack.url("db"), scales[0]))
+    console.success(db.seed_scale_once(stack.settings, stack.url("db"), scales[0]))
     return True
 
 

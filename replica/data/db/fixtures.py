@@ -74,11 +74,17 @@ def cache_key(users: int, seed: int) -> str:
     return hashlib.sha256(recipe).hexdigest()[:12]
 
 
+def set_path(cache_dir: Path, scale: str | int = "default", seed: int = DEFAULT_SEED) -> Path:
+    """Return where the fixture set of scale and seed is cached (its name says what it holds)."""
+    users = users_for(scale)
+    label = scale if isinstance(scale, str) and not scale.isdigit() else f"n{users}"
+    return Path(cache_dir) / f"{label}-{cache_key(users, seed)}"
+
+
 def ensure(cache_dir: Path, scale: str | int = "default", seed: int = DEFAULT_SEED) -> FixtureSet:
     """Return the cached fixture set for scale and seed, generating it first if needed."""
     users = users_for(scale)
-    label = scale if isinstance(scale, str) and not scale.isdigit() else f"n{users}"
-    path = Path(cache_dir) / f"{label}-{cache_key(users, seed)}"
+    path = set_path(cache_dir, scale, seed)
     manifest = path / MANIFEST
     if manifest.is_file():
         data = json.loads(manifest.read_text())
