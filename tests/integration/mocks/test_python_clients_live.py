@@ -9,24 +9,9 @@ import litellm  # noqa: E402
 import pytest  # noqa: E402
 from langchain_core.messages import ToolMessage  # noqa: E402
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
 
 from tests.integration.mocks.conftest import KEY  # noqa: E402
-
-ASK = "Use GetWeather for Paris this week."
-
-
-class GetWeather(BaseModel):
-    """Get the weather for a city over some days."""
-
-    city: str
-    days: int
-
-
-class Minutes(BaseModel):
-    title: str
-    decisions: list[str]
-    owner: str | None
+from tests.integration.mocks.tool_models import ASK, GetWeather, Minutes  # noqa: E402
 
 
 WEATHER_TOOL = {"type": "function", "function": {"name": "GetWeather", "description": GetWeather.__doc__,

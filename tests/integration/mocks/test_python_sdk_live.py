@@ -8,24 +8,9 @@ import wave
 
 import pytest
 from openai import OpenAI, pydantic_function_tool
-from pydantic import BaseModel
 
 from tests.integration.mocks.conftest import KEY
-
-ASK = "Use GetWeather for Paris this week."
-
-
-class GetWeather(BaseModel):
-    """Get the weather for a city over some days."""
-
-    city: str
-    days: int
-
-
-class Minutes(BaseModel):
-    title: str
-    decisions: list[str]
-    owner: str | None
+from tests.integration.mocks.tool_models import ASK, GetWeather, Minutes
 
 
 @pytest.fixture
