@@ -85,8 +85,8 @@ def app_sha(checkout: Path, rev: str) -> str:
     return git(checkout, "log", "-1", "--format=%h", "--abbrev=12", rev, "--", *APP_PATHS)
 
 
-def deployment() -> stack_module.Stack:
-    return stack_module.load(from_environment().with_name(REPLICA))
+def deployment(checkout: Path) -> stack_module.Stack:
+    return stack_module.load(dataclasses.replace(from_environment().with_name(REPLICA), root=checkout))
 
 
 def containers(name: str) -> dict[str, str]:
@@ -166,7 +166,7 @@ def downgrade():
 def test_a_broken_commit_that_migrates_is_red_and_the_deployment_serves_throughout_untouched(
         clone, first_deploy):
     _, good = first_deploy
-    serving = deployment()
+    serving = deployment(clone)
     revision = migrations_check.live_revision(serving.url("db"))
     assert revision == migrations_check.revisions(clone).head
     before = containers(REPLICA)
