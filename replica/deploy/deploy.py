@@ -47,7 +47,7 @@ STEPS = {"stack": "Candidate replica up on the pushed commit (staging.up)",
 
 @dataclass(frozen=True)
 class Deployment:
-    """A commit that deployed green: what a red run returns to."""
+    """A commit that deployed green: what a promotion that fails returns to."""
 
     commit: str
     revision: str | None  # the database's migration revision once it was up

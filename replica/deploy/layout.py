@@ -37,5 +37,5 @@ class Layout:
 
     @property
     def serving(self) -> Path:
-        """The last green deployment: what a red one returns to."""
+        """The last green deployment: what a promotion that fails returns to."""
         return self.state_dir / "serving.json"

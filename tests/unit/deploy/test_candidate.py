@@ -169,3 +169,19 @@ def test_a_replica_holding_the_candidates_name_is_refused_and_nothing_is_touched
     assert "staging.down --name cd-unit-candidate --volumes" in refused.value.hint
     assert calls == [] and (foreign / "ports.json").read_text() == '{"app": 5001}'
     assert layout.serving.read_text() == before and not (tmp_path / "results").exists()
+
+
+def test_the_task_refuses_it_in_one_line_with_exit_2(deployed, engine, monkeypatch, capsys):
+    from invoke import Context
+    from invoke.exceptions import Exit
+    from replica.tasks import deploy_tasks
+
+    settings, _, _ = deployed
+    candidate.state_dir(settings).mkdir(parents=True)
+    monkeypatch.setattr(deploy_tasks, "settings_for", lambda name: settings)
+    with pytest.raises(Exit) as caught:
+        deploy_tasks.deploy(Context(), "staging")
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not the candidate of 'cd-unit'" in " ".join(err.split())
+    assert "Traceback" not in err and engine[0] == []
