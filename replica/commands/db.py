@@ -245,8 +245,8 @@ def copy_between(source, target) -> str:
     from ..data.dumps import copydb
 
     copied = copydb.copy_database(source.url("db"), target.url("db"), int(target.settings.pg_major))
-    return (f"copied {source.settings.name!r}'s database ({copied.bytes / 1e6:.1f} MB of SQL) "
-            f"in {copied.seconds:.1f} s")
+    return (f"copied the database of replica {source.settings.name!r} ({size_text(copied.bytes)} "
+            f"of SQL) in {copied.seconds:.1f} s")
 
 
 def sanitize(settings: Settings, source: str, output: str, policy: str | None,

@@ -11,8 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from psycopg import sql
-
 from ..db import databases as dbs, guards
 from .. import pgtools
 from .pipes import feeding, reading
@@ -35,33 +33,22 @@ def copy_database(source_url: str, target_url: str, max_major: int = 18) -> Copi
     """Replace target_url's database with a copy of source_url's; on failure target is untouched."""
     guards.check_target(source_url, "copy data from")
     guards.check_target(target_url, "copy data into")
-    started, live = time.perf_counter(), dbs.database_of(target_url)
-    aside = f"{live}{ASIDE_SUFFIX}"
-    with dbs.admin(target_url) as conn:
-        dbs.drop(conn, aside)
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(aside)))
-    try:
-        size = _stream(source_url, dbs.with_database(target_url, aside), aside, max_major)
-        with dbs.admin(target_url) as conn:
-            dbs.swap_in(conn, aside, live)
-    except BaseException:
-        with dbs.admin(target_url) as conn:
-            dbs.drop(conn, aside)
-        raise
-    return Copied(live, size, time.perf_counter() - started)
+    started = time.perf_counter()
+    with dbs.built_aside(target_url, ASIDE_SUFFIX) as aside_url:
+        size = _stream(source_url, aside_url, max_major)
+    return Copied(dbs.database_of(target_url), size, time.perf_counter() - started)
 
 
-def _stream(source_url: str, aside_url: str, aside: str, max_major: int) -> int:
+def _stream(source_url: str, aside_url: str, max_major: int) -> int:
     """Pipe pg_dump of the source into psql on aside in one transaction; return the bytes moved."""
     source, source_env = client_process(read_only(source_url))
     target, target_env = client_process(aside_url)
     # ownership and privileges name the source's roles; the target's own user owns the copy
     pg_dump = [pgtools.find("pg_dump", max_major), "--no-owner", "--no-privileges", "-d", source]
-    psql = [pgtools.find("psql", max_major), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-            "--single-transaction", "-d", target]
+    psql = pgtools.loading_psql(target, max_major)
     size = 0
     with reading(pg_dump, source_env, redactor(source_url), "pg_dump of the source database") as dump, \
-            feeding(psql, target_env, redactor(aside_url), f"loading into {aside}") as load:
+            feeding(psql, target_env, redactor(aside_url), f"loading into {dbs.database_of(aside_url)}") as load:
         while piece := dump.read(PIECE):
             load.write(piece)
             size += len(piece)

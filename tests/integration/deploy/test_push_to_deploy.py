@@ -193,7 +193,8 @@ def test_a_broken_commit_that_migrates_is_red_and_the_deployment_serves_througho
     assert (record["verdict"], record["commit"], record["serving"]) == ("red", broken, good)
     assert "api" in {item["key"] for item in record["failed"]}
     items = {item["key"]: item for item in record["items"]}
-    assert items["data"]["evidence"].startswith(f"copied '{REPLICA}'s database"), items["data"]
+    assert items["data"]["evidence"].startswith(f"copied the database of replica '{REPLICA}'"), \
+        items["data"]
     assert "0002 -> 0003" in items["migrate"]["evidence"], items["migrate"]  # on the candidate
     assert "promote" not in items and "rollback" not in items
     assert containers(REPLICA) == before
