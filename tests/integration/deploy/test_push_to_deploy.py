@@ -28,10 +28,11 @@ from replica.stack.settings import ROOT, from_environment
 
 from tests.integration.conftest import TEST_REPLICA
 
-pytestmark = pytest.mark.stack
-
 REPLICA = f"{TEST_REPLICA}-deploy"
 PUSH_TIMEOUT_S = 1200  # a first deploy may build images; the smoke suite takes minutes when loaded
+# a red push (the candidate up, its smoke suite, its teardown) took 232 s at load 15-19: past the
+# project's 300 s per test when the machine is busier; the push's own timeout bounds it instead
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(PUSH_TIMEOUT_S + 60)]
 APP_PATHS = ("app", "db/migrations", "docker/python")  # what the app's GIT_SHA is the last change of
 POLL_EVERY_S = 0.5
 
