@@ -98,8 +98,8 @@ def _deploy_locked(settings: Settings, layout: Layout, commit: str, ref: str | N
             _remember(layout, Deployment(commit, migrations_check.live_revision(stack.url("db"))))
             now_serving = commit
         elif previous is not None:  # the promotion replaced it: bring it back
-            now_serving = _return_to(settings, layout, previous, stack_module.load(settings),
-                                     checklist)
+            now_serving = _return_to(settings, layout, previous,
+                                     stack_module.load(on_work_tree(settings, layout)), checklist)
         else:
             now_serving = None
     path = record.write(run_dir, replica=settings.name, commit=commit, ref=ref, tree=tree,
@@ -225,7 +225,8 @@ def _migrate(stack) -> str:
     head = migrations_check.revisions(stack.settings.root).head
     if migrations_check.live_revision(stack.url("db")) == head:
         return f"database at head {head}"
-    ran = migrations_check.flask_db(stack, "upgrade", on="the deployed database")
+    ran = migrations_check.flask_db(stack, "upgrade",
+                                    on=f"the database of replica {stack.settings.name!r}")
     return f"applied {'; '.join(ran)}: database at head {head}"
 
 

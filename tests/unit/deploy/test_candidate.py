@@ -185,3 +185,30 @@ def test_the_task_refuses_it_in_one_line_with_exit_2(deployed, engine, monkeypat
     err = capsys.readouterr().err
     assert "is not the candidate of 'cd-unit'" in " ".join(err.split())
     assert "Traceback" not in err and engine[0] == []
+
+
+def test_a_promotion_that_fails_brings_the_last_green_deployment_back(deployed, engine, monkeypatch):
+    from replica.core.errors import StackUnhealthyError
+
+    settings, layout, main = deployed
+    calls, _ = engine
+    judged_up = deploy._declared_up
+
+    def up(on):
+        if on.name == settings.name and git(layout.work_tree, "rev-parse", "HEAD") != main:
+            calls.append(("up failed", on.name))
+            raise StackUnhealthyError("app unhealthy")
+        return judged_up(on)
+    monkeypatch.setattr(deploy, "_declared_up", up)
+    monkeypatch.setattr(deploy.migrations_check, "flask_db",
+                        lambda stack, *args, on="": calls.append(("flask db", *args)) or ["0002 -> 0001"])
+
+    outcome = deploy.deploy(settings, "staging")
+
+    assert not outcome.passed and outcome.serving == main
+    assert calls[-3:] == [("up failed", settings.name), ("flask db", "downgrade", "0001"),
+                          ("up", settings.name, layout.work_tree)]
+    assert git(layout.work_tree, "rev-parse", "HEAD") == main
+    assert json.loads(layout.serving.read_text())["commit"] == main
+    items = {item.key: item for item in outcome.checklist.ordered()}
+    assert items["promote"].result == FAILED and items["rollback"].result == PASSED
