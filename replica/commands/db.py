@@ -239,6 +239,16 @@ def load_dump(settings: Settings, file: str, url: str | None, force_remote: bool
     console.success(f"loaded {file} in {seconds:.1f} s")
 
 
+def copy_between(source, target) -> str:
+    """Replace the target stack's database with a copy of the source stack's (two replicas of this
+    machine: a deploy's candidate starts from the serving deployment's data); say what was copied."""
+    from ..data.dumps import copydb
+
+    copied = copydb.copy_database(source.url("db"), target.url("db"), int(target.settings.pg_major))
+    return (f"copied the database of replica {source.settings.name!r} ({size_text(copied.bytes)} "
+            f"of SQL) in {copied.seconds:.1f} s")
+
+
 def sanitize(settings: Settings, source: str, output: str, policy: str | None,
              workers: int | None) -> None:
     from ..data.dumps import rows as rows_module, salt, sanitize as sanitize_module

@@ -36,6 +36,13 @@ def find(program: str, major: int = 18) -> str:
                          f"PostgreSQL {major} client tools")
 
 
+def loading_psql(conninfo: str, major: int = 18) -> list[str]:
+    """Return the psql command that runs SQL from stdin into conninfo as one transaction, stopping
+    at the first error (so a failed or cut-short load commits nothing)."""
+    return [find("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+            "-d", conninfo]
+
+
 def version(path: str) -> int | None:
     """Return the major version a client program reports (None if it does not run)."""
     try:

@@ -1,13 +1,17 @@
 """`staging.remote.deploy`: one deploy run, what Replit does on a push to staging, on the replica.
 
-Check the commit out into the deploy work tree, bring the replica up on it with staging's declared
-set-up (only what changed is rebuilt: image tags hash their build inputs), apply migrations, run
-the smoke suite, record the verdict. A red run returns to the last green deployment: the database
-is downgraded to that deployment's revision when the red commit migrated it, and its commit is
-checked out and brought up again (its images are still there: nothing rebuilds). A commit without
-docker-compose.staging.yml is red before anything is touched.
+The pushed commit is judged on a candidate replica beside the serving deployment (candidate.py):
+its own work tree, name, ports and containers, its data copied from the serving deployment's
+database; there it is brought up with staging's declared set-up (only what changed is rebuilt:
+image tags hash their build inputs), migrated and smoke-tested, and then torn down. Green: the
+serving replica is brought up on the commit in its own work tree (the images the candidate built,
+its own ports: the served URL stays the same; the app container is recreated, the only downtime)
+and migrated. Red: what serves was never touched (its containers, database and tree). Only a
+promotion that fails on the serving replica returns to the last green deployment (downgrading the
+database if the promotion migrated it). A commit without docker-compose.staging.yml is red before
+anything is touched.
 
-The work tree's .staging is a link to the pushing checkout's: the deployed replica keeps its
+The work trees' .staging is a link to the pushing checkout's: the deployed replica keeps its
 ports, secrets and fixtures there, so `invoke staging.status --name <replica>` there shows it.
 """
 from __future__ import annotations
@@ -21,26 +25,29 @@ from pathlib import Path
 from ..core import console
 from ..stack import variants
 from ..core.errors import StagingError
-from ..commands import migrations_check
+from ..commands import db as db_commands, migrations_check
 from ..gate import smoke
 from ..gate.checklist import FAILED, PASSED, Checklist
 from ..gate.results import prepare_dir, run_name
+from ..stack import plan as stack_module
 from ..reporting import history, notify, revision
 from ..stack.settings import slack_webhook_url
 from ..commands.validate import SMOKE_ITEMS
 from ..stack.settings import Settings
-from . import git, lock, record
+from . import candidate, git, lock, record, worktree
 from .errors import DeployRefused
 from .layout import COMPOSE_FILE, Layout
 
-STEPS = {"stack": "Replica up on the pushed commit (staging.up)",
-         "migrate": "Migrations applied (flask db upgrade)",
+STEPS = {"stack": "Candidate replica up on the pushed commit (staging.up)",
+         "data": "Candidate's data copied from the serving deployment",
+         "migrate": "Migrations applied on the candidate (flask db upgrade)",
+         "promote": "Serving replica on the pushed commit, migrated",
          "rollback": "Previous deployment serving again"}
 
 
 @dataclass(frozen=True)
 class Deployment:
-    """A commit that deployed green: what a red run returns to."""
+    """A commit that deployed green: what a promotion that fails returns to."""
 
     commit: str
     revision: str | None  # the database's migration revision once it was up
@@ -74,24 +81,33 @@ def deploy(settings: Settings, rev: str, ref: str | None = None) -> Outcome:
 def _deploy_locked(settings: Settings, layout: Layout, commit: str, ref: str | None) -> Outcome:
     started, clock = datetime.now(timezone.utc), time.monotonic()
     webhook = slack_webhook_url()  # a malformed one is refused before anything is touched
+    left = candidate.clear_leftover(settings, layout)  # so is a candidate name another replica has
+    if left:
+        console.info(left)
     run_dir = prepare_dir(settings.results_dir / run_name("deploy"))
-    console.info(f"deploying {commit[:12]} to replica {settings.name!r}; evidence goes to {run_dir}")
+    console.info(f"deploying {commit[:12]} to replica {settings.name!r} (judged on "
+                 f"{candidate.name_for(settings.name)!r}); evidence goes to {run_dir}")
     checklist, previous = Checklist(), serving(layout)
-    tree, stack = _attempt(settings, layout, commit, checklist, run_dir)
+    tree = _judge(settings, layout, commit, checklist, run_dir)
     passed = not checklist.failed
+    now_serving = previous.commit if previous else None
     if passed:
-        _remember(layout, Deployment(commit, migrations_check.live_revision(stack.url("db"))))
-        now_serving = commit
-    elif previous is not None and tree is not None:  # the red commit replaced it: bring it back
-        now_serving = _return_to(settings, layout, previous, stack, checklist)
-    else:
-        now_serving = previous.commit if previous else None
+        stack = _promote(settings, layout, commit, checklist)
+        passed = not checklist.failed
+        if passed:
+            _remember(layout, Deployment(commit, migrations_check.live_revision(stack.url("db"))))
+            now_serving = commit
+        elif previous is not None:  # the promotion replaced it: bring it back
+            now_serving = _return_to(settings, layout, previous,
+                                     stack_module.load(on_work_tree(settings, layout)), checklist)
+        else:
+            now_serving = None
     path = record.write(run_dir, replica=settings.name, commit=commit, ref=ref, tree=tree,
                         started=started, seconds=time.monotonic() - clock, checklist=checklist,
                         passed=passed, previous=previous.commit if previous else None,
-                        serving=now_serving)
+                        serving=now_serving, candidate=candidate.name_for(settings.name))
     _into_history(settings, run_dir, started, time.monotonic() - clock, commit, tree, checklist,
-                  passed, stack, webhook)
+                  passed, stack_module.load(settings), webhook)
     _report(settings, commit, checklist, passed, now_serving, path)
     return Outcome(commit, passed, checklist, now_serving, path)
 
@@ -112,16 +128,65 @@ def _into_history(settings: Settings, run_dir: Path, started: datetime, seconds:
     notify.announce(notify.Announcement("deploy", passed, commit, url), webhook)
 
 
-def _attempt(settings: Settings, layout: Layout, commit: str, checklist: Checklist,
-             run_dir: Path) -> tuple[str | None, object]:
-    """Deploy commit unless it has no stack to bring up; return (the tree judged, its stack)."""
+def _judge(settings: Settings, layout: Layout, commit: str, checklist: Checklist,
+           run_dir: Path) -> str | None:
+    """Judge commit on a candidate replica, torn down after; return the tree judged (None: the
+    commit has no stack to bring up, so nothing was touched)."""
     if not git.has_path(layout.remote, commit, COMPOSE_FILE):
         checklist.item("stack", STEPS["stack"])
         checklist.record("stack", FAILED, f"{commit[:12]} has no {COMPOSE_FILE}: nothing to bring "
                                           "up; the deployment was not touched")
-        return None, None
-    tree = check_out(layout, commit)
-    return tree, _deploy_commit(settings, layout, checklist, run_dir)
+        return None
+    candidate.claim(settings, commit)
+    try:
+        tree = worktree.check_out(layout, layout.candidate_tree, commit)
+        _on_candidate(candidate.settings_for(settings, layout), stack_module.load(settings),
+                      checklist, run_dir)
+    finally:
+        _tear_down(settings, layout)
+    return tree
+
+
+def _on_candidate(settings: Settings, serving_stack, checklist: Checklist, run_dir: Path) -> None:
+    """Bring the candidate up, copy the serving data into it, migrate, run the smoke suite."""
+    stack = _up(settings, checklist)
+    if stack is None:
+        return
+    checklist.run("data", lambda: _copy_data(serving_stack, stack), STEPS["data"])
+    if not checklist.failed:
+        checklist.run("migrate", lambda: _migrate(stack), STEPS["migrate"])
+    if checklist.failed:
+        return
+    sink = stack.url("error-sink") if "error-sink" in stack.services else None
+    code, log_path = smoke.run(settings.root, stack.url("app"), sink, run_dir, settings.name)
+    smoke.record(checklist, SMOKE_ITEMS, code, run_dir, log_path)
+
+
+def _copy_data(serving_stack, stack) -> str:
+    """Replace the candidate's database with a copy of the serving deployment's."""
+    if serving_stack is None or "db" not in serving_stack.ports:
+        return "no deployment is up: the candidate starts from an empty database"
+    return db_commands.copy_between(serving_stack, stack)
+
+
+def _tear_down(settings: Settings, layout: Layout) -> None:
+    try:
+        candidate.tear_down(settings, layout)
+    except StagingError as error:  # the next run removes it (its marker says whose it is)
+        console.warning(f"the candidate replica was not removed ({error}); the next deploy will")
+
+
+def _promote(settings: Settings, layout: Layout, commit: str, checklist: Checklist):
+    """Bring the serving replica up on commit in its own work tree and migrate it; return its stack
+    (None when it did not come up)."""
+    promoted = []
+
+    def promote() -> str:
+        worktree.check_out(layout, layout.work_tree, commit)
+        promoted.append(_declared_up(on_work_tree(settings, layout)))
+        return f"{commit[:12]} serving at {promoted[0].url('app')}: {_migrate(promoted[0])}"
+    checklist.run("promote", promote, STEPS["promote"])
+    return promoted[0] if promoted else None
 
 
 def on_work_tree(settings: Settings, layout: Layout) -> Settings:
@@ -130,43 +195,8 @@ def on_work_tree(settings: Settings, layout: Layout) -> Settings:
 
 
 def check_out(layout: Layout, commit: str) -> str:
-    """Check commit out into the deploy work tree (created once); return the tree judged.
-
-    The checkout is forced and clean (its .staging link excluded), so the tree judged is the
-    commit's own (revision.commit_tree): git's answer, never None once the checkout succeeded.
-    """
-    tree = layout.work_tree
-    exclude = layout.remote / "info" / "exclude"  # the link below is no file of the project's
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    if "/.staging" not in (exclude.read_text() if exclude.is_file() else "").split():
-        with exclude.open("a") as handle:
-            handle.write("/.staging\n")
-    if not (tree / ".git").exists():
-        git.run(layout.remote, "worktree", "prune")
-        git.run(layout.remote, "worktree", "add", "--detach", "--force", "--quiet", str(tree), commit)
-    else:
-        git.run(tree, "checkout", "--detach", "--force", "--quiet", commit)
-    link = tree / ".staging"
-    if not link.is_symlink():
-        link.symlink_to(Path("..", ".."), target_is_directory=True)
-    judged = revision.commit_tree(layout.remote, commit)
-    if judged is None:
-        raise git.GitFailed(f"git names no tree for {commit[:12]} in {layout.remote}")
-    return judged
-
-
-def _deploy_commit(settings: Settings, layout: Layout, checklist: Checklist, run_dir: Path):
-    """Bring the replica up on the work tree, migrate, run the smoke suite; return the stack."""
-    stack = _up(on_work_tree(settings, layout), checklist)
-    if stack is None:
-        return None
-    checklist.run("migrate", lambda: _migrate(stack), STEPS["migrate"])
-    if checklist.failed:
-        return stack
-    sink = stack.url("error-sink") if "error-sink" in stack.services else None
-    code, log_path = smoke.run(layout.work_tree, stack.url("app"), sink, run_dir, settings.name)
-    smoke.record(checklist, SMOKE_ITEMS, code, run_dir, log_path)
-    return stack
+    """Check commit out into the serving deployment's work tree; return the tree judged."""
+    return worktree.check_out(layout, layout.work_tree, commit)
 
 
 def _up(settings: Settings, checklist: Checklist):
@@ -195,7 +225,8 @@ def _migrate(stack) -> str:
     head = migrations_check.revisions(stack.settings.root).head
     if migrations_check.live_revision(stack.url("db")) == head:
         return f"database at head {head}"
-    ran = migrations_check.flask_db(stack, "upgrade", on="the deployed database")
+    ran = migrations_check.flask_db(stack, "upgrade",
+                                    on=f"the database of replica {stack.settings.name!r}")
     return f"applied {'; '.join(ran)}: database at head {head}"
 
 

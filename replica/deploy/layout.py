@@ -26,11 +26,16 @@ class Layout:
         return self.state_dir / "deploy"
 
     @property
+    def candidate_tree(self) -> Path:
+        """The checkout of the pushed commit its candidate replica is judged on."""
+        return self.state_dir / "candidate"
+
+    @property
     def lock(self) -> Path:
         """Held while a deploy runs: a second push waits for it."""
         return self.state_dir / "deploy.lock"
 
     @property
     def serving(self) -> Path:
-        """The last green deployment: what a red one returns to."""
+        """The last green deployment: what a promotion that fails returns to."""
         return self.state_dir / "serving.json"

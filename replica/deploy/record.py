@@ -4,7 +4,8 @@ Its shape, which `staging.history` reads: kind "deploy", verdict ("green"/"red")
 started (UTC, ISO 8601), duration_s, commit, tree (the tree judged, reporting/revision.judged_tree, of the deployed work
 tree: a gate record of the same tree is evidence for the same content), ref, failed (key, title,
 evidence of each failed item), items (every item), previous and serving (the commit that served
-before and the one serving after the run: a red run names the one it returned to).
+before and the one serving after the run: a red run leaves the one before serving), candidate
+(the replica the commit was judged on, beside the serving one).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ REPORT = "report.json"
 
 def write(run_dir: Path, *, replica: str, commit: str, ref: str | None, tree: str | None,
           started: datetime, seconds: float, checklist: Checklist, passed: bool,
-          previous: str | None, serving: str | None) -> Path:
+          previous: str | None, serving: str | None, candidate: str | None = None) -> Path:
     """Write the run's record (atomically) and return its path."""
     record = {"kind": KIND, "replica": replica, "verdict": "green" if passed else "red",
               "passed": passed, "started": started.isoformat(timespec="seconds"),
@@ -29,7 +30,8 @@ def write(run_dir: Path, *, replica: str, commit: str, ref: str | None, tree: st
               "failed": [{"key": i.key, "title": i.title, "evidence": i.evidence}
                          for i in checklist.failed],
               "items": [asdict(item) for item in checklist.ordered()],
-              "previous": previous, "serving": serving, "results": str(run_dir)}
+              "previous": previous, "serving": serving, "candidate": candidate,
+              "results": str(run_dir)}
     path = run_dir / REPORT
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(record, indent=2) + "\n")

@@ -18,7 +18,8 @@ from .services import SERVICES, compose_variable
 COMPOSE_FILE = ROOT / "docker-compose.staging.yml"
 DEFAULT_NAME = "main"
 PROJECT_PREFIX = "mina-staging"
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}")  # whole name: fullmatch
+NAME_MAX = 31  # characters of a replica name
+NAME_PATTERN = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{NAME_MAX - 1}}}")  # whole name: fullmatch
 
 # What staging runs (see ../shared/ENGINE-NOTES.md): Neon creates new projects on PostgreSQL 18,
 # Replit's Python apps run 3.11, Neon allows 104 connections at 0.25 CU.
@@ -104,7 +105,7 @@ def validate_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
         raise ConfigError(
             f"replica name {name!r} is not usable",
-            hint="use lowercase letters, digits, '-' or '_' (at most 31 characters)",
+            hint=f"use lowercase letters, digits, '-' or '_' (at most {NAME_MAX} characters)",
         )
     return name
 

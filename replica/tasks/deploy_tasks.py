@@ -32,7 +32,7 @@ def install(c, name=None, force=False):
             "name": NAME_HELP, "ref": "the pushed ref, for the record (the hook passes it)"})
 @reported
 def deploy(c, rev=None, name=None, ref=None):
-    """Deploy a commit of the staging remote: check out, up, migrate, smoke; red returns to the last green."""
+    """Deploy a commit of the staging remote: judged on a candidate replica (up, data, migrate, smoke), served if green."""
     settings = settings_for(name)
     outcome = deploy_module.deploy(settings, rev or DEPLOY_BRANCH, ref)
     if not outcome.passed:

@@ -130,6 +130,25 @@ def swap_in(conn: psycopg.Connection, replacement: str, live: str, keep_retired:
     return retired
 
 
+@contextmanager
+def built_aside(url: str, suffix: str) -> Iterator[str]:
+    """Create an empty database beside url's live one and yield its URL; when the block succeeds
+    swap it in as the live database, when anything fails drop it (the live one as it was)."""
+    live = database_of(url)
+    aside = f"{live}{suffix}"
+    with admin(url) as conn:
+        drop(conn, aside)
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(aside)))
+    try:
+        yield with_database(url, aside)
+        with admin(url) as conn:
+            swap_in(conn, aside, live)
+    except BaseException:
+        with admin(url) as conn:
+            drop(conn, aside)
+        raise
+
+
 def make_template(conn: psycopg.Connection, name: str, comment: str) -> None:
     """Mark a database as a template nobody connects to, with a JSON comment describing it."""
     conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),

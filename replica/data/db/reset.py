@@ -47,10 +47,7 @@ def keep_live_as_template(url: str) -> None:
     to head, so a reset lands at head); the template's description is kept."""
     live = dbs.database_of(url)
     with dbs.admin(url) as conn:
-        if not dbs.exists(conn, dbs.template_name(live)):
-            raise NoFixturesError(f"there are no loaded fixtures for {live} to replace",
-                                  hint="run `invoke staging.db.seed` once")
-        description = json.loads(dbs.comment(conn, dbs.template_name(live)) or "{}")
+        description = json.loads(dbs.comment(conn, template_of(conn, live, "to replace")) or "{}")
     build = _clone_live(url)
     try:
         _install_template(url, build, description)
@@ -64,11 +61,9 @@ def upgrade_template(url: str, upgrade: Callable[[str], object]) -> None:
     """Migrate the fixtures template: clone it aside, let upgrade(database name) bring the clone to
     the new head, install the clone as the template (the live database is left as it is)."""
     live = dbs.database_of(url)
-    template, build = dbs.template_name(live), f"{live}_fixtures_build"
+    build = f"{live}_fixtures_build"
     with dbs.admin(url) as conn:
-        if not dbs.exists(conn, template):
-            raise NoFixturesError(f"there are no loaded fixtures for {live} to upgrade",
-                                  hint="run `invoke staging.db.seed` once")
+        template = template_of(conn, live, "to upgrade")
         description = json.loads(dbs.comment(conn, template) or "{}")
         dbs.drop(conn, build)
         dbs.clone(conn, template, build, "FILE_COPY")
@@ -79,6 +74,16 @@ def upgrade_template(url: str, upgrade: Callable[[str], object]) -> None:
         with dbs.admin(url) as conn:
             dbs.drop(conn, build)
         raise
+
+
+def template_of(conn, live: str, doing: str) -> str:
+    """Return the name of live's fixtures template; NoFixturesError when none was loaded yet."""
+    template = dbs.template_name(live)
+    if not dbs.exists(conn, template):
+        raise NoFixturesError(f"there are no loaded fixtures for {live} {doing} (no database "
+                              f"{template})", hint="run `invoke staging.db.seed` once; later "
+                                                   "resets reuse it")
+    return template
 
 
 def _clone_live(url: str) -> str:
@@ -127,11 +132,9 @@ def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> Res
     """
     started = time.perf_counter()
     live = dbs.database_of(url)
-    template, fresh = dbs.template_name(live), f"{live}_resetting"
+    fresh = f"{live}_resetting"
     with dbs.admin(url) as conn:
-        if not dbs.exists(conn, template):
-            raise NoFixturesError(f"there are no loaded fixtures for {live} (no database {template})",
-                            hint="run `invoke staging.db.seed` once; later resets reuse it")
+        template = template_of(conn, live, "to reset to")
         retired = spare.take(conn, live, template) if background else None
         if retired is None:
             retired = replace_from(conn, template, fresh, live, strategy, keep_retired=background)

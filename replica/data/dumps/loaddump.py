@@ -20,25 +20,13 @@ def load_dump(url: str, path: str | Path, max_major: int = 18) -> float:
     """Restore a dump into a new database, then swap it in; on failure the live one is intact."""
     started, path = time.perf_counter(), Path(path)
     check_header(path, max_major)
-    live = dbs.database_of(url)
-    loading = f"{live}_loading"
-    with dbs.admin(url) as conn:
-        dbs.drop(conn, loading)
-        conn.execute(f'CREATE DATABASE "{loading}" TEMPLATE template0')
-    try:
-        _restore_into(dbs.with_database(url, loading), path, max_major)
-        with dbs.admin(url) as conn:
-            dbs.swap_in(conn, loading, live)
-    except BaseException:
-        with dbs.admin(url) as conn:
-            dbs.drop(conn, loading)
-        raise
+    with dbs.built_aside(url, "_loading") as loading_url:
+        _restore_into(loading_url, path, max_major)
     return time.perf_counter() - started
 
 
 def _restore_into(url: str, path: Path, max_major: int) -> None:
-    psql = [pgtools.find("psql", max_major), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-            "--single-transaction", "-d", url]
+    psql = pgtools.loading_psql(url, max_major)
     proc = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     complete = False

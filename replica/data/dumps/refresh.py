@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from psycopg import sql
 
 from ..db import databases as dbs
 from . import leakcheck, readonly_source as source
@@ -110,16 +109,11 @@ def _load_aside(source_url: str, snapshot: str, replica_url: str, live: str,
                 secrets: leakcheck.Secrets, sanitize: Sanitize, max_major: int):
     """Sanitize the source's dump into a new database beside live and swap it in; drop it on
     any failure."""
-    aside = f"{live}{ASIDE_SUFFIX}"
-    with dbs.admin(replica_url) as conn:
-        dbs.drop(conn, aside)
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(aside)))
-    conninfo, env = source.client_process(dbs.with_database(replica_url, aside))
-    psql = [pgtools.find("psql", max_major), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-            "--single-transaction", "-d", conninfo]
-    try:
+    with dbs.built_aside(replica_url, ASIDE_SUFFIX) as aside_url:
+        conninfo, env = source.client_process(aside_url)
         with _pg_dump(source_url, snapshot, max_major) as dump, \
-                feeding(psql, env, source.redactor(replica_url), f"loading into {aside}") as load:
+                feeding(pgtools.loading_psql(conninfo, max_major), env, source.redactor(replica_url),
+                        f"loading into {live}{ASIDE_SUFFIX}") as load:
             scanner = PipeReader(lambda stream: leakcheck.scan(secrets, stream))
             try:
                 stats = sanitize(dump, Tee(load, scanner.sink))
@@ -130,13 +124,7 @@ def _load_aside(source_url: str, snapshot: str, replica_url: str, live: str,
             if report.total_leaks:  # raised before psql sees the end: nothing is committed
                 raise LeakFoundError(_leaks(report), hint="classify those columns fake, hash, "
                                      "null or drop in the policy; nothing was changed")
-        with dbs.admin(replica_url) as conn:
-            dbs.swap_in(conn, aside, live)
-        return stats, report
-    except BaseException:
-        with dbs.admin(replica_url) as conn:
-            dbs.drop(conn, aside)
-        raise
+    return stats, report
 
 
 def _leaks(report: leakcheck.Report) -> str:
