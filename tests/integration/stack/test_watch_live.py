@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -77,6 +78,7 @@ def served_by_both_workers(url: str, marker: str, rewrite) -> None:
 
 def test_an_edited_view_is_served_by_both_workers_without_a_rebuild(watching, edited):
     image = watching.compose_env["APP_IMAGE"]
+    since = datetime.now(timezone.utc)
     marker = f"watched-{uuid.uuid4().hex[:8]}"
     edited("app/mina/health.py", '"worker_pid": os.getpid()})\n\n\ndef check_database',
            f'"worker_pid": os.getpid(), "watch": "{marker}"}})\n\n\ndef check_database')
@@ -85,6 +87,9 @@ def test_an_edited_view_is_served_by_both_workers_without_a_rebuild(watching, ed
     (app,) = [c for c in health.engine_client().containers.list(filters={"label": [
         f"{health.PROJECT_LABEL}={watching.settings.project}", f"{health.SERVICE_LABEL}=app"]})]
     assert app.attrs["Config"]["Image"] == image  # the same container and image: nothing rebuilt
+    forks = app.logs(since=since).decode(errors="replace")
+    assert "Booting worker" in forks  # the workers were restarted...
+    assert "Control server error" not in forks  # ...with no control socket broken by eventlet
 
 
 def test_an_edited_template_is_served_by_every_worker(watching, edited):

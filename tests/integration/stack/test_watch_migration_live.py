@@ -1,4 +1,4 @@
-"""`staging.watch --migrate` on a replica of its own: a migration added to db/migrations while
+"""`staging.watch --migrate` on the test replica: a migration added to db/migrations while
 watching is copied into the app, applied to the database and to the fixtures template (so a reset
 lands at it), and both gunicorn workers serve at the new head. The unit tier (tests/unit/stack/
 test_watch.py) holds the logic; this is the real thing, end to end."""
@@ -14,7 +14,8 @@ import requests
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from replica.commands import down, up, watch
+from replica.commands import watch
+from replica.commands.migrations_check import container_url, flask_db
 from replica.data.db import reset
 from tests.support.waiting import wait_until
 
@@ -39,19 +40,42 @@ def downgrade():
 """
 
 
-@pytest.fixture(scope="module")
-def own_replica(replica_settings):
-    """A seeded replica of this test's own (its database ends up at a migration that is then
-    removed from the checkout: no other test may share it)."""
-    settings = replica_settings("migrate")
-    yield up.up(settings)
-    down.down(settings, volumes=True)
+@pytest.fixture
+def applying(monkeypatch) -> dict[str, threading.Event]:
+    """Events set when the watcher begins and ends applying migrations (its session's method,
+    wrapped: the database is migrated seconds before the template, which a reset then clones)."""
+    events = {"begun": threading.Event(), "done": threading.Event()}
+    apply = watch.Watch.apply_migrations
+
+    def reporting(session):
+        events["begun"].set()
+        try:
+            return apply(session)
+        finally:
+            events["done"].set()
+    monkeypatch.setattr(watch.Watch, "apply_migrations", reporting)
+    return events
 
 
 @pytest.fixture
-def added_migration(own_replica):
-    """Write a new head migration into the checkout; remove it at the end."""
-    folder = own_replica.settings.root / "db" / "migrations"
+def watching(replica, applying):
+    """staging.watch --migrate running in a thread on the test replica until the test ends."""
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch.watch, args=(replica.settings,),
+                              kwargs={"migrate": True, "stop_event": stop, "ready": ready}, daemon=True)
+    thread.start()
+    wait_until(ready.is_set, "staging.watch started", timeout=60)
+    yield replica
+    stop.set()
+    thread.join(timeout=60)
+
+
+@pytest.fixture
+def added_migration(watching):
+    """A writer of a new head migration in the checkout. Afterwards, still watching: the database
+    and the template are taken back to the old head, the file removed (from the app too) and
+    both workers back at the old head, so the replica is as before for the tests after."""
+    folder = watching.settings.root / "db" / "migrations"
     config = Config()
     config.set_main_option("script_location", str(folder))
     head = ScriptDirectory.from_config(config).get_current_head()
@@ -60,7 +84,21 @@ def added_migration(own_replica):
     path = folder / "versions" / f"{revision}_watch_probe.py"
     yield lambda: path.write_text(MIGRATION.format(test=__name__, revision=revision,
                                                    down_revision=head, table=table)), revision, table
-    path.unlink(missing_ok=True)
+    try:
+        if path.exists():
+            back_to_the_old_head(watching, head)
+    finally:
+        path.unlink(missing_ok=True)
+    wait_until(lambda: len(workers_at(watching.url("app") + "/health/ready", head)) == WORKERS,
+               f"both workers back at {head}", timeout=240, pause=1)
+
+
+def back_to_the_old_head(stack, head: str) -> None:
+    url = stack.url("db")
+    flask_db(stack, "downgrade", head, on="the replica's database")
+    reset.upgrade_template(url, lambda database: flask_db(  # migrates a clone, whichever way
+        stack, "downgrade", head, database_url=container_url(stack, database),
+        on="the fixtures template"))
 
 
 def revision_and_table(url: str, table: str) -> tuple[str, bool]:
@@ -84,28 +122,19 @@ def workers_at(url: str, revision: str) -> set[int]:
 
 
 def test_a_migration_added_while_watching_is_applied_to_the_database_and_the_template(
-        own_replica, added_migration):
+        watching, added_migration, applying):
     write, revision, table = added_migration
-    stop, ready = threading.Event(), threading.Event()
-    watching = threading.Thread(target=watch.watch, args=(own_replica.settings,),
-                                kwargs={"migrate": True, "stop_event": stop, "ready": ready},
-                                daemon=True)
-    watching.start()
     written = [0.0]
 
-    def served_at_the_new_head():
-        if time.monotonic() - written[0] > 20:  # again: the watcher may have begun just after
-            write()
+    def applied():
+        if not applying["begun"].is_set() and time.monotonic() - written[0] > 20:
+            write()  # again: the watcher may have begun just after the first write
             written[0] = time.monotonic()
-        return len(workers_at(own_replica.url("app") + "/health/ready", revision)) == WORKERS
-    try:
-        wait_until(ready.is_set, "staging.watch started", timeout=60)
-        wait_until(served_at_the_new_head, f"both workers serving the database at {revision}",
-                   timeout=240, pause=1)
-    finally:
-        stop.set()
-        watching.join(timeout=60)
-    live = own_replica.url("db")
+        return applying["done"].is_set()
+    wait_until(applied, f"the watcher applying {revision}", timeout=240, pause=0.5)
+    wait_until(lambda: len(workers_at(watching.url("app") + "/health/ready", revision)) == WORKERS,
+               f"both workers serving the database at {revision}", timeout=240, pause=1)
+    live = watching.url("db")
     assert revision_and_table(live, table) == (revision, True)
     reset.reset(live, background=False)  # a fresh clone of the template (no connections to it)
     assert revision_and_table(live, table) == (revision, True)  # it was upgraded too
