@@ -2,7 +2,6 @@
 without an image rebuild, and a template edit too (copied through the engine's API)."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -10,7 +9,6 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from replica.commands import watch
 from replica.engine import health
 from tests.support.waiting import wait_until
 
@@ -19,16 +17,9 @@ WORKERS = 2  # staging's command
 
 
 @pytest.fixture
-def watching(replica):
-    """staging.watch running in a thread on the test replica until the test ends."""
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch.watch, args=(replica.settings,),
-                              kwargs={"stop_event": stop, "ready": ready}, daemon=True)
-    thread.start()
-    wait_until(ready.is_set, "staging.watch started", timeout=60)
-    yield replica
-    stop.set()
-    thread.join(timeout=30)
+def watching(start_watch):
+    """staging.watch running on the test replica until the test ends."""
+    return start_watch()
 
 
 @pytest.fixture

@@ -58,16 +58,9 @@ def applying(monkeypatch) -> dict[str, threading.Event]:
 
 
 @pytest.fixture
-def watching(replica, applying):
-    """staging.watch --migrate running in a thread on the test replica until the test ends."""
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch.watch, args=(replica.settings,),
-                              kwargs={"migrate": True, "stop_event": stop, "ready": ready}, daemon=True)
-    thread.start()
-    wait_until(ready.is_set, "staging.watch started", timeout=60)
-    yield replica
-    stop.set()
-    thread.join(timeout=60)
+def watching(start_watch, applying):
+    """staging.watch --migrate running on the test replica until the test ends."""
+    return start_watch(migrate=True)
 
 
 @pytest.fixture
