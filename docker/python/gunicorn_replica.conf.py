@@ -17,7 +17,18 @@ only the app's own modules: ~8 s of imports on this loaded machine, per restart,
 time from an edit to both workers serving it. The app itself is not preloaded (`--preload` would
 make a reload restart the master), and a library changes only with an image rebuild. A worker
 that ends cleanly then ends at once (`worker_exit`), its error events and logs flushed first,
-instead of spending seconds in the interpreter's teardown of all those modules.
+instead of spending seconds in the interpreter's teardown of all those modules, and a worker
+whose reloader saw a change leaves its main loop at once (`post_worker_init`), not at that loop's
+next 1 s tick.
+
+gunicorn 25's control socket is off (`control_socket_disable`). Under eventlet it cannot work:
+the worker class module monkey-patches the master at import, so the control server's "thread" is a
+green thread that never runs while the master blocks on its signal queue (an OS lock). Its fork
+handler then waits 2 s (a join's timeout) for a loop that never started, before the first fork
+after the master starts, and the thread started again after each fork finds the first one's
+asyncio loop still marked running in this OS thread: "Control server error: asyncio.run() cannot
+be called from a running event loop", logged by the master at every fork. Nothing here uses the
+socket (`gunicornc`); staging's gunicorn has the same defect.
 """
 import importlib
 import logging
@@ -37,9 +48,13 @@ REFRESH_S = 5  # how often directories of modules imported since are added
 APP_TREES = ("/srv/app", "/srv/db/migrations")
 SKIPPED = {"__pycache__"}
 # What the app imports from app/requirements.txt (at import or lazily): imported by the master.
+# And what those import lazily when the app is built: eventlet's server and Socket.IO's driver for
+# it, the extensions' CLI, and (in when_ready) sentry-sdk's default integrations, which its init
+# imports: its openai one pulls in most of openai's resources (~0.3 s per worker here).
 LIBRARIES = ("flask", "flask_login", "flask_wtf", "flask_socketio", "flask_sqlalchemy",
              "flask_migrate", "sqlalchemy", "psycopg", "openai", "socketio", "engineio", "wtforms",
-             "werkzeug", "sentry_sdk", "redis", "alembic")
+             "werkzeug", "sentry_sdk", "redis", "alembic", "eventlet.wsgi", "eventlet.websocket",
+             "engineio.async_drivers.eventlet", "flask_migrate.cli", "flask_sqlalchemy.cli")
 
 
 class InotifyReloader(reloader.ReloaderBase):
@@ -50,6 +65,7 @@ class InotifyReloader(reloader.ReloaderBase):
 
     def __init__(self, extra_files=None, callback=None):
         super().__init__(extra_files=extra_files, callback=callback)
+        self.on_change = None  # called before gunicorn's callback (post_worker_init sets it)
         self._inotify = inotify_simple.INotify(nonblocking=True)
         self._directories = {}  # watch descriptor -> directory
 
@@ -97,6 +113,8 @@ class InotifyReloader(reloader.ReloaderBase):
                 self._refresh()
                 continue
             for path in self.changed(self._inotify.read(timeout=0)):
+                if self.on_change:
+                    self.on_change()
                 self._callback(path)
                 return
 
@@ -108,6 +126,28 @@ def when_ready(server):
             importlib.import_module(name)
         except ImportError as error:  # a library the app no longer uses: its workers import the rest
             server.log.warning("not preloaded: %s (%s)", name, error)
+    try:
+        from sentry_sdk.integrations import iter_default_integrations
+        for _integration in iter_default_integrations(True):  # imports each one's module
+            pass
+    except ImportError as error:
+        server.log.warning("not preloaded: sentry-sdk's integrations (%s)", error)
+
+
+def post_worker_init(worker):
+    """Have a change the reloader sees end the eventlet worker's main loop at once.
+
+    gunicorn's reload callback only sets `alive = False`; the worker's loop (`while alive:
+    notify(); eventlet.sleep(1.0)`) would notice at its next tick. Called in the main greenlet just
+    before that loop, so the wake-up is its sleep returning early (a sleep cancels its own timer).
+    """
+    if not isinstance(getattr(worker, "reloader", None), InotifyReloader) \
+            or "gunicorn.workers.geventlet" not in sys.modules:
+        return
+    from eventlet import greenthread, hubs
+
+    main, hub = greenthread.getcurrent(), hubs.get_hub()
+    worker.reloader.on_change = lambda: hub.schedule_call_global(0, main.switch)
 
 
 def worker_exit(server, worker):
@@ -125,3 +165,4 @@ def worker_exit(server, worker):
 
 reloader.reloader_engines["inotify"] = InotifyReloader  # the dict gunicorn's workers read
 reload_engine = "inotify"
+control_socket_disable = True

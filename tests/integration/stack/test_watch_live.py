@@ -2,14 +2,13 @@
 without an image rebuild, and a template edit too (copied through the engine's API)."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
 
-from replica.commands import watch
 from replica.engine import health
 from tests.support.waiting import wait_until
 
@@ -18,16 +17,9 @@ WORKERS = 2  # staging's command
 
 
 @pytest.fixture
-def watching(replica):
-    """staging.watch running in a thread on the test replica until the test ends."""
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch.watch, args=(replica.settings,),
-                              kwargs={"stop_event": stop, "ready": ready}, daemon=True)
-    thread.start()
-    wait_until(ready.is_set, "staging.watch started", timeout=60)
-    yield replica
-    stop.set()
-    thread.join(timeout=30)
+def watching(start_watch):
+    """staging.watch running on the test replica until the test ends."""
+    return start_watch()
 
 
 @pytest.fixture
@@ -77,6 +69,7 @@ def served_by_both_workers(url: str, marker: str, rewrite) -> None:
 
 def test_an_edited_view_is_served_by_both_workers_without_a_rebuild(watching, edited):
     image = watching.compose_env["APP_IMAGE"]
+    since = datetime.now(timezone.utc)
     marker = f"watched-{uuid.uuid4().hex[:8]}"
     edited("app/mina/health.py", '"worker_pid": os.getpid()})\n\n\ndef check_database',
            f'"worker_pid": os.getpid(), "watch": "{marker}"}})\n\n\ndef check_database')
@@ -85,6 +78,9 @@ def test_an_edited_view_is_served_by_both_workers_without_a_rebuild(watching, ed
     (app,) = [c for c in health.engine_client().containers.list(filters={"label": [
         f"{health.PROJECT_LABEL}={watching.settings.project}", f"{health.SERVICE_LABEL}=app"]})]
     assert app.attrs["Config"]["Image"] == image  # the same container and image: nothing rebuilt
+    forks = app.logs(since=since).decode(errors="replace")
+    assert "Booting worker" in forks  # the workers were restarted...
+    assert "Control server error" not in forks  # ...with no control socket broken by eventlet
 
 
 def test_an_edited_template_is_served_by_every_worker(watching, edited):

@@ -141,3 +141,44 @@ def test_a_worker_ending_cleanly_ends_at_once_and_a_failing_one_keeps_its_status
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == (code or 0)
     assert ("teardown ran" in done.stdout) is not ends_now
+
+
+def test_a_change_ends_the_eventlet_worker_s_main_loop_at_once(tmp_path):
+    """gunicorn's eventlet worker loops `while alive: notify(); eventlet.sleep(1.0)`; here the
+    sleep is 600 s, so only the reloader's wake-up (post_worker_init) can end it in time."""
+    script = textwrap.dedent(f"""
+        import runpy, sys
+        conf = runpy.run_path({str(CONFIG)!r})  # as gunicorn: before the patching
+        import eventlet
+        import gunicorn.workers.geventlet  # noqa: F401  (patches, as in the master)
+        sys.path.insert(0, {str(tmp_path)!r})
+        import green_probe_module
+
+        class Engine(conf["InotifyReloader"]):
+            trees = ()
+
+        class Worker:
+            alive = True
+            def changed(self, path):  # what gunicorn's callback does first
+                self.alive = False
+        worker = Worker()
+        worker.reloader = Engine(callback=worker.changed)
+        worker.reloader.start()
+        conf["post_worker_init"](worker)
+        def edit():
+            eventlet.sleep(0.5)  # the reloader's watches are set
+            open({str(tmp_path / "green_probe_module.py")!r}, "w").write("X = 2\\n")
+        eventlet.spawn(edit)
+        while worker.alive:
+            eventlet.sleep(600)
+        print("loop ended")
+    """)
+    (tmp_path / "green_probe_module.py").write_text("X = 1\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["loop", "ended"]
+
+
+def test_gunicorn_s_control_socket_is_off(settings):
+    assert settings["control_socket_disable"] is True  # it cannot work under eventlet (the docstring)
