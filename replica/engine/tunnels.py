@@ -48,7 +48,8 @@ def open_tunnels(settings: Settings, location: EngineLocation, forwards: dict[st
         if record and record["host"] == location.host and record["forwards"] == _listed(forwards) \
                 and is_alive(record):
             return forwards
-        _end_tunnel(settings, group)
+        if record and is_alive(record):
+            _end(record["pid"])  # its record stays until the new one replaces it: never "closed"
         pid = _start(settings, location, forwards, group)
         kept = {"keeper": record["keeper"]} if record and record.get("keeper") else {}
         _write_record(settings, group, {"pid": pid, "host": location.host,
@@ -61,6 +62,8 @@ def close_tunnels(settings: Settings, *groups: str) -> bool:
     whether one was."""
     closed = False
     for group in groups or GROUPS:
+        if read_record(settings, group) is None:
+            continue  # none opened (nothing written: bad input leaves the state folder as it was)
         with locked(settings):
             record = read_record(settings, group)
             if record and record.get("keeper"):

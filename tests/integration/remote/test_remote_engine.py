@@ -41,6 +41,9 @@ COPIED_IMAGES = ("DB_IMAGE", "REDIS_IMAGE", "APP_IMAGE", "PGBOUNCER_IMAGE")
 BUILT_THERE = "MOCKS_IMAGE"
 TASK_TIMEOUT_S = 1800  # the first up builds the mocks' image, and every task waits on a loaded machine
 FOLLOW_TIMEOUT_S = 120  # a restart's new port reaches the tunnel within this (the keeper's events)
+# pytest-timeout's 300 s counts the module fixture (copying the images in) and a first up that
+# builds an image and seeds; the gate runs after it in the same test
+SLOW = pytest.mark.timeout(2400)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,7 @@ def answers(address: str, port: int) -> bool:
         return probe.connect_ex((address, port)) == 0
 
 
+@SLOW
 def test_the_replica_runs_on_the_remote_engine_and_is_reached_only_through_tunnels(engine):
     up = invoke(engine, "staging.up")
     assert up.returncode == 0, up.stdout + up.stderr
@@ -154,6 +158,7 @@ def test_the_tunnel_follows_a_restart_that_moves_an_engine_port(engine):
     assert status["services"]["app"]["url"] == f"http://127.0.0.1:{local}"
 
 
+@SLOW
 def test_a_docker_context_names_the_engine_without_docker_host(engine, tmp_path):
     config = tmp_path / "docker-config"  # never the user's ~/.docker: `context use` would switch it
     config.mkdir()
