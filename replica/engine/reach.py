@@ -3,14 +3,15 @@
 A stack's ports (replica/stack/plan.py) are always ports of this machine's 127.0.0.1, so every URL a
 task prints or uses (`Stack.url`) is one the client can open. On a local engine they are the ports
 the engine publishes. On a remote engine the engine publishes each service on a port it picks on its
-own loopback, and an SSH tunnel (replica/engine/tunnels.py) forwards the stack's port here to it.
+own loopback, and an SSH tunnel (replica/engine/tunnels.py) forwards the stack's port here to it;
+its keeper (replica/engine/tunnel_keeper.py) moves a forward when a restart moves the engine's port.
 """
 from __future__ import annotations
 
 from ..core.errors import StackNotUpError, StackUnhealthyError
 from ..stack.services import compose_variable
 from ..stack.settings import Settings
-from . import tunnels
+from . import tunnel_keeper, tunnels
 from .health import ServiceState
 from .location import EngineLocation
 
@@ -40,7 +41,9 @@ def forward(settings: Settings, local_ports: dict[str, int], states: dict[str, S
         if state is None or not state.published:
             raise StackUnhealthyError(f"service {service} publishes no port on {location.host}")
         forwards[service] = (local, state.published[0])
-    return tunnels.open_tunnels(settings, location, forwards, group)
+    tunnels.open_tunnels(settings, location, forwards, group)
+    tunnel_keeper.ensure(settings, group)
+    return forwards
 
 
 def tunnel_state(settings: Settings, location: EngineLocation) -> str | None:

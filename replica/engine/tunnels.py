@@ -3,7 +3,9 @@
 One `ssh -N` process per replica forwards each service's client port (127.0.0.1:LOCAL here) to the
 port the engine published on its own loopback (127.0.0.1:REMOTE there). `up` opens it, `down`
 closes it; `.staging/<replica>/tunnels.json` records its pid and forwards, its log is tunnels.log
-(the gate's variant apps: a second one, tunnels-variants.json).
+(the gate's variant apps: a second one, tunnels-variants.json), and the pid of its keeper, which
+re-opens it when a restart moves an engine port (replica/engine/tunnel_keeper.py). Whoever opens
+a tunnel holds the replica's tunnel lock, so a task and the keeper never open one at once.
 
     >>> forwards = {"app": (5000, 32771), "db": (15432, 32772)}
     >>> open_tunnels(settings, location, forwards)   # http://127.0.0.1:5000 is the remote app
@@ -11,6 +13,8 @@ closes it; `.staging/<replica>/tunnels.json` records its pid and forwards, its l
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -35,44 +39,57 @@ TUNNEL_OPTIONS = ("-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInte
 
 
 def open_tunnels(settings: Settings, location: EngineLocation, forwards: dict[str, tuple[int, int]],
-                 group: str = REPLICA) -> dict[str, tuple[int, int]]:
+                 group: str = REPLICA, lock: bool = True) -> dict[str, tuple[int, int]]:
     """Make sure one live tunnel of this group carries exactly these forwards {service: (local,
     remote)}; the gate's variant apps have a group of their own, so opening theirs never breaks
-    the replica's connections."""
-    record = read_record(settings, group)
-    if record and record["host"] == location.host and record["forwards"] == _listed(forwards) \
-            and is_alive(record):
-        return forwards
-    close_tunnels(settings, group)
-    for service, (local, _) in forwards.items():
-        if not ports.is_free(local):
-            raise _port_busy(service, local)
-    record_name, log_name = state.tunnel_files(group)
-    log_path = settings.state_dir / log_name
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = ["ssh", *SSH_OPTIONS, *TUNNEL_OPTIONS,
-               *[arg for local, remote in forwards.values()
-                 for arg in ("-L", f"127.0.0.1:{local}:127.0.0.1:{remote}")],
-               *location.ssh_destination()]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True)  # outlives this task, until `down`
-    _wait_open(process, forwards, log_path, location)
-    credentials.write_private(settings.state_dir / record_name, json.dumps(
-        {"pid": process.pid, "host": location.host, "forwards": _listed(forwards)}, indent=2) + "\n")
+    the replica's connections. lock=False: the caller holds `locked` already."""
+    with (locked(settings) if lock else contextlib.nullcontext()):
+        record = read_record(settings, group)
+        if record and record["host"] == location.host and record["forwards"] == _listed(forwards) \
+                and is_alive(record):
+            return forwards
+        if record and is_alive(record):
+            _end(record["pid"])  # its record stays until the new one replaces it: never "closed"
+        pid = _start(settings, location, forwards, group)
+        kept = {"keeper": record["keeper"]} if record and record.get("keeper") else {}
+        _write_record(settings, group, {"pid": pid, "host": location.host,
+                                        "forwards": _listed(forwards), **kept})
     return forwards
 
 
 def close_tunnels(settings: Settings, *groups: str) -> bool:
-    """End the replica's tunnels of these groups (default: all) if open; return whether one was."""
+    """End the replica's tunnels of these groups (default: all) and their keepers if open; return
+    whether one was."""
     closed = False
     for group in groups or GROUPS:
-        record = read_record(settings, group)
-        (settings.state_dir / state.tunnel_files(group)[0]).unlink(missing_ok=True)
-        if record and is_alive(record):
-            _end(record["pid"])
-            closed = True
+        if read_record(settings, group) is None:
+            continue  # none opened (nothing written: bad input leaves the state folder as it was)
+        with locked(settings):
+            record = read_record(settings, group)
+            if record and record.get("keeper"):
+                _end_keeper(record["keeper"])
+            closed = _end_tunnel(settings, group) or closed
     return closed
+
+
+def set_keeper(settings: Settings, group: str, pid: int) -> None:
+    """Name the process that keeps this group's tunnel on the engine's ports in its record."""
+    with locked(settings):
+        record = read_record(settings, group)
+        if record is not None:
+            _write_record(settings, group, {**record, "keeper": pid})
+
+
+@contextlib.contextmanager
+def locked(settings: Settings):
+    """Hold the replica's tunnel lock (an exclusive flock) for the block."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.state_dir / state.TUNNEL_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_record(settings: Settings, group: str = REPLICA) -> dict | None:
@@ -97,6 +114,45 @@ def is_alive(record: dict) -> bool:
 
 def _listed(forwards: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
     return {service: [int(local), int(remote)] for service, (local, remote) in forwards.items()}
+
+
+def _start(settings: Settings, location: EngineLocation, forwards: dict[str, tuple[int, int]],
+           group: str) -> int:
+    for service, (local, _) in forwards.items():
+        if not ports.is_free(local):
+            raise _port_busy(service, local)
+    log_path = settings.state_dir / state.tunnel_files(group)[1]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = ["ssh", *SSH_OPTIONS, *TUNNEL_OPTIONS,
+               *[arg for local, remote in forwards.values()
+                 for arg in ("-L", f"127.0.0.1:{local}:127.0.0.1:{remote}")],
+               *location.ssh_destination()]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                   start_new_session=True)  # outlives this task, until `down`
+    _wait_open(process, forwards, log_path, location)
+    return process.pid
+
+
+def _write_record(settings: Settings, group: str, record: dict) -> None:
+    credentials.write_private(settings.state_dir / state.tunnel_files(group)[0],
+                              json.dumps(record, indent=2) + "\n")
+
+
+def _end_tunnel(settings: Settings, group: str) -> bool:
+    """End the group's ssh and remove its record; return whether it was running."""
+    record = read_record(settings, group)
+    (settings.state_dir / state.tunnel_files(group)[0]).unlink(missing_ok=True)
+    if record and is_alive(record):
+        _end(record["pid"])
+        return True
+    return False
+
+
+def _end_keeper(pid) -> None:
+    argv = _cmdline(pid)
+    if b"replica.engine.tunnel_keeper" in argv and int(pid) != os.getpid():
+        _end(int(pid))
 
 
 def _wait_open(process: subprocess.Popen, forwards: dict[str, tuple[int, int]], log_path: Path,
@@ -134,10 +190,14 @@ def _listening(port: int) -> bool:
 
 
 def _running(pid: int) -> bool:
-    try:  # a zombie no one reaped yet has no command line
-        return bool(Path(f"/proc/{pid}/cmdline").read_bytes())
-    except OSError:
-        return False
+    return bool(_cmdline(pid))  # a zombie no one reaped yet has no command line
+
+
+def _cmdline(pid) -> bytes:
+    try:
+        return Path(f"/proc/{int(pid)}/cmdline").read_bytes()
+    except (OSError, TypeError, ValueError):
+        return b""
 
 
 def _end(pid: int) -> None:

@@ -15,6 +15,7 @@ VERDICTS_DIR = "verdicts"              # the gate's cached verdicts, keyed by tr
 MIGRATION_CHECKS_FILE = "migration-tests.json"  # the migration round trip's cached verdict
 # the SSH tunnels to a remote engine's ports (pid, forwards) and their ssh's messages: tunnel_files
 TUNNEL_GROUPS = ("replica", "variants")  # one tunnel for the replica, one for the gate's variant apps
+TUNNEL_LOCK = "tunnels.lock"           # held by whoever opens or closes a tunnel (a task, a keeper)
 EMPTY_CA_BUNDLE = "empty-ca-bundle.pem"  # stands in for a CA bundle when the machine has none
 
 
@@ -22,6 +23,11 @@ def tunnel_files(group: str) -> tuple[str, str]:
     """The record and log of one tunnel group (tunnels.json and tunnels.log for the replica's)."""
     suffix = "" if group == TUNNEL_GROUPS[0] else f"-{group}"
     return f"tunnels{suffix}.json", f"tunnels{suffix}.log"
+
+
+def tunnel_keeper_log(group: str) -> str:
+    """The log of the process keeping a tunnel group on the engine's ports (tunnels-keeper.log)."""
+    return tunnel_files(group)[1].replace(".log", "-keeper.log")
 
 
 def variant_env(service: str) -> str:

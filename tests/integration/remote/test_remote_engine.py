@@ -1,9 +1,13 @@
 """The replica on a remote engine, for real: a second dockerd and an sshd in a network namespace this
 test makes (tests/support/remote_engine.py), the tasks run as a user runs them with
-DOCKER_HOST=ssh://root@<veth address>.
+DOCKER_HOST=ssh://root@<veth address>, a `docker context` naming it, or tcp:// with its SSH.
 
 Its published ports stay on that engine's own loopback: from here they are reached only through the
-SSH tunnels `up` opens (the gate's variant apps through a tunnel of their own). Root is needed (namespaces, a second dockerd); everything the test made is removed after.
+SSH tunnels `up` opens (the gate's variant apps through a tunnel of their own), which follow a
+restart that moves them. The namespace reaches the package registries through NAT, so `up` builds
+the mocks' image on that engine (pip through the CA bundle's BuildKit secret); the other images
+are copied in once (building them all there takes minutes: README, Remote engine). Root is needed
+(namespaces, a second dockerd, NAT); everything the test made is removed after.
 """
 from __future__ import annotations
 
@@ -11,13 +15,16 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from replica.engine import images
-from replica.stack.settings import DEBIAN_SUITE, POOLER_SUITE, ROOT
+from replica.engine.health import PROJECT_LABEL, SERVICE_LABEL
+from replica.engine.location import config_dir
+from replica.stack.settings import DEBIAN_SUITE, POOLER_SUITE, ROOT, Settings
 
 from tests.integration.conftest import TEST_REPLICA
 from tests.support import images as test_images
@@ -27,30 +34,60 @@ pytestmark = [pytest.mark.stack,
               pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))]
 
 REPLICA = f"{TEST_REPLICA}-ssh"
-# every image the gate's set-up runs, PgBouncer for its pooled variant too
-SERVICE_IMAGES = ("DB_IMAGE", "REDIS_IMAGE", "MOCKS_IMAGE", "APP_IMAGE", "PGBOUNCER_IMAGE")
-TASK_TIMEOUT_S = 1800  # up loads nothing (the images are there) but waits on a loaded machine
+PROJECT = Settings(name=REPLICA).project
+COMPOSE_PLUGINS = config_dir() / "cli-plugins"  # this machine's Compose, for the context's config
+# every image the gate's set-up runs, PgBouncer for its pooled variant too; the mocks' is built there
+COPIED_IMAGES = ("DB_IMAGE", "REDIS_IMAGE", "APP_IMAGE", "PGBOUNCER_IMAGE")
+BUILT_THERE = "MOCKS_IMAGE"
+TASK_TIMEOUT_S = 1800  # the first up builds the mocks' image, and every task waits on a loaded machine
+FOLLOW_TIMEOUT_S = 120  # a restart's new port reaches the tunnel within this (the keeper's events)
+# pytest-timeout's 300 s counts the module fixture (copying the images in) and a first up that
+# builds an image and seeds; the gate runs after it in the same test
+SLOW = pytest.mark.timeout(2400)
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    """The remote engine, holding this machine's images of the stack (it has no registry)."""
-    tags = test_images.image_tags(*SERVICE_IMAGES)
+    """The remote engine with a route out, holding this machine's base images and all the stack's
+    images but the mocks' (its registries are reachable, Docker Hub is not here)."""
+    tags = test_images.image_tags(*COPIED_IMAGES)
     bases = [images.ensure_base_image(test_images._settings(), suite)
              for suite in (DEBIAN_SUITE, POOLER_SUITE)]  # the images' tags hash their base's ID
-    with RemoteEngine(tmp_path_factory.mktemp("remote-engine"), f"{TEST_REPLICA[:8]}-ns") as remote:
+    with RemoteEngine(tmp_path_factory.mktemp("remote-engine"), f"{TEST_REPLICA[:8]}-ns",
+                      route_out=True) as remote:
         remote.load_images([*bases, *tags.values()])
         yield remote
         invoke(remote, "staging.down", "--volumes")
 
 
-def invoke(engine: RemoteEngine, *args: str, env: dict[str, str] | None = None):
-    """Run `invoke ARGS --name REPLICA` as a user would, against the remote engine."""
+def invoke(engine: RemoteEngine, *args: str, env: dict[str, str | None] | None = None):
+    """Run `invoke ARGS --name REPLICA` as a user would, against the remote engine (env: what to
+    set; None unsets)."""
     environment = {**engine.client_env(), "STAGING_PROVISION_ENGINE": "0", "COLUMNS": "200",
                    **(env or {})}
-    environment.pop("STAGING_NAME", None)
+    environment = {k: v for k, v in environment.items() if v is not None and k != "STAGING_NAME"}
     return subprocess.run([sys.executable, "-m", "invoke", *args, "--name", REPLICA], cwd=ROOT,
                           env=environment, capture_output=True, text=True, timeout=TASK_TIMEOUT_S)
+
+
+def engine_port(engine: RemoteEngine, service: str) -> int:
+    """The port the engine publishes a service on (on its own loopback), asked there."""
+    container = engine.local_docker("ps", "-q", "--filter", f"label={SERVICE_LABEL}={service}",
+                                    "--filter", f"label={PROJECT_LABEL}={PROJECT}").stdout.strip()
+    published = engine.local_docker("port", container).stdout.split()[-1]  # 5000/tcp -> 127.0.0.1:N
+    return int(published.rsplit(":", 1)[1])
+
+
+def wait_answering(url: str, timeout: float = FOLLOW_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=10).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
 
 
 def tunnel_record() -> dict:
@@ -63,10 +100,15 @@ def answers(address: str, port: int) -> bool:
         return probe.connect_ex((address, port)) == 0
 
 
+@SLOW
 def test_the_replica_runs_on_the_remote_engine_and_is_reached_only_through_tunnels(engine):
     up = invoke(engine, "staging.up")
     assert up.returncode == 0, up.stdout + up.stderr
     assert "SSH tunnels" in up.stdout
+    assert "building images: mock-openai" in up.stdout  # on that engine, through its route out
+    mocks = test_images.image_tags(BUILT_THERE)[BUILT_THERE]
+    built = engine.local_docker("image", "inspect", "--format", "{{.Id}}", mocks).stdout.strip()
+    assert built and built != images.image_id(mocks), "the mocks' image was not built there"
 
     status = invoke(engine, "staging.status", "--json")
     assert status.returncode == 0, status.stderr
@@ -95,6 +137,52 @@ def test_the_replica_runs_on_the_remote_engine_and_is_reached_only_through_tunne
     for service, (local, remote) in tunnelled["forwards"].items():
         assert variants[service]["url"] == f"http://127.0.0.1:{local}"
         assert not answers(engine.address, remote), f"{service} is reachable around the tunnel"
+
+
+def test_the_tunnel_follows_a_restart_that_moves_an_engine_port(engine):
+    up = invoke(engine, "staging.up")  # a no-op when the test above left the replica up
+    assert up.returncode == 0, up.stdout + up.stderr
+    local, before = tunnel_record()["forwards"]["app"]
+    container = engine.local_docker("ps", "-q", "--filter", f"label={SERVICE_LABEL}=app",
+                                    "--filter", f"label={PROJECT_LABEL}={PROJECT}").stdout.strip()
+    restarted = engine.local_docker("restart", container, timeout=120)
+    assert restarted.returncode == 0, restarted.stderr  # the engine's own restart: no task runs
+    deadline = time.monotonic() + FOLLOW_TIMEOUT_S
+    while tunnel_record()["forwards"]["app"][1] == before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert tunnel_record()["forwards"]["app"] != [local, before], "the tunnel did not follow"
+    assert engine_port(engine, "app") == tunnel_record()["forwards"]["app"][1]
+    assert wait_answering(f"http://127.0.0.1:{local}/health")
+    status = json.loads(invoke(engine, "staging.status", "--json").stdout)
+    assert status["engine"]["tunnels"] == "open"
+    assert status["services"]["app"]["url"] == f"http://127.0.0.1:{local}"
+
+
+@SLOW
+def test_a_docker_context_names_the_engine_without_docker_host(engine, tmp_path):
+    config = tmp_path / "docker-config"  # never the user's ~/.docker: `context use` would switch it
+    config.mkdir()
+    (config / "cli-plugins").symlink_to(COMPOSE_PLUGINS)
+    env = {**{k: v for k, v in engine.client_env().items() if k != "DOCKER_HOST"},
+           "DOCKER_CONFIG": str(config)}
+    for command in (["context", "create", "rm-remote", "--docker", f"host={engine.url}"],
+                    ["context", "use", "rm-remote"]):
+        made = subprocess.run(["docker", *command], env=env, capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+    context = {"DOCKER_CONFIG": str(config), "DOCKER_HOST": None}
+    invoke(engine, "staging.down", env=context)
+    up = invoke(engine, "staging.up", "--no-seed", env=context)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "docker context rm-remote" in " ".join(up.stdout.split())
+    report = json.loads(invoke(engine, "staging.status", "--json", env=context).stdout)
+    assert report["up"] and report["engine"]["tunnels"] == "open"
+    for service, path in (("app", "/health"), ("mock-openai", "/health"), ("error-sink", "/health")):
+        assert requests.get(report["services"][service]["url"] + path, timeout=30).ok, service
+    for service, (local, remote) in tunnel_record()["forwards"].items():
+        assert not answers(engine.address, remote), f"{service} is reachable around the tunnel"
+    down = invoke(engine, "staging.down", "--volumes", env=context)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert engine.local_docker("ps", "-aq").stdout.strip() == ""
 
 
 def test_a_changed_host_key_is_refused_naming_docker_host(engine, tmp_path):

