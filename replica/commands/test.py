@@ -22,7 +22,7 @@ def run(test_settings: Settings, fast: bool, keep: bool, pytest_args: str) -> in
         return failed
     found = provision.ensure_engine(test_settings.provision_engine)
     console.info(f"engine {found.server_version}, compose {found.compose_version}")
-    system_packages.ensure(system_packages.BROWSER_BINARIES)
+    system_packages.ensure(system_packages.STACK_TEST_BINARIES)
     from .down import down
     from .up import up
     console.console.rule(f"test replica {test_settings.name!r}")

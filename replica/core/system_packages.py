@@ -11,6 +11,9 @@ from .errors import ConfigError
 # binary on PATH → the Debian package that provides it
 UNIT_TEST_BINARIES = {"redis-server": "redis-server"}
 BROWSER_BINARIES = {"chromium": "chromium"}  # Playwright drives it directly: no chromedriver
+# the stack tiers: a browser, and OpenSSH for the remote-engine tests' sshd and tunnels
+STACK_TEST_BINARIES = {**BROWSER_BINARIES, "/usr/sbin/sshd": "openssh-server",
+                       "ssh": "openssh-client"}
 
 
 def ensure(binaries: dict[str, str]) -> None:
