@@ -220,6 +220,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--until", metavar="HH:MM", help="UTC: start no run that would end after it")
     parser.add_argument("--only", choices=[*SEEDED, *WHOLE_ONLY, "unmodified", "seeded"],
                         action="append")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="--gate whole: an XDG_CACHE_HOME whose baselines an earlier gate run of this "
+                             "replica recorded: no baseline run (default: a fresh one, and a baseline run)")
     parser.add_argument("--output", help="results file name (default gate_noise; gate_noise_server "
                                          "for --gate performance)")
     parser.add_argument("--seeded-k6", action="store_true",
@@ -240,7 +243,7 @@ def main() -> None:
     if stack is None:
         raise SystemExit(f"replica {args.name} is not up: invoke staging.up --name {args.name} "
                          "--profile tls --profile prod-scale")
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gate-noise-cache-")
+    os.environ["XDG_CACHE_HOME"] = args.cache or tempfile.mkdtemp(prefix="gate-noise-cache-")
     pauses = [window(text) for text in args.pause]
     until = window(f"{args.until}-{args.until}")[0] if args.until else None
     cpu = CpuLoad(args.load_target, args.load_procs, args.load_seconds, pauses, until)
@@ -346,7 +349,7 @@ def whole_scenario(label: str, args, cpu: CpuLoad, runs: int, names: list[str], 
     report["scenarios"].append(entry)
     for n in range(runs):
         took = ([r["seconds"] for s in report["scenarios"] for r in s["results"]]
-                or [2 * report["baseline_run"]["seconds"]])  # under load: assume twice the quiet run
+                or [2 * report["baseline_run"]["seconds"] or 400])  # under load: twice the quiet run
         if not wait_for_slot(cpu, max(took)):
             entry["stopped"] = "out of time (--until)"
             break
@@ -371,7 +374,11 @@ def whole_bench(args, stack, cpu: CpuLoad) -> None:
               "replica": args.name, "profiles": list(stack.profiles), "cores": os.cpu_count(),
               "load_target": args.load_target, "load_procs": args.load_procs,
               "pauses": args.pause, "scenarios": [], "output": args.output or "gate_noise"}
-    report["baseline_run"] = gate_variants.gate_once(args.name, ("--rebaseline",))
+    if args.cache:
+        report["baseline_run"] = {"cache": args.cache, "red": False, "seconds": 0, "load_before": [0],
+                                  "failed": {}, "note": "baselines of an earlier gate run reused"}
+    else:
+        report["baseline_run"] = gate_variants.gate_once(args.name, ("--rebaseline",))
     baseline = report["baseline_run"]
     print(f"baseline (--rebaseline, no extra load): {'RED' if baseline['red'] else 'green'} in "
           f"{baseline['seconds']} s, load {baseline['load_before']}: {baseline['failed'] or ''}", flush=True)
@@ -440,8 +447,10 @@ def whole_markdown(report: dict) -> str:
              f"variants redis-off and pooled beside it, k6 smoke and every verdict), on {report['cores']} "
              f"cores, busy processes steering the load average to {report['load_target']:g} (at most "
              f"{report['load_procs']}; the machine is shared, so others' work counts towards it). "
-             f"Baseline: one `--rebaseline` run without extra load, {'red' if base['red'] else 'green'} in "
-             f"{base['seconds']} s (load {base['load_before'][0]}). The four regressions are seeded together, "
+             + (f"Baselines: {base['note']} ({base['cache']}). " if base.get("cache") else
+                f"Baseline: one `--rebaseline` run without extra load, {'red' if base['red'] else 'green'} in "
+                f"{base['seconds']} s (load {base['load_before'][0]}). ")
+             + "The four regressions are seeded together, "
              "each where only its own item sees it.", "",
              "| case | must be red | red / runs | named (item red, naming it) | failed items exactly these | "
              "gate s (min–max) | load average (1 min) during runs, min–max |", "|---|---|---|---|---|---|---|"]
