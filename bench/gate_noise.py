@@ -355,6 +355,7 @@ def whole_scenario(label: str, args, cpu: CpuLoad, runs: int, names: list[str], 
             break
         started = time.time()
         result = gate_variants.gate_once(args.name)
+        result["gate_commit"] = gate_commit()
         result["load_during"] = cpu.during(started, time.time())
         judge_whole(result, names)
         entry["results"].append(result)
@@ -364,6 +365,12 @@ def whole_scenario(label: str, args, cpu: CpuLoad, runs: int, names: list[str], 
               f"(load {result['load_before'][0]} → {result['load_after'][0]}, during "
               f"{result['load_during'].get('load_1m')}), named {result['named']}, failed: "
               f"{ {k: v[:200] for k, v in result['failed'].items()} }", flush=True)
+
+
+def gate_commit() -> str:
+    """The commit of the gate's code that judged a run (its tree may carry edits on top)."""
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def whole_bench(args, stack, cpu: CpuLoad) -> None:
@@ -468,16 +475,17 @@ def whole_markdown(report: dict) -> str:
             must = f"`{item}`" + (f" naming `({kind})`" if kind else "")
             lines.append(f"| {name} | {must} | {s['red']} / {s['runs']} | "
                          f"{sum(r['named'][name] for r in results)} / {s['runs']} | {exact} / {s['runs']} | {span} |")
+    lines += [f"\n{note}" for note in report.get("notes", [])]
     lines += ["", "## Every run", "",
-              "| case | # | verdict | s | load before → after (during) | own busy procs | failed items (evidence) |",
-              "|---|---|---|---|---|---|---|"]
+              "| case | # | gate commit | verdict | s | load before → after (during) | own busy procs | "
+              "failed items (evidence) |", "|---|---|---|---|---|---|---|---|"]
     for s in report["scenarios"]:
         for n, r in enumerate(s["results"], 1):
             failed = "; ".join(f"**{k}**: {v[:260]}" for k, v in r["failed"].items()) or "none"
             failed = failed.replace("|", "\\|").replace("\n", " ")
             during = r.get("load_during", {})
-            lines.append(f"| {s['label']} | {n} | {'red' if r['red'] else 'green'} | {r['seconds']} | "
-                         f"{r['load_before'][0]} → {r['load_after'][0]} ({during.get('load_1m')}) | "
+            lines.append(f"| {s['label']} | {n} | {r.get('gate_commit', '')} | {'red' if r['red'] else 'green'} | "
+                         f"{r['seconds']} | {r['load_before'][0]} → {r['load_after'][0]} ({during.get('load_1m')}) | "
                          f"{during.get('own_procs')} | {failed} |")
     timed = [(s["label"], r["timings"]) for s in report["scenarios"] for r in s["results"] if r.get("timings")]
     if timed:
