@@ -76,16 +76,20 @@ def app_urls(settings, stack) -> dict[str, str]:
     return urls
 
 
-def put_source(stack, services: dict[str, str], relative: str, text: str) -> dict[str, bool]:
-    """Put `text` at app/<relative> in every app container; return which reloaded their workers."""
+def put_source(stack, services: dict[str, str], files: dict[str, str]) -> dict[str, bool]:
+    """Put each text at app/<relative> (files: relative -> text) in every app container, all
+    before one wait; return which services reloaded their workers."""
     before = {service: worker_pids(url) for service, url in services.items()}
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-        handle.write(text)
-    os.chmod(handle.name, 0o644)
-    for service in services:
-        container = Compose(stack.settings).run("ps", "-q", service).stdout.strip()
-        subprocess.run(["docker", "cp", handle.name, f"{container}:{APP_DIR}/{relative}"], check=True)
-    os.unlink(handle.name)
+    containers = {service: Compose(stack.settings).run("ps", "-q", service).stdout.strip()
+                  for service in services}
+    for relative, text in files.items():
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
+            handle.write(text)
+        os.chmod(handle.name, 0o644)
+        for container in containers.values():
+            subprocess.run(["docker", "cp", handle.name, f"{container}:{APP_DIR}/{relative}"],
+                           check=True)
+        os.unlink(handle.name)
     reloaded = {service: False for service in services}
     deadline = time.monotonic() + RELOAD_WAIT_S
     while time.monotonic() < deadline and not all(reloaded.values()):
@@ -104,12 +108,12 @@ def seeded(stack, services: dict[str, str], name: str):
         raise SystemExit(f"seeded regression {name}: its anchor is not in app/{relative} exactly once")
     try:
         print(f"{name}: patching app/{relative} in {', '.join(services)}", flush=True)
-        print(f"  reloaded: {put_source(stack, services, relative, original.replace(anchor, replacement))}",
-              flush=True)
+        patched = {relative: original.replace(anchor, replacement)}
+        print(f"  reloaded: {put_source(stack, services, patched)}", flush=True)
         yield
     finally:
         print(f"{name}: restoring app/{relative}", flush=True)
-        print(f"  reloaded: {put_source(stack, services, relative, original)}", flush=True)
+        print(f"  reloaded: {put_source(stack, services, {relative: original})}", flush=True)
 
 
 def gate_once(name: str, extra: tuple[str, ...] = ()) -> dict:

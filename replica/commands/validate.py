@@ -58,15 +58,17 @@ def default_set_up(settings: Settings) -> tuple[list[str], bool]:
     """Return (profiles, whether to run the variants) of a gate run without --profile.
 
     A replica up with profiles of its own (e.g. `--profile redis-off`) is gated as it is, as
-    `--profile` gates; otherwise the gate runs staging's declared set-up and its variants.
+    `--profile` gates; otherwise the gate runs staging's declared set-up and its variants. A
+    profile that changes only the data (prod-scale) is no set-up of its own: it is kept, with them.
     """
-    from ..stack import variants as variants_module
+    from ..stack import profiles as profiles_module, variants as variants_module
 
     declared = variants_module.primary_profiles(settings.root)
     current = current_profiles(settings)
-    if current and sorted(current) != sorted(declared):
+    data = profiles_module.data_only(current)
+    if sorted(set(current) - set(data)) not in ([], sorted(declared)):
         return current, False
-    return declared, True
+    return declared + [name for name in data if name not in declared], True
 
 
 def validate(settings: Settings, full: bool = False, reset: bool = True,
@@ -144,7 +146,7 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
                   for started in run.variants if not started.error}
         code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir,
-                                   run.settings.name)
+                                   run.settings.name, ignore_hosts=list(run.variant_hosts))
         smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
         for key, (result, evidence, seconds) in static.result().items():
             run.checklist.item(key)

@@ -16,12 +16,16 @@ SUITE = "tests/e2e/test_01_smoke_tests.py"
 TIMEOUT_S = 300
 
 
-def command(base_url: str, sink_url: str | None, run_dir: Path, marks: str | None = None) -> list[str]:
-    """Build the pytest command line for the smoke suite (marks: only the tests pytest -m selects)."""
+def command(base_url: str, sink_url: str | None, run_dir: Path, marks: str | None = None,
+            ignore_hosts=()) -> list[str]:
+    """Build the pytest command line for the smoke suite (marks: only the tests pytest -m selects;
+    ignore_hosts: hosts whose error events belong to other apps reporting to the same sink)."""
     cmd = [sys.executable, "-m", "pytest", "-p", "tests.e2e.plugin", SUITE, "-q", "-rfEs",
            "-p", "no:cacheprovider", "--base-url", base_url,
            "--gate-report", str(run_dir / "smoke.json"), "--junitxml", str(run_dir / "smoke-junit.xml")]
-    return cmd + (["--sink-url", sink_url] if sink_url else []) + (["-m", marks] if marks else [])
+    ignored = [arg for host in ignore_hosts for arg in ("--sink-ignore-host", host)]
+    return (cmd + (["--sink-url", sink_url, *ignored] if sink_url else [])
+            + (["-m", marks] if marks else []))
 
 
 def ensure_browser() -> None:
@@ -35,16 +39,18 @@ def ensure_browser() -> None:
 
 
 def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
-        replica: str | None = None, marks: str | None = None) -> tuple[int, Path]:
+        replica: str | None = None, marks: str | None = None, ignore_hosts=()) -> tuple[int, Path]:
     """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path.
 
-    replica: the replica's name, so the suite finds its state (error sink, fault profiles)."""
+    replica: the replica's name, so the suite finds its state (error sink, fault profiles);
+    ignore_hosts: as command()'s."""
     ensure_browser()
     log_path = run_dir / "smoke.log"
     env = {**os.environ, **({"STAGING_NAME": replica} if replica else {})}
     with log_path.open("w") as log:
         try:
-            code = subprocess.run(command(base_url, sink_url, run_dir, marks), cwd=root, stdout=log, env=env,
+            code = subprocess.run(command(base_url, sink_url, run_dir, marks, ignore_hosts), cwd=root,
+                                  stdout=log, env=env,
                                   stderr=subprocess.STDOUT, timeout=TIMEOUT_S).returncode
         except subprocess.TimeoutExpired:
             log.write(f"\nsmoke suite still running after {TIMEOUT_S} s; stopped\n")

@@ -70,6 +70,12 @@ class Profile:
     seed_scale: str | None = None                 # fixtures to load once the stack is up
     expects: Expectations = HAPPY_PATH            # what the app must do under it
 
+    @property
+    def data_only(self) -> bool:
+        """True when the profile changes only the data loaded (prod-scale), not how the app runs."""
+        return self.seed_scale is not None and self == Profile(
+            self.name, self.summary, self.example, seed_scale=self.seed_scale)
+
 
 def catalogue() -> dict[str, Profile]:
     """Return every profile by name (figures read from the environment now)."""
@@ -115,6 +121,12 @@ def catalogue() -> dict[str, Profile]:
                 "invoke staging.up --profile prod-scale", seed_scale="prod"),
     ]
     return {profile.name: profile for profile in profiles}
+
+
+def data_only(names) -> list[str]:
+    """The profiles among names that change only the data (their fixtures' scale)."""
+    known = catalogue()
+    return [name for name in names if name in known and known[name].data_only]
 
 
 def in_group(names, group: str) -> list[str]:

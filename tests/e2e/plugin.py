@@ -23,6 +23,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("staging smoke suite")
     group.addoption("--sink-url", action="store", default=None,
                     help="URL of the Sentry-compatible error sink (default: the replica's, if any)")
+    group.addoption("--sink-ignore-host", action="append", default=[], metavar="SERVER_NAME",
+                    help="an error event from this host (its server_name) is another app's that reports "
+                         "to the same sink (the gate's variant apps: their items count them); repeatable")
     group.addoption("--destructive", action="store_true", default=False,
                     help="also run the tests that write data (accounts, meetings) against a "
                          "--base-url that is not this machine")
@@ -90,6 +93,12 @@ def expects(target):
     from replica.stack.profiles import expectations
 
     return expectations(target.profiles)
+
+
+@pytest.fixture(scope="session")
+def sink_ignored_hosts(request) -> frozenset[str]:
+    """The hosts whose error events are not the target's (--sink-ignore-host)."""
+    return frozenset(request.config.getoption("--sink-ignore-host"))
 
 
 @pytest.fixture(scope="session", autouse=True)

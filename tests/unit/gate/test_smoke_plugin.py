@@ -59,3 +59,13 @@ def test_destructive_lets_them_run_on_a_remote_target(pytester):
     ("http://10.0.0.5:5000", False), ("http://localhost.example.com", False)])
 def test_loopback_means_this_machine(url, loopback):
     assert is_loopback(url) is loopback
+
+
+def test_the_sink_check_is_told_which_hosts_are_other_apps(pytester):
+    pytester.makepyfile("""
+def test_ignored(sink_ignored_hosts):
+    assert sink_ignored_hosts == {"0123456789ab", "ba9876543210"}
+""")
+    result = pytester.runpytest(*INNER, "-p", "tests.e2e.plugin", "--sink-ignore-host", "0123456789ab",
+                                "--sink-ignore-host", "ba9876543210")
+    result.assert_outcomes(passed=1)

@@ -144,3 +144,30 @@ def test_the_sink_check_counts_the_app_s_own_errors_after_up(monkeypatch, tmp_pa
     else:
         with pytest.raises(ItemFailed):
             validate_module._sink_clean(run)
+
+
+def test_the_replicas_smoke_run_leaves_the_variant_apps_error_events_to_their_own_items(
+        settings, monkeypatch, tmp_path):
+    """A break only the redis-off variant shows sends its error events to the shared sink: the
+    replica's own `sentry` item must not count them (the variant's item does), or the gate blames
+    the declared set-up for a variant-only break."""
+    from replica.gate import smoke
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run(*args, **options):
+        seen.update(options)
+        raise Stop
+    monkeypatch.setattr(validate_module.smoke, "run", fake_run)
+    monkeypatch.setattr(validate_module, "_static_security", lambda root: {})
+    run = validate_module.Run(settings, tmp_path, base_url="http://127.0.0.1:9",
+                              sink_url="http://127.0.0.1:9")
+    run.variant_hosts = {"0123456789ab": "redis-off", "ba9876543210": "pooled"}
+    with pytest.raises(Stop):
+        validate_module.run_checks(run)
+    assert sorted(seen["ignore_hosts"]) == ["0123456789ab", "ba9876543210"]
+    command = smoke.command("http://127.0.0.1:9", "http://127.0.0.1:8", tmp_path, ignore_hosts=["0123456789ab"])
+    assert command[command.index("--sink-ignore-host") + 1] == "0123456789ab"

@@ -268,6 +268,10 @@ def test_variants_never_checked_fail_the_gate(gate_settings, monkeypatch):
     ((), (["tls"], True)),                 # a plain `staging.up`: the gate brings it to staging's
     (("tls",), (["tls"], True)),
     (("redis-off",), (["redis-off"], False)),  # up with a fault profile: gated as it is
+    # data at production size is no set-up of its own: the declared one and its variants run on it
+    (("prod-scale",), (["tls", "prod-scale"], True)),
+    (("tls", "prod-scale"), (["tls", "prod-scale"], True)),
+    (("redis-off", "prod-scale"), (["redis-off", "prod-scale"], False)),
 ])
 def test_without_profile_the_gate_runs_the_declared_set_up_unless_the_replica_has_its_own(
         gate_settings, monkeypatch, up_with, expected):
