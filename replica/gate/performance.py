@@ -75,6 +75,22 @@ def check_suite(target: Target, suite: str, run_dir: Path, rebaseline: bool, rat
 
     env: more `__ENV` values for the suite (the fault profiles' expectations); shards: as that
     many k6 processes, judged on their merged results (shards.py)."""
+    notes = [k6_verdict(target, suite, run_dir, rebaseline, env, shards)]
+    if ratios_too and target.local:
+        notes.append(local_verdicts(target, rebaseline))
+    return "; ".join(notes)
+
+
+def beside_the_smoke_suite(target: Target) -> bool:
+    """Whether the k6 smoke suite may run while the smoke suite does: on a local replica, where its
+    latency is a warning and the ratio and server-side verdicts, run after both, alone, judge it;
+    never where k6's absolute SLOs are the verdict (--strict-slo, a target off this machine)."""
+    return target.local and not target.strict
+
+
+def k6_verdict(target: Target, suite: str, run_dir: Path, rebaseline: bool,
+               env: dict[str, str] | None = None, shards: int = 1) -> str:
+    """Run one k6 suite; return its evidence (outcome, baseline comparison) or fail the item."""
     env = {**fixture_env(target), **(env or {})}
     result = (shards_module.run_sharded(suite, target.base_url, run_dir, shards, env=env)
               if shards > 1 else k6_runner.run_suite(suite, target.base_url, run_dir, env=env))
@@ -91,8 +107,6 @@ def check_suite(target: Target, suite: str, run_dir: Path, rebaseline: bool, rat
     if empty:
         raise ItemFailed(f"k6 {suite}: no samples for {', '.join(empty)}: the journey never completed")
     notes.append(_k6_baseline(target, suite, result.summary, rebaseline))
-    if ratios_too and target.local:
-        notes.append(local_verdicts(target, rebaseline))
     return "; ".join(notes)
 
 

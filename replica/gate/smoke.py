@@ -14,13 +14,20 @@ from .checklist import FAILED, PASSED, SKIPPED, Checklist
 
 SUITE = "tests/e2e/test_01_smoke_tests.py"
 TIMEOUT_S = 300
+# The plugins the suite uses, loaded by name with setuptools' autoload off: the venv also holds the
+# integration tiers' plugins (hypothesis, langsmith, faker), whose imports cost each of the gate's
+# pytest processes ~2 s of CPU (seconds of wall time at load) and which the suite never calls.
+PLUGINS = ("pytest_base_url.plugin", "pytest_playwright.pytest_playwright", "pytest_timeout",
+           "tests.e2e.plugin")
+ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def command(base_url: str, sink_url: str | None, run_dir: Path, marks: str | None = None,
             ignore_hosts=()) -> list[str]:
     """Build the pytest command line for the smoke suite (marks: only the tests pytest -m selects;
     ignore_hosts: hosts whose error events belong to other apps reporting to the same sink)."""
-    cmd = [sys.executable, "-m", "pytest", "-p", "tests.e2e.plugin", SUITE, "-q", "-rfEs",
+    plugins = [arg for name in PLUGINS for arg in ("-p", name)]
+    cmd = [sys.executable, "-m", "pytest", *plugins, SUITE, "-q", "-rfEs",
            "-p", "no:cacheprovider", "--base-url", base_url,
            "--gate-report", str(run_dir / "smoke.json"), "--junitxml", str(run_dir / "smoke-junit.xml")]
     ignored = [arg for host in ignore_hosts for arg in ("--sink-ignore-host", host)]
@@ -46,7 +53,7 @@ def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
     ignore_hosts: as command()'s."""
     ensure_browser()
     log_path = run_dir / "smoke.log"
-    env = {**os.environ, **({"STAGING_NAME": replica} if replica else {})}
+    env = {**os.environ, **ENVIRONMENT, **({"STAGING_NAME": replica} if replica else {})}
     with log_path.open("w") as log:
         try:
             code = subprocess.run(command(base_url, sink_url, run_dir, marks, ignore_hosts), cwd=root,

@@ -65,3 +65,19 @@ def test_a_browser_of_ones_own_is_used_as_it_is(monkeypatch):
     monkeypatch.setenv("CHROMIUM_BINARY", "/opt/google/chrome/chrome")
     monkeypatch.setattr(smoke.system_packages, "ensure", lambda binaries: 1 / 0)
     smoke.ensure_browser()
+
+
+def test_the_suite_collects_with_only_the_plugins_the_gate_loads(tmp_path):
+    """Autoload off (smoke.ENVIRONMENT): every plugin the suite needs must be in smoke.PLUGINS."""
+    import os
+    import subprocess
+
+    from replica.core.checkout import ROOT
+
+    cmd = smoke.command("http://127.0.0.1:5000", "http://127.0.0.1:9", tmp_path) + [
+        "--collect-only", "-W", "error::pytest.PytestConfigWarning"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **smoke.ENVIRONMENT})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "test_live_transcription_reaches_pages_on_both_workers[chromium]" in done.stdout
+    assert "test_page_has_no_accessibility_violations[chromium-/login]" in done.stdout

@@ -24,6 +24,8 @@ def checks_without_the_rest(monkeypatch):
     monkeypatch.setattr(validate_module.smoke, "record", lambda *args: None)
     monkeypatch.setattr(validate_module, "_live_security", lambda run: "ok")
     monkeypatch.setattr(validate_module, "_k6_item", lambda *args, **kwargs: None)
+    monkeypatch.setattr(validate_module, "_performance_target", lambda run: validate_module.performance.Target(
+        run.base_url, local=False, strict_slo=False, config="unit"))  # k6 in its own step: _k6_item
     monkeypatch.setattr(resilience, "judge", lambda *args: asked.append(args) or "judged")
     return asked
 
