@@ -20,7 +20,7 @@ def checks_without_the_rest(monkeypatch):
     """run_checks with every other check stubbed out; returns what resilience.judge was asked."""
     asked = []
     monkeypatch.setattr(validate_module, "_static_security", lambda root: {})
-    monkeypatch.setattr(validate_module.smoke, "run", lambda *args: (0, None))
+    monkeypatch.setattr(validate_module.smoke, "run", lambda *args, **kwargs: (0, None))
     monkeypatch.setattr(validate_module.smoke, "record", lambda *args: None)
     monkeypatch.setattr(validate_module, "_live_security", lambda run: "ok")
     monkeypatch.setattr(validate_module, "_k6_item", lambda *args, **kwargs: None)

@@ -1,6 +1,7 @@
 """The tunnel's keeper moves a forward to the port a restart gave the service on the engine."""
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -61,7 +62,10 @@ def test_closing_the_tunnels_ends_their_keeper(settings):
                                tunnel_keeper.MODULE, settings.name, tunnels.REPLICA])
     tunnels._write_record(settings, tunnels.REPLICA, {"pid": 999999999, "host": "ssh://x",
                                                       "forwards": {}, "keeper": keeper.pid})
-    assert tunnel_keeper.is_running(keeper.pid, settings.name, tunnels.REPLICA)
+    deadline = time.monotonic() + 30  # until the child has exec'd (its cmdline is the parent's before)
+    while not tunnel_keeper.is_running(keeper.pid, settings.name, tunnels.REPLICA):
+        assert time.monotonic() < deadline, "the stand-in keeper never started"
+        time.sleep(0.05)
     tunnels.close_tunnels(settings)
     assert keeper.wait(timeout=15) is not None
     assert tunnels.read_record(settings) is None
