@@ -27,6 +27,7 @@ from replica.engine import health
 from replica.stack.settings import ROOT, from_environment
 
 from tests.integration.conftest import TEST_REPLICA
+from tests.support.migrations import write_table_migration
 
 REPLICA = f"{TEST_REPLICA}-deploy"
 PUSH_TIMEOUT_S = 1200  # a first deploy may build images; the smoke suite takes minutes when loaded
@@ -145,25 +146,6 @@ def test_a_push_deploys_the_commit_and_reports_its_smoke_verdict_in_the_terminal
     assert_candidate_gone(clone)
 
 
-MIGRATION = '''"""A table only the broken commit knows (the serving database must never get it)."""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("deploy_probe", sa.Column("id", sa.Integer(), primary_key=True))
-
-
-def downgrade():
-    op.drop_table("deploy_probe")
-'''
-
-
 def test_a_broken_commit_that_migrates_is_red_and_the_deployment_serves_throughout_untouched(
         clone, first_deploy):
     _, good = first_deploy
@@ -171,7 +153,8 @@ def test_a_broken_commit_that_migrates_is_red_and_the_deployment_serves_througho
     revision = migrations_check.live_revision(serving.url("db"))
     assert revision == migrations_check.revisions(clone).head
     before = containers(REPLICA)
-    (clone / "db" / "migrations" / "versions" / "0003_deploy_probe.py").write_text(MIGRATION)
+    write_table_migration(clone, "0003_deploy_probe.py", "0003", "0002", "deploy_probe",
+                          "A table only the broken commit knows (the serving database must never get it).")
     views = clone / "app" / "mina" / "meetings.py"
     marker = "def show(meeting_id: int):\n"
     assert marker in views.read_text()  # the break below must land in a route the smoke suite calls

@@ -17,27 +17,11 @@ from alembic.script import ScriptDirectory
 from replica.commands import watch
 from replica.commands.migrations_check import container_url, flask_db
 from replica.data.db import reset
+from tests.support.migrations import table_migration
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
 WORKERS = 2  # staging's command
-MIGRATION = """\"\"\"A table added while watching (written by {test}).\"\"\"
-import sqlalchemy as sa
-from alembic import op
-
-revision = "{revision}"
-down_revision = "{down_revision}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("{table}", sa.Column("id", sa.Integer(), primary_key=True))
-
-
-def downgrade():
-    op.drop_table("{table}")
-"""
 
 
 @pytest.fixture
@@ -75,8 +59,8 @@ def added_migration(watching):
     token = uuid.uuid4().hex[:8]
     revision, table = f"watch{token}", f"watch_probe_{token}"
     path = folder / "versions" / f"{revision}_watch_probe.py"
-    yield lambda: path.write_text(MIGRATION.format(test=__name__, revision=revision,
-                                                   down_revision=head, table=table)), revision, table
+    text = table_migration(revision, head, table, f"A table added while watching (by {__name__}).")
+    yield lambda: path.write_text(text), revision, table
     try:
         if path.exists():
             back_to_the_old_head(watching, head)
