@@ -15,7 +15,7 @@ from ..core import console
 from ..core.errors import StagingError
 from ..stack.settings import Settings
 from . import migrations_check, variant_apps as variant_gate
-from ..gate import performance, resilience, security, smoke
+from ..gate import fixture_users, performance, resilience, security, smoke
 from ..gate.k6_runner import FULL_SUITES
 from ..gate.checklist import (FAILED, PASSED, REQUIRED_TESTS, RUNBOOK_ITEMS, SKIPPED, Checklist,
                               ItemFailed, ItemSkipped)
@@ -148,6 +148,8 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     """
     target = _performance_target(run)
     k6_beside = performance.beside_the_smoke_suite(target)
+    # picked before k6 starts: its fixture users create (and delete) meetings while the suite counts
+    picked = fixture_users.pinned(target.database_url) if target.local and target.database_url else {}
     workers = 2 + len(run.variants) + k6_beside
     with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=workers) as pool:
         static = pool.submit(_static_security, run.settings.root)
@@ -156,7 +158,8 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
                   for started in run.variants if not started.error}
         code, log_path = smoke.run(run.settings.root, run.base_url, run.sink_url, run.run_dir,
-                                   run.settings.name, ignore_hosts=list(run.variant_hosts))
+                                   run.settings.name, ignore_hosts=list(run.variant_hosts),
+                                   env=picked)
         smoke.record(run.checklist, SMOKE_ITEMS, code, run.run_dir, log_path)
         for key, (result, evidence, seconds) in static.result().items():
             run.checklist.item(key)

@@ -6,10 +6,15 @@ accounts the smoke and k6 runs register; they all log in with that one local-onl
 
     heavy = heaviest(database_url, 4)   # [FixtureUser("stevenlevine531", meeting=812, ...), ...]
     light = lightest(database_url)      # the user with the fewest meetings
+
+The gate picks them once, before its k6 run goes beside the smoke suite, and hands its picks to the
+suite (`pinned`, read back by `from_environment`): k6's fixture users create and delete meetings,
+so a count taken while one of theirs exists is not the fixtures' count.
 """
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import asdict, dataclass
 
 from ..data.fakes import STAGING_PASSWORD, STAGING_PASSWORD_HASH
@@ -35,6 +40,7 @@ FROM picked CROSS JOIN LATERAL (
 ORDER BY picked.heavy DESC, picked.meetings DESC, picked.id
 """
 MOST = 16  # the heaviest users read at once: k6's virtual users take up to this many
+ENV = "STAGING_FIXTURE_USERS"  # the gate's picks, for the smoke suite it runs (JSON)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,30 @@ def heaviest(database_url: str, limit: int = 1) -> list[FixtureUser]:
 def lightest(database_url: str) -> FixtureUser | None:
     """The fixture user with the fewest meetings (at least one), or None when none can be read."""
     return _read(database_url)[1]
+
+
+def pinned(database_url: str) -> dict[str, str]:
+    """The users picked now, as the environment of a smoke suite the gate runs ({} when none can
+    be read: the suite then reads them itself)."""
+    heavy, light = _read(database_url)
+    if not heavy or light is None:
+        return {}
+    return {ENV: json.dumps({"heaviest": [user.to_json() for user in heavy],
+                             "lightest": light.to_json()})}
+
+
+def from_environment(environ) -> tuple[list[FixtureUser], FixtureUser] | None:
+    """The picks a gate handed over (`pinned`), or None when it handed none; a value that is not
+    one raises ValueError naming the variable."""
+    text = environ.get(ENV)
+    if not text:
+        return None
+    try:
+        picks = json.loads(text)
+        return ([FixtureUser(**user) for user in picks["heaviest"]],
+                FixtureUser(**picks["lightest"]))
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"{ENV} is not the gate's fixture users: {error}") from None
 
 
 def _read(database_url: str) -> tuple[list[FixtureUser], FixtureUser | None]:

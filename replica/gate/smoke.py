@@ -46,14 +46,15 @@ def ensure_browser() -> None:
 
 
 def run(root: Path, base_url: str, sink_url: str | None, run_dir: Path,
-        replica: str | None = None, marks: str | None = None, ignore_hosts=()) -> tuple[int, Path]:
+        replica: str | None = None, marks: str | None = None, ignore_hosts=(),
+        env: dict[str, str] | None = None) -> tuple[int, Path]:
     """Run the suite; keep its output in smoke.log; return pytest's exit code and the log path.
 
     replica: the replica's name, so the suite finds its state (error sink, fault profiles);
-    ignore_hosts: as command()'s."""
+    ignore_hosts: as command()'s; env: more of the suite's environment (the gate's fixture users)."""
     ensure_browser()
     log_path = run_dir / "smoke.log"
-    env = {**os.environ, **ENVIRONMENT, **({"STAGING_NAME": replica} if replica else {})}
+    env = {**os.environ, **ENVIRONMENT, **({"STAGING_NAME": replica} if replica else {}), **(env or {})}
     with log_path.open("w") as log:
         try:
             code = subprocess.run(command(base_url, sink_url, run_dir, marks, ignore_hosts), cwd=root,

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from replica.commands import validate as validate_module
-from replica.gate import performance
+from replica.gate import fixture_users, performance
 from replica.gate.checklist import FAILED, PASSED, ItemFailed
 
 LOCAL = performance.Target("http://127.0.0.1:1", local=True, strict_slo=False, config="unit")
@@ -26,6 +26,7 @@ def gate(monkeypatch, tmp_path):
         return seen.k6()
 
     def smoke_run(*args, **kwargs):
+        seen.smoke_env = kwargs.get("env")
         seen.smoke_saw_k6 = seen.k6_started.wait(BOUND_S)
         return 0, None
 
@@ -105,3 +106,25 @@ def test_where_k6_s_slos_are_the_verdict_it_runs_alone_after_the_smoke_suite(gat
     performance.Target("https://staging.example", local=False, strict_slo=False, config="url"), False)])
 def test_k6_goes_beside_the_smoke_suite_only_where_its_latency_is_a_warning(target, beside):
     assert performance.beside_the_smoke_suite(target) is beside
+
+
+def test_the_fixture_users_the_suite_reads_are_picked_before_k6_starts_writing_as_them(gate, monkeypatch):
+    """k6's fixture users create and delete meetings beside the suite: a count the suite took while
+    one existed was one more than the listing it then read (a false red, seen on a remote engine)."""
+    heavy = fixture_users.FixtureUser("michaelcook380", 300, 3343, 523)
+    light = fixture_users.FixtureUser("christinebrown1", 1, 1, 20)
+
+    def picking(database_url):
+        gate.order.append("picked")
+        return [heavy], light
+    monkeypatch.setattr(fixture_users, "_read", picking)
+    gate.target = performance.Target("http://127.0.0.1:1", local=True, strict_slo=False,
+                                     config="unit", database_url="postgresql://127.0.0.1:1/db")
+    validate_module.run_checks(gate.run)
+    assert gate.order[:2] == ["picked", "k6"]
+    assert fixture_users.from_environment(gate.smoke_env) == ([heavy], light)
+
+
+def test_without_a_database_to_read_the_suite_gets_no_picks_and_reads_its_own(gate):
+    validate_module.run_checks(gate.run)  # LOCAL has no database URL
+    assert gate.smoke_env == {}
