@@ -86,9 +86,11 @@ def bench_reset(name: str, rounds: int) -> dict:
         size = conn.execute("SELECT pg_database_size('mina_staging_fixtures')").fetchone()[0]
     floor = [timed([*INVOKE, "--list"], env) for _ in range(rounds)]
     whole, sync = [], {"FILE_COPY": [], "WAL_LOG": []}
-    for _ in range(rounds):
-        _wait_for_spare(url)
+    for _ in range(rounds):  # the whole tasks first: the synchronous clones' gigabytes of writes
+        _wait_for_spare(url)  # (WAL_LOG's through the WAL) would still be flushing under them
         whole.append(timed([*INVOKE, "staging.db.reset"], env))
+    _wait_for_spare(url)
+    for _ in range(rounds):
         for strategy in sync:
             sync[strategy].append(reset.reset(url, strategy, background=False).seconds)
     _wait_for_spare(url, start=True)
@@ -108,11 +110,23 @@ def _wait_for_spare(url: str, start: bool = False, timeout: float = 120) -> None
     deadline = time.monotonic() + timeout
     with dbs.admin(url) as conn:
         while time.monotonic() < deadline:
-            if dbs.exists(conn, spare.spare_name(live)):
+            if dbs.exists(conn, spare.spare_name(live)) and _builder_done(conn, live):
                 return
             if not dbs.listing(conn, f"{live}_spare"):
                 spare.prepare_in_background(url).wait()
             time.sleep(0.2)
+
+
+def _builder_done(conn, live: str) -> bool:
+    """The spare's builder (spare.prepare, which holds its advisory lock) has ended: the retired
+    copies are dropped, nothing of the last reset still runs beside the next."""
+    from replica.data.db import spare
+
+    key = spare.builder_lock(live)
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+        return False
+    conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return not dbs.listing(conn, f"{live}_retired_")
 
 
 def bench_load(server: PostgresServer, fixture_set, rounds: int) -> dict:

@@ -46,11 +46,16 @@ def discard(conn, live: str) -> None:
     dbs.drop(conn, spare_name(live))
 
 
+def builder_lock(live: str) -> int:
+    """The advisory lock `prepare` holds while it builds the live database's spare."""
+    return zlib.crc32(live.encode())
+
+
 def prepare(url: str, template: str) -> None:
     """Drop retired copies of the live database and clone a spare if there is none."""
     live = dbs.database_of(url)
     with dbs.admin(url) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", [zlib.crc32(live.encode())])  # one builder
+        conn.execute("SELECT pg_advisory_lock(%s)", [builder_lock(live)])  # one builder
         for name, _, _ in dbs.listing(conn, f"{live}_retired_"):
             dbs.drop(conn, name)
         if dbs.exists(conn, spare_name(live)) or not dbs.exists(conn, template):
