@@ -116,11 +116,23 @@ def _cgroup_parent() -> dict[str, str]:
     return {}
 
 
+# compose labels every image it builds with the building replica's project and service, and a
+# container inherits its image's labels: without these, a throwaway container of the `db` image
+# would count as a second `db` of the test replica wherever containers are found by those labels
+COMPOSE_LABELS = ("com.docker.compose.project", "com.docker.compose.service")
+
+
 def labelled(image: str, service: str) -> DockerContainer:
-    """A container of this session: named tc-mina-<service>-<session>-<n>, labelled as ours."""
+    """A container of this session: named tc-mina-<service>-<session>-<n>, labelled as ours (and
+    as no replica's)."""
     name = f"tc-mina-{service}-{SESSION_ID[:8]}-{next(_names)}"
-    return DockerContainer(image, name=name).with_kwargs(labels=owner_labels(service),
+    return DockerContainer(image, name=name).with_kwargs(labels=container_labels(service),
                                                          **_cgroup_parent())
+
+
+def container_labels(service: str) -> dict[str, str]:
+    """A throwaway container's labels: its owner's, and compose's overridden to name no replica."""
+    return {**owner_labels(service), **dict.fromkeys(COMPOSE_LABELS, f"tc-mina-{SESSION_ID[:8]}")}
 
 
 def _loopback(container: DockerContainer, port: int, host_port: int | None = None) -> None:

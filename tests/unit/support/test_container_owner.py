@@ -37,3 +37,11 @@ def test_another_machines_container_is_left_alone():
 def test_labels_without_an_owner_are_not_alive():
     assert not containers.owner_alive({containers.HOST: containers.socket.gethostname(),
                                        containers.BOOT: containers.owner_labels("x")[containers.BOOT]})
+
+
+def test_a_throwaway_container_is_labelled_as_no_replicas():
+    """Its image carries the compose labels of the replica that built it (project, service); the
+    container's own labels override them, so no replica counts it as one of its services."""
+    labels = containers.container_labels("postgres")
+    assert all(labels[key].startswith("tc-mina-") for key in containers.COMPOSE_LABELS), labels
+    assert containers.owner_alive(labels)
