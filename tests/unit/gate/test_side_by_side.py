@@ -128,3 +128,32 @@ def test_the_fixture_users_the_suite_reads_are_picked_before_k6_starts_writing_a
 def test_without_a_database_to_read_the_suite_gets_no_picks_and_reads_its_own(gate):
     validate_module.run_checks(gate.run)  # LOCAL has no database URL
     assert gate.smoke_env == {}
+
+
+def test_with_a_sink_the_gate_reads_it_itself_and_leaves_the_suites_check_out(gate, monkeypatch):
+    from mocks import control
+
+    said = {}
+
+    def smoke_run(*args, **kwargs):
+        said["sink_checked_after"] = kwargs.get("sink_checked_after")
+        return 0, None
+    recorded = []
+    monkeypatch.setattr(validate_module.smoke, "run", smoke_run)
+    monkeypatch.setattr(validate_module.smoke, "record",
+                        lambda checklist, keys, *rest: recorded.extend(keys))
+    monkeypatch.setattr(control, "sink_events", lambda url, min_level: [])
+    gate.run.sink_url = "http://127.0.0.1:2"
+    validate_module.run_checks(gate.run)
+    assert said["sink_checked_after"] is True and "sentry" not in recorded
+    assert items(gate.run)["sentry"].result == PASSED  # the gate's own step, after k6
+
+
+def test_without_a_sink_the_suites_own_check_stays_and_says_why_it_skipped(gate, monkeypatch):
+    said, recorded = {}, []
+    monkeypatch.setattr(validate_module.smoke, "run",
+                        lambda *args, **kwargs: (said.update(kwargs), (0, None))[1])
+    monkeypatch.setattr(validate_module.smoke, "record",
+                        lambda checklist, keys, *rest: recorded.extend(keys))
+    validate_module.run_checks(gate.run)
+    assert said["sink_checked_after"] is False and "sentry" in recorded

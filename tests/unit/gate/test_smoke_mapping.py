@@ -81,3 +81,27 @@ def test_the_suite_collects_with_only_the_plugins_the_gate_loads(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "test_live_transcription_reaches_pages_on_both_workers[chromium]" in done.stdout
     assert "test_page_has_no_accessibility_violations[chromium-/login]" in done.stdout
+
+
+def test_the_gates_suite_loads_no_conftest_of_the_tiers_nor_the_app(tmp_path):
+    """The conftests above tests/e2e are the unit and integration tiers' (tests/conftest.py imports
+    the app, ~1.4 s of CPU a run); the gate's suite needs none of them, and leaves its sink check
+    out when the gate reads the sink itself."""
+    import os
+    import subprocess
+    import sys
+
+    from replica.core.checkout import ROOT
+
+    cmd = smoke.command("http://127.0.0.1:5000", "http://127.0.0.1:9", tmp_path,
+                        sink_checked_after=True) + ["--collect-only"]
+    probe = ("import sys, pytest; code = pytest.main(sys.argv[1:]); "
+             "print('imported:', sorted({'mina', 'flask'} & set(sys.modules))); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe, *cmd[cmd.index("pytest") + 1:]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **smoke.ENVIRONMENT})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "imported: []" in done.stdout
+    assert "test_live_transcription_reaches_pages_on_both_workers[chromium]" in done.stdout
+    assert "test_no_errors_captured_during_the_run" not in done.stdout  # deselected
+    assert "1 deselected" in done.stdout

@@ -69,3 +69,4 @@ def test_ignored(sink_ignored_hosts):
     result = pytester.runpytest(*INNER, "-p", "tests.e2e.plugin", "--sink-ignore-host", "0123456789ab",
                                 "--sink-ignore-host", "ba9876543210")
     result.assert_outcomes(passed=1)
+
