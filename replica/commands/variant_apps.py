@@ -189,8 +189,7 @@ def _failure(variant: Variant, state, project: str, timeout: float) -> str | Non
 def _last_health_output(project: str, service: str) -> str:
     try:
         client = health.engine_client()
-        containers = client.containers.list(all=True, filters={"label": [
-            f"{health.PROJECT_LABEL}={project}", f"{health.SERVICE_LABEL}={service}"]})
+        containers = client.containers.list(all=True, filters=health.service_filter(project, service))
     except StagingError:
         return ""
     if not containers:

@@ -56,8 +56,8 @@ class Watch:
     def containers(self) -> list:
         """Return the running containers of the app's image (the app and any variant beside it)."""
         client = health.engine_client()
-        listed = client.containers.list(filters={
-            "label": f"{health.PROJECT_LABEL}={self.settings.project}", "status": "running"})
+        listed = client.containers.list(filters={**health.service_filter(self.settings.project),
+                                                 "status": "running"})
         image = self.stack.compose_env["APP_IMAGE"]
         return [c for c in listed if c.attrs["Config"]["Image"] == image]
 

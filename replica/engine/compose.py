@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from ..core.errors import ComposeError, not_up
 from ..stack.settings import Settings, health_compose_env
 from ..stack.state import COMPOSE_ENV
 
+INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")  # not `$${...}`: an escaped `$`
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,32 @@ class Compose:
         return subprocess.call([*self.base_command(), *args], env=self._process_env())
 
     def _process_env(self) -> dict[str, str]:
-        # COMPOSE_PROFILES comes from the env file; a stray one in the shell must not override it.
-        env = {key: value for key, value in os.environ.items()
-               if key not in ("COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME", "COMPOSE_FILE")}
+        """This process's environment without what would override the replica's own variables.
+
+        Compose lets the shell's variables win over `--env-file`: a developer's OPENAI_API_KEY
+        would become the mock's accepted key, a stray STAGING_PROJECT would point `down
+        --volumes` at another project. So every variable of the env files and every one the
+        compose file interpolates comes from the replica alone (and COMPOSE_* that pick files)."""
+        owned = {"COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME", "COMPOSE_FILE",
+                 *interpolated(self.settings.compose_file),
+                 *(key for path in (self.env_file, *self.extra_env_files) for key in env_keys(path))}
+        env = {key: value for key, value in os.environ.items() if key not in owned}
         env.setdefault("DOCKER_BUILDKIT", "1")
         # this version's healthcheck figures, even with a compose.env an older version wrote
         env.update(health_compose_env())
         return env
+
+
+def interpolated(compose_file: Path) -> set[str]:
+    """The variables a compose file interpolates (`${NAME}`, `${NAME:-default}`, ...)."""
+    try:
+        return set(INTERPOLATION.findall(compose_file.read_text()))
+    except OSError:
+        return set()
+
+
+def env_keys(path: Path) -> set[str]:
+    """The variables an env file sets (none when it is missing)."""
+    from dotenv import dotenv_values
+
+    return set(dotenv_values(path)) if path.is_file() else set()

@@ -9,6 +9,18 @@ from .location import locate
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"  # "False" on the containers compose creates for a service
+
+
+def service_filter(project: str, service: str | None = None) -> dict[str, list[str]]:
+    """The engine's filter for a project's service containers (one service's, if given).
+
+    Not the project label alone: compose labels every image it builds with the building project
+    and service, and a container run from one by hand (`docker run`, a testcontainers container)
+    carries them too, though it is no service of the replica.
+    """
+    labels = [f"{PROJECT_LABEL}={project}", f"{ONEOFF_LABEL}=False"]
+    return {"label": labels + ([f"{SERVICE_LABEL}={service}"] if service else [])}
 
 
 @dataclass(frozen=True)
@@ -55,8 +67,7 @@ def service_states(client, project: str) -> dict[str, ServiceState]:
     from docker.errors import NotFound
 
     states = {}
-    listed = client.containers.list(all=True, sparse=True,
-                                    filters={"label": f"{PROJECT_LABEL}={project}"})
+    listed = client.containers.list(all=True, sparse=True, filters=service_filter(project))
     for container in listed:
         try:
             container.reload()
@@ -114,8 +125,7 @@ def _describe(state: ServiceState) -> str:
 
 def diagnostics(client, project: str, service: str, lines: int = 30) -> str:
     """Return a service's last log lines and its last healthcheck outputs."""
-    containers = client.containers.list(
-        all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]})
+    containers = client.containers.list(all=True, filters=service_filter(project, service))
     if not containers:
         return f"(no container for {service})"
     container = containers[0]
@@ -130,7 +140,7 @@ def diagnostics(client, project: str, service: str, lines: int = 30) -> str:
 def published_addresses(client, project: str) -> dict[str, list[str]]:
     """Return each service's published host addresses (ip:port) from the engine."""
     result: dict[str, list[str]] = {}
-    for container in client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}"}):
+    for container in client.containers.list(filters=service_filter(project)):
         service = container.labels.get(SERVICE_LABEL, container.name)
         ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
         result[service] = [f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}"
