@@ -149,7 +149,7 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     target = _performance_target(run)
     k6_beside = performance.beside_the_smoke_suite(target)
     # picked before k6 starts: its fixture users create (and delete) meetings while the suite counts
-    picked = fixture_users.pinned(target.database_url) if target.local and target.database_url else {}
+    picked = fixture_users.pinned(target.fixture_database) if target.fixture_database else {}
     workers = 2 + len(run.variants) + k6_beside
     with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=workers) as pool:
         static = pool.submit(_static_security, run.settings.root)

@@ -40,6 +40,11 @@ class Target:
     def strict(self) -> bool:
         return self.strict_slo or not self.local
 
+    @property
+    def fixture_database(self) -> str | None:
+        """The database whose fixture users the gate may read: a replica's on this machine only."""
+        return self.database_url if self.local else None
+
     @classmethod
     def of(cls, base_url: str, strict_slo: bool = False, stack=None) -> "Target":
         """Describe base_url; the replica's own app (stack: what `up` prepared) gets its profile
@@ -112,9 +117,9 @@ def k6_verdict(target: Target, suite: str, run_dir: Path, rebaseline: bool,
 
 def fixture_env(target: Target) -> dict[str, str]:
     """k6's fixture users: the replica's heaviest, so the load touches data of the size it holds."""
-    if not (target.local and target.database_url):
+    if not target.fixture_database:
         return {}
-    heavy = fixture_users.heaviest(target.database_url, fixture_users.MOST)
+    heavy = fixture_users.heaviest(target.fixture_database, fixture_users.MOST)
     if not heavy:
         return {}
     return {"FIXTURE_USERS": json.dumps([user.to_json() for user in heavy]),
