@@ -21,6 +21,7 @@ from ..engine import health, images, reach, tunnels
 from ..engine.location import locate
 from ..stack import plan as stack_module, variants as variants_module
 from ..engine.compose import Compose
+from ..core import console
 from ..core.errors import ConfigError, StagingError
 from ..stack.services import PROFILE_SERVICES
 from ..stack.services import compose_variable
@@ -84,10 +85,32 @@ def launch(stack, variants: list[Variant], timeout: float = START_TIMEOUT_S) -> 
     try:
         compose, services, urls = prepare(stack, variants)
         compose.run("up", "--detach", "--no-deps", *services, timeout=timeout)
+        stale = outlived(health.service_states(health.engine_client(), stack.settings.project),
+                         [v.service for v in variants], shared_services(stack))
+        if stale:
+            console.info(f"recreating {', '.join(stale)}: started before the services they share "
+                         "were (re)created")
+            compose.run("up", "--detach", "--no-deps", "--force-recreate", *stale, timeout=timeout)
     except StagingError as error:
         line = _one_line(str(error))
         return [Started(v, None, f"variant {v.name} did not start: {line}") for v in variants]
     return [Started(v, urls[v.name]) for v in variants]
+
+
+def shared_services(stack) -> list[str]:
+    """The replica's services a variant app reaches by name (database, Redis, the mocks)."""
+    return [s for s in stack.services if s != "app" and not s.startswith(variants_module.SERVICE_PREFIX)]
+
+
+def outlived(states: dict, variant_services: list[str], shared: list[str]) -> list[str]:
+    """The variant apps kept from an earlier gate whose container started before a shared
+    service's did: `up` with other profiles removed and re-created that service meanwhile (the
+    TLS proxy under a profile without TLS), and eventlet's resolver in the app keeps the empty
+    answer it got while the name was gone: the app never reaches its database again."""
+    newest = max((states[s].started_at for s in shared if s in states and states[s].started_at),
+                 default=None)
+    return [s for s in variant_services if newest and s in states and states[s].started_at
+            and states[s].started_at < newest]
 
 
 def wait_ready(stack, launched: list[Started], timeout: float = START_TIMEOUT_S) -> list[Started]:

@@ -1,8 +1,10 @@
 """What the engine says about a replica's containers, and waiting until they are healthy."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from ..core.errors import EngineError, StackUnhealthyError
 from .location import locate
@@ -31,6 +33,7 @@ class ServiceState:
     exit_code: int
     container_id: str | None
     published: tuple[int, ...]
+    started_at: datetime | None = None  # when its container last started (None: never)
 
     @property
     def ready(self) -> bool:
@@ -89,7 +92,17 @@ def _state_of(service: str, container_id: str, attrs: dict) -> ServiceState:
     ports = attrs.get("NetworkSettings", {}).get("Ports") or {}
     published = tuple(sorted({int(b["HostPort"]) for bindings in ports.values() if bindings
                               for b in bindings if b.get("HostPort")}))
-    return ServiceState(service, status, health, exit_code, container_id, published)
+    return ServiceState(service, status, health, exit_code, container_id, published,
+                        _started_at(state.get("StartedAt")))
+
+
+def _started_at(stamp: str | None) -> datetime | None:
+    """The engine's RFC 3339 time (nanoseconds, `Z`) as a datetime; None for its zero time."""
+    found = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?", stamp or "")
+    if not found or found.group(1).startswith("0001-"):
+        return None
+    fraction = (found.group(2) or ".0")[:7]  # microseconds at most
+    return datetime.fromisoformat(found.group(1) + fraction).replace(tzinfo=timezone.utc)
 
 
 def wait_healthy(client, project: str, services: list[str], timeout: float,

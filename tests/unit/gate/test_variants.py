@@ -350,3 +350,44 @@ def test_down_takes_the_variant_apps_down_too(tmp_path, monkeypatch):
     monkeypatch.setattr(Compose, "run", lambda self, *args, **kwargs: ran.append(args))
     down_module.down(settings)
     assert ran[0][:3] == ("--profile", "*", "down")  # every compose profile: `variants` included
+
+
+def at(minute: int):
+    from datetime import datetime, timezone
+    return datetime(2026, 12, 3, 11, minute, tzinfo=timezone.utc)
+
+
+def running(service: str, minute: int):
+    return health.ServiceState(service, "running", "healthy", 0, service, (), at(minute))
+
+
+def test_a_variant_kept_from_before_a_shared_service_was_recreated_is_recreated(stack, monkeypatch):
+    """Seen: `--profile openai-down` removed the TLS proxy, the next `up` made it again; the
+    variant apps kept from an earlier gate never resolved `db-proxy` again (eventlet's resolver
+    keeps its empty answer) and failed every check of the next default gate."""
+    calls = []
+
+    class Recording:
+        def run(self, *args, **kwargs):
+            calls.append(args)
+    monkeypatch.setattr(variant_gate, "prepare", lambda stack, planned: (
+        Recording(), ["app-redis-off", "app-pooled"], {v.name: "u" for v in planned}))
+    states = {"db": running("db", 0), "db-proxy": running("db-proxy", 30),
+              "app-redis-off": running("app-redis-off", 10), "app-pooled": running("app-pooled", 10)}
+    monkeypatch.setattr(health, "service_states", lambda client, project: states)
+    variant_gate.launch(stack, variants.plan(DECLARED))
+    assert calls == [("up", "--detach", "--no-deps", "app-redis-off", "app-pooled"),
+                     ("up", "--detach", "--no-deps", "--force-recreate", "app-redis-off", "app-pooled")]
+
+
+def test_variants_younger_than_every_shared_service_are_kept():
+    states = {"db": running("db", 0), "db-proxy": running("db-proxy", 5), "app": running("app", 40),
+              "app-redis-off": running("app-redis-off", 10), "app-pooled": running("app-pooled", 3)}
+    shared = ["db", "redis", "db-proxy"]  # the app's own recreation is not the variants' concern
+    assert variant_gate.outlived(states, ["app-redis-off", "app-pooled"], shared) == ["app-pooled"]
+
+
+def test_the_engines_start_times_are_read_with_their_nanoseconds_and_zero_time():
+    assert health._started_at("2026-12-03T11:05:00.123456789Z") == at(5).replace(microsecond=123456)
+    assert health._started_at("2026-12-03T11:05:00Z") == at(5)
+    assert health._started_at("0001-01-01T00:00:00Z") is None and health._started_at(None) is None
