@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ComposeError, not_up
+from ..stack.envprofile import read_env_file
 from ..stack.settings import Settings, health_compose_env
 from ..stack.state import COMPOSE_ENV
 
@@ -86,6 +87,4 @@ def interpolated(compose_file: Path) -> set[str]:
 
 def env_keys(path: Path) -> set[str]:
     """The variables an env file sets (none when it is missing)."""
-    from dotenv import dotenv_values
-
-    return set(dotenv_values(path)) if path.is_file() else set()
+    return set(read_env_file(path)) if path.is_file() else set()

@@ -1,10 +1,9 @@
 """What the engine says about a replica's containers, and waiting until they are healthy."""
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..core.errors import EngineError, StackUnhealthyError
 from .location import locate
@@ -98,11 +97,8 @@ def _state_of(service: str, container_id: str, attrs: dict) -> ServiceState:
 
 def _started_at(stamp: str | None) -> datetime | None:
     """The engine's RFC 3339 time (nanoseconds, `Z`) as a datetime; None for its zero time."""
-    found = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?", stamp or "")
-    if not found or found.group(1).startswith("0001-"):
-        return None
-    fraction = (found.group(2) or ".0")[:7]  # microseconds at most
-    return datetime.fromisoformat(found.group(1) + fraction).replace(tzinfo=timezone.utc)
+    started = datetime.fromisoformat(stamp) if stamp else None
+    return started if started and started.year > 1 else None
 
 
 def wait_healthy(client, project: str, services: list[str], timeout: float,

@@ -32,6 +32,8 @@ import docker  # noqa: E402
 import psycopg  # noqa: E402
 from testcontainers.core.container import DockerContainer  # noqa: E402
 
+from replica.engine import health  # noqa: E402
+
 from .databases import DatabaseAdmin  # noqa: E402
 from .images import image_tags  # noqa: E402
 from .ports import free_port  # noqa: E402
@@ -119,7 +121,7 @@ def _cgroup_parent() -> dict[str, str]:
 # compose labels every image it builds with the building replica's project and service, and a
 # container inherits its image's labels: without these, a throwaway container of the `db` image
 # would count as a second `db` of the test replica wherever containers are found by those labels
-COMPOSE_LABELS = ("com.docker.compose.project", "com.docker.compose.service")
+COMPOSE_LABELS = (health.PROJECT_LABEL, health.SERVICE_LABEL)
 
 
 def labelled(image: str, service: str) -> DockerContainer:
