@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from ..core import console
 from ..core.errors import StagingError
@@ -44,6 +45,7 @@ class Run:
     variant_hosts: dict = field(default_factory=dict)  # a variant container's hostname: its name
     shards: int = 1  # k6 processes per --full suite (shards.py)
     timings: Timings = field(default_factory=Timings)  # report.json's "timings"
+    round_trip: Callable[[], str] | None = None  # the migration tests, once the data is migrated
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -108,8 +110,8 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
         if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
             run.checklist.record("migrations", FAILED, migrated.evidence)
             return
-        with run.timings.step("migration-tests"):
-            run.checklist.run("migration-tests", lambda: migrations_check.round_trip(stack))
+        # on a scratch clone of the fixtures: beside the checks, which use the live database
+        run.round_trip = lambda: migrations_check.round_trip(stack)
         run_checks(run, full=full, rebaseline=rebaseline)
     return _run_to_end(run, body)
 
@@ -142,17 +144,19 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     """The checks proper, against run.base_url: smoke suite, security, k6 smoke (+ full suites), sink.
 
     Independent items run beside the replica's smoke suite, each recorded with its own verdict and
-    time: the static security checks (no app needed), each variant's smoke subset (its own app)
-    and, on a local replica, the k6 smoke suite (performance.beside_the_smoke_suite). The latency
-    ratios and server-side performance checks run after them, alone.
+    time: the static security checks (no app needed), the migration round trip (on a scratch
+    clone of the fixtures), each variant's smoke subset (its own app) and, on a local replica,
+    the k6 smoke suite (performance.beside_the_smoke_suite). The latency ratios and server-side
+    performance checks run after them, alone.
     """
     target = _performance_target(run)
     k6_beside = performance.beside_the_smoke_suite(target)
     # picked before k6 starts: its fixture users create (and delete) meetings while the suite counts
     picked = fixture_users.pinned(target.fixture_database) if target.fixture_database else {}
-    workers = 2 + len(run.variants) + k6_beside
+    workers = 3 + len(run.variants) + k6_beside
     with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=workers) as pool:
-        static = pool.submit(_static_security, run.settings.root)
+        asides = [pool.submit(_aside, checks) for checks in
+                  (_static_security(run.settings.root), _migration_tests(run)) if checks]
         k6 = pool.submit(_aside, {"performance": lambda: performance.k6_verdict(
             target, "smoke", run.run_dir, rebaseline, _expectations(run).k6_env())}) if k6_beside else None
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
@@ -165,9 +169,10 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
                                    env=picked, sink_checked_after=gate_reads_sink)
         keys = [key for key in SMOKE_ITEMS if key != "sentry"] if gate_reads_sink else SMOKE_ITEMS
         smoke.record(run.checklist, keys, code, run.run_dir, log_path)
-        for key, (result, evidence, seconds) in static.result().items():
-            run.checklist.item(key)
-            run.checklist.record(key, result, evidence, seconds)
+        for aside in asides:
+            for key, (result, evidence, seconds) in aside.result().items():
+                run.checklist.item(key)
+                run.checklist.record(key, result, evidence, seconds)
         for started in run.variants:  # before k6: its latency ratios are measured without them
             code = checks[started.variant.name].result() if not started.error else None
             variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
@@ -203,10 +208,15 @@ def _variant_smoke(run: Run, started) -> int:
     return code
 
 
-def _static_security(root: Path) -> dict[str, tuple[str, str, float]]:
-    """Run bandit and the dependency audit; return (result, evidence, seconds) per item."""
-    return _aside({"security-code": lambda: security.bandit_check(root),
-                   "security-deps": lambda: security.dependency_audit(root)})
+def _static_security(root: Path) -> dict:
+    """The checks that need no app: bandit and the dependency audit, by item key."""
+    return {"security-code": lambda: security.bandit_check(root),
+            "security-deps": lambda: security.dependency_audit(root)}
+
+
+def _migration_tests(run: Run) -> dict:
+    """The migration round trip, on a gate that migrated the replica's data itself."""
+    return {"migration-tests": run.round_trip} if run.round_trip else {}
 
 
 def _aside(checks: dict) -> dict[str, tuple[str, str, float]]:

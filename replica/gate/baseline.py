@@ -40,6 +40,7 @@ class Comparison:
     recorded: bool
     compared: list[str]
     path: Path
+    why_recorded: str = "no baseline yet"
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,7 @@ class Comparison:
 
     def describe(self) -> str:
         if self.recorded:
-            return f"no baseline yet: recorded this run as {self.path.name}"
+            return f"{self.why_recorded}: recorded this run as {self.path.name}"
         if self.regressions:
             return "; ".join(str(r) for r in self.regressions)
         return f"within margin of baseline on {len(self.compared)} metrics"
@@ -86,19 +87,24 @@ def compare(summary: dict, baseline: dict, rules: dict[str, dict], path: Path) -
     return Comparison(regressions, False, compared, path)
 
 
-def check(summary: dict, suite: str, baselines_dir: Path, rules: dict[str, dict]) -> Comparison:
-    """Compare with <baselines_dir>/<suite>.json; with no baseline, record this summary as one."""
+def check(summary: dict, suite: str, baselines_dir: Path, rules: dict[str, dict],
+          shape: dict | None = None) -> Comparison:
+    """Compare with <baselines_dir>/<suite>.json; with no baseline, or one recorded under another
+    load shape (shape: the suite's plan in k6/slo.json; its figures measured another load), record
+    this summary as one."""
     path = baselines_dir / f"{suite}.json"
     stored = read(path, required=("metrics",))
-    if stored is None:
-        record(summary, path)
-        return Comparison([], True, [], path)
+    if stored is None or stored.get("shape") != shape:
+        record(summary, path, shape)
+        return Comparison([], True, [], path, "no baseline yet" if stored is None else
+                          "the suite's load shape changed since its baseline")
     return compare(summary, stored, rules, path)
 
 
-def record(summary: dict, path: Path) -> None:
-    """Store the metrics of a summary as the suite's baseline."""
-    write(path, {"metrics": summary.get("metrics", {})})
+def record(summary: dict, path: Path, shape: dict | None = None) -> None:
+    """Store the metrics of a summary (and the load shape they were measured under) as the
+    suite's baseline."""
+    write(path, {"metrics": summary.get("metrics", {}), "shape": shape})
 
 
 REBASELINE = "re-record it on this machine: invoke staging.validate --rebaseline (or delete the file)"

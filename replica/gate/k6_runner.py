@@ -156,9 +156,14 @@ def command(binary: Path, script: Path, base_url: str, run_dir: Path,
             "--env", f"BASE_URL={base_url}", *extra, *flags, str(script)]
 
 
+def suite_plan(suite: str, k6_dir: Path = K6_DIR) -> dict:
+    """Return a suite's load shape as slo.json plans it ({} for a suite it does not plan)."""
+    return json.loads((k6_dir / "slo.json").read_text())["suites"].get(suite, {})
+
+
 def suite_seconds(suite: str, k6_dir: Path = K6_DIR) -> float:
     """Return a suite's planned length from slo.json (its duration, or the sum of its stages)."""
-    plan = json.loads((k6_dir / "slo.json").read_text())["suites"].get(suite, {})
+    plan = suite_plan(suite, k6_dir)
     if "duration" in plan:
         return _seconds(plan["duration"])
     return sum(_seconds(length) for length, _ in plan.get("stages", []))
@@ -222,8 +227,7 @@ def start(suite: str, argv: list[str], run_dir: Path, log, k6_dir: Path = K6_DIR
 
 def suite_budget(suite: str, k6_dir: Path = K6_DIR) -> float:
     """Return the hard time limit of a suite from slo.json (max_seconds)."""
-    slo = json.loads((k6_dir / "slo.json").read_text())
-    return float(slo["suites"].get(suite, {}).get("max_seconds", 120))
+    return float(suite_plan(suite, k6_dir).get("max_seconds", 120))
 
 
 def wait_for(process: subprocess.Popen, timeout: float) -> tuple[int, tuple[Outcome, str] | None]:

@@ -142,11 +142,11 @@ def local_verdicts(target: Target, rebaseline: bool) -> str:
 
 
 def _k6_baseline(target: Target, suite: str, summary: dict, rebaseline: bool) -> str:
-    folder = baseline.folder(target.config)
+    folder, shape = baseline.folder(target.config), k6_runner.suite_plan(suite)
     if rebaseline:
-        baseline.record(summary, folder / f"k6-{suite}.json")
+        baseline.record(summary, folder / f"k6-{suite}.json", shape)
         return "k6 baseline re-recorded"
-    comparison = baseline.check(summary, f"k6-{suite}", folder, baseline.rules_from(SLO))
+    comparison = baseline.check(summary, f"k6-{suite}", folder, baseline.rules_from(SLO), shape)
     if comparison.ok:
         return comparison.describe()
     if target.strict:

@@ -5,11 +5,10 @@ does); its fake microphone gives the page's MediaRecorder real audio to record.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-import threading
-import time
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -24,7 +23,14 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGE_TIMEOUT_MS = 30_000  # generous: the machine may be busy; a pass is usually ~1 s
 CONNECTED = re.compile(r"^Connected \(worker (\d+)\)\.$")
-RECORD_S = 1.0  # long enough for MediaRecorder to hand over a non-empty chunk
+# Browser UI that headless Chromium (156) builds for every context though nobody sees it: the
+# omnibox's WebUI popup, a renderer of its own per context (~1.3 s of CPU each here, ten times
+# what the meeting page's renderer takes).
+UNSEEN_UI_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup"]
+# Where Playwright's driver keeps its Chromium switches (1.65 bundles them; earlier: one module).
+PLAYWRIGHT_SWITCHES = ("driver/package/lib/coreBundle.js",
+                       "driver/package/lib/server/chromium/chromiumSwitches.js")
+RECORD_S = 0.5  # long enough for MediaRecorder to hand over a non-empty chunk (0.3 s did here)
 
 
 def launch_args() -> dict:
@@ -32,7 +38,32 @@ def launch_args() -> dict:
     if not CHROMIUM.is_file():
         raise FileNotFoundError(f"{CHROMIUM} is missing: apt-get install -y chromium "
                                 "(or set CHROMIUM_BINARY)")
-    return {"executable_path": str(CHROMIUM), "args": FLAGS}
+    return {"executable_path": str(CHROMIUM), "args": FLAGS + disabled_features()}
+
+
+def disabled_features() -> list[str]:
+    """The --disable-features switch: Playwright's own list and UNSEEN_UI_FEATURES.
+
+    Chromium keeps the last --disable-features it is given, so one naming only ours would turn
+    Playwright's back on; without Playwright's list to repeat, none is passed."""
+    theirs = playwright_disabled_features()
+    return [f"--disable-features={','.join(theirs + UNSEEN_UI_FEATURES)}"] if theirs else []
+
+
+@functools.cache
+def playwright_disabled_features() -> list[str]:
+    """The features Playwright's launcher disables (`disabledFeatures` of its chromiumSwitches),
+    read from the installed driver; [] if this Playwright keeps them elsewhere."""
+    import playwright
+
+    for relative in PLAYWRIGHT_SWITCHES:
+        source = Path(playwright.__file__).parent / relative
+        found = re.search(r"disabledFeatures = \[(.*?)\]", source.read_text()
+                          if source.is_file() else "", re.DOTALL)
+        if found:
+            code = re.sub(r"//[^\n]*", "", found.group(1))
+            return re.findall(r"[\"']([\w.-]+)[\"']", code)
+    return []
 
 
 def log_in(context, base_url: str, cookies) -> None:
@@ -46,7 +77,7 @@ class MeetingPage:
     def __init__(self, page: Page, url: str):
         self.page, self.url = page, url
         page.set_default_timeout(PAGE_TIMEOUT_MS)
-        page.goto(url)
+        page.goto(url, wait_until="commit")  # the rest loads while other pages open (worker_pid)
 
     def status(self) -> str:
         return self.page.locator("#connection").inner_text().strip()
@@ -63,7 +94,7 @@ class MeetingPage:
             text, timeout=PAGE_TIMEOUT_MS)
 
     def reconnect(self) -> None:
-        self.page.reload()
+        self.page.reload(wait_until="commit")
 
     def record_a_chunk(self) -> None:
         """Press record, let the microphone run briefly, press stop: the page sends its audio."""
@@ -89,28 +120,23 @@ class MeetingPage:
                                  f"{timeout_ms / 1000:.0f} s; status: {self.status()!r}") from None
 
 
-def pages_on_two_workers(open_page, busy, attempts: int = 16) -> tuple[MeetingPage, MeetingPage]:
+def pages_on_two_workers(open_page, hold, attempts: int = 8) -> tuple[MeetingPage, MeetingPage]:
     """Open two meeting pages whose sockets sit on different gunicorn workers (bounded retries).
 
-    On an idle machine the kernel tends to hand every new connection to the same waiting worker.
-    `busy` (a blocking call that keeps a worker's CPU busy for ~0.1 s) runs beside each reconnect
-    of the second page, as real traffic would, so the other worker gets to accept.
+    Both pages load at once. On an idle machine the kernel tends to hand every new connection to
+    the same waiting worker, so a second page that joined the first one's worker reloads while
+    `hold(pid)` keeps that worker busy (clients.Api.holding_worker), as real traffic would.
     """
     first, second = open_page(), open_page()
-    first_pid, pids = first.worker_pid(), set()
-    for _ in range(attempts):
-        pid = second.worker_pid()
-        if pid != first_pid:
-            return first, second
-        pids.add(pid)
-        helpers = [threading.Thread(target=busy) for _ in range(2)]
-        for helper in helpers:
-            helper.start()
-        time.sleep(0.03)  # the login is being hashed now
-        second.reconnect()
-        for helper in helpers:
-            helper.join()
-    raise AssertionError(f"{attempts} page loads all joined on worker(s) {pids | {first_pid}}; "
+    first_pid = first.worker_pid()
+    if second.worker_pid() != first_pid:
+        return first, second
+    with hold(first_pid):
+        for _ in range(attempts):
+            second.reconnect()
+            if second.worker_pid() != first_pid:
+                return first, second
+    raise AssertionError(f"{attempts + 1} page loads all joined on worker {first_pid}; "
                          "expected gunicorn's 2 workers to share them")
 
 

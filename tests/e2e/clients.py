@@ -5,12 +5,15 @@ import base64
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 
 import requests
 import socketio
 
 TIMEOUT_S = 30  # generous: on a busy machine (load 30 on 2 cores) a registration took over 10 s
 PASSWORD = "smoke-Staging-pass-1"
+HOLD_START_S = 0.03  # the holder's first login is being hashed by then
+WORKER_LOOKUPS = 8  # new connections tried in search of one that a given worker accepted
 AUDIO = base64.b64encode(b"smoke test audio " * 64).decode()
 
 
@@ -41,10 +44,39 @@ class Api:
         assert response.status_code == 200, f"login as {login}: {response.status_code} {response.text[:300]}"
         self.user = {"username": login, "password": password}
 
-    def busy_a_worker(self) -> None:
-        """Make one worker hash a password for a moment (a wrong-password login: a 401, no state)."""
-        requests.post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,
-                      json={"login": self.user["username"], "password": "not-the-password"})
+    def busy_a_worker(self, session: requests.Session | None = None) -> None:
+        """Make one worker hash a password for a moment (a wrong-password login: a 401, no state);
+        session: over that keep-alive connection, so on the worker that accepted it."""
+        (session or requests).post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,
+                                   json={"login": self.user["username"], "password": "not-the-password"})
+
+    @contextmanager
+    def holding_worker(self, pid: int):
+        """Keep gunicorn worker `pid` busy while the block runs, so the other one accepts.
+
+        A password hash blocks a worker's eventlet hub (~0.1 s each, back to back over one
+        keep-alive connection that this worker accepted), and a blocked hub accepts nothing: a
+        connection made meanwhile goes to the other worker. Without a connection on `pid` after a
+        few tries, nothing is held (callers retry as before)."""
+        session = connection_on_worker(self.base_url, pid)
+        if session is None:
+            yield
+            return
+        done = threading.Event()
+
+        def hash_until_done():
+            while not done.is_set():
+                self.busy_a_worker(session)
+
+        holder = threading.Thread(target=hash_until_done, daemon=True)
+        holder.start()
+        time.sleep(HOLD_START_S)
+        try:
+            yield
+        finally:
+            done.set()
+            holder.join(TIMEOUT_S)
+            session.close()
 
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
@@ -53,6 +85,16 @@ class Api:
         response = self.call("POST", "/api/meetings", {"title": title})
         assert response.status_code == 201, f"create meeting: {response.status_code} {response.text[:300]}"
         return response.json()
+
+
+def connection_on_worker(base_url: str, pid: int) -> requests.Session | None:
+    """A session whose keep-alive connection worker `pid` accepted (/version names the worker)."""
+    for _ in range(WORKER_LOOKUPS):
+        session = requests.Session()
+        if session.get(f"{base_url}/version", timeout=TIMEOUT_S).json()["worker_pid"] == pid:
+            return session
+        session.close()
+    return None
 
 
 class Participant:
@@ -106,35 +148,24 @@ class Participant:
         self.client.disconnect()
 
 
-def participants_on_two_workers(base_url: str, cookie: str, attempts: int = 16,
-                                busy=None) -> list[Participant]:
-    """Connect until two participants sit on different workers (bounded); close the extras.
+def participants_on_two_workers(base_url: str, cookie: str, hold, attempts: int = 8) -> list[Participant]:
+    """Connect two participants that sit on different workers (bounded retries).
 
-    On an idle machine the kernel tends to hand every new connection to the same waiting worker.
-    `busy` (a blocking call that keeps a worker's CPU busy for ~0.1 s) runs beside each further
-    attempt, as real traffic would, so the other worker gets to accept.
+    On an idle machine the kernel tends to hand every new connection to the same waiting worker,
+    so the second connects while `hold(pid)` keeps the first one's worker busy
+    (Api.holding_worker), as real traffic would.
     """
-    kept: list[Participant] = []
-    for attempt in range(attempts):
-        helpers = [threading.Thread(target=busy) for _ in range(2)] if busy and attempt else []
-        for helper in helpers:
-            helper.start()
-        if helpers:
-            time.sleep(0.03)  # the login is being hashed now
-        participant = Participant(base_url, cookie)
-        for helper in helpers:
-            helper.join()
-        _wait_welcome(participant)
-        if not kept or participant.worker_pid != kept[0].worker_pid:
-            kept.append(participant)
-        else:
-            participant.close()
-        if len(kept) == 2:
-            return kept
-    pids = {p.worker_pid for p in kept}
-    for participant in kept:
-        participant.close()
-    raise AssertionError(f"{attempts} WebSocket connections all landed on worker(s) {pids}; "
+    first = Participant(base_url, cookie)
+    _wait_welcome(first)
+    with hold(first.worker_pid):
+        for _ in range(attempts):
+            second = Participant(base_url, cookie)
+            _wait_welcome(second)
+            if second.worker_pid != first.worker_pid:
+                return [first, second]
+            second.close()
+    first.close()
+    raise AssertionError(f"{attempts} WebSocket connections all landed on worker {first.worker_pid}; "
                          "expected gunicorn's 2 workers to share them")
 
 

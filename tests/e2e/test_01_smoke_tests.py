@@ -103,20 +103,18 @@ def test_live_transcription_reaches_pages_on_both_workers(user, new_context, exp
         log_in(context, user.base_url, user.http.cookies)
         return MeetingPage(context.new_page(), url)
 
-    pages = pages_on_two_workers(open_page, busy=user.busy_a_worker)
+    pages = pages_on_two_workers(open_page, hold=user.holding_worker)
+    sender = pages[0]
+    sender.record_a_chunk()
     if expects.transcription == "refused":  # the AI service is down: a clear, retryable refusal
-        pages[0].record_a_chunk()
-        pages[0].wait_for_status("resend the chunk")
+        sender.wait_for_status("resend the chunk")
         assert user.call("GET", f"/api/meetings/{meeting['id']}/segments").json()["items"] == []
         assert [page.segments() for page in pages] == [[], []]
         return
-    for sender in pages:  # each page records through its own worker; both must show every segment
-        shown = len(sender.segments()) + 1
-        sender.record_a_chunk()
-        for page in pages:
-            page.wait_for_segments(shown)
+    for page in pages:  # the segment fans out from the sender's worker to the other's page
+        page.wait_for_segments(1)
     stored = user.call("GET", f"/api/meetings/{meeting['id']}/segments").json()["items"]
-    assert len(stored) >= 2, f"stored segments: {stored}"
+    assert stored, "no segment stored"
     expected = sorted((s["seq"], f"{s['speaker']}: {s['text']}") for s in stored)
     for page in pages:
         page.wait_for_segments(len(stored))

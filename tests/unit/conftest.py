@@ -17,6 +17,17 @@ from tests.support.redis import RedisServer
 NO_ENGINE = "unix:///nonexistent/mina-staging-unit-tier/docker.sock"
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's `browser` on Debian's chromium, as the smoke suite launches it."""
+    from tests.e2e.browser import launch_args
+
+    try:
+        return {**browser_type_launch_args, **launch_args()}
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_container_engine():
     """Point every docker client of the tier (SDK, CLI, subprocesses) at a socket that is not there."""

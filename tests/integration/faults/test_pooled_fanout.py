@@ -32,7 +32,7 @@ def segment_on_the_other_worker(base_url: str) -> tuple[set[int], set[int]]:
     user.register()
     meeting_id = user.create_meeting("Pooled fan-out")["id"]
     sender, receiver = participants_on_two_workers(base_url, user.cookie_header(),
-                                                   busy=user.busy_a_worker)
+                                                   hold=user.holding_worker)
     try:
         sender.join(meeting_id)
         receiver.join(meeting_id)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.e2e.browser import describe, launch_args, violations
+from tests.e2e.browser import describe, violations
 
 BAD_PAGE = b"""<!doctype html><html><head><title>bad</title></head><body>
 <img src="chart.png"><form><input type="text" name="q"></form></body></html>"""
@@ -31,14 +31,6 @@ def pages(tmp_path_factory):
     finally:
         server.kill()
         server.wait()
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    try:
-        return {**browser_type_launch_args, **launch_args()}
-    except FileNotFoundError as missing:
-        pytest.skip(str(missing))
 
 
 def test_violations_are_found_and_named(pages, page):

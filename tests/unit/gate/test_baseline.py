@@ -22,6 +22,19 @@ def test_same_run_is_within_margin(tmp_path, summary):
     assert result.ok and not result.recorded and P95 in result.compared
 
 
+def test_a_baseline_of_another_load_shape_is_recorded_afresh_not_compared(tmp_path, summary):
+    """The smoke suite went from 8 s to 4 s: figures of the 8 s run measured another load."""
+    baseline.record(summary("smoke_busy"), tmp_path / "smoke.json", {"vus": 2, "duration": "8s"})
+    slower = copy.deepcopy(summary("smoke_busy"))
+    slower["metrics"][P95]["p(95)"] *= 2
+    result = baseline.check(slower, "smoke", tmp_path, RULES, {"vus": 2, "duration": "4s"})
+    assert result.recorded and result.ok
+    assert result.describe() == ("the suite's load shape changed since its baseline: "
+                                 "recorded this run as smoke.json")
+    again = baseline.check(slower, "smoke", tmp_path, RULES, {"vus": 2, "duration": "4s"})
+    assert again.ok and not again.recorded and P95 in again.compared
+
+
 def test_slower_p95_beyond_margin_fails_and_names_the_metric(tmp_path, summary):
     baseline.record(summary("smoke_busy"), tmp_path / "smoke.json")
     slower = copy.deepcopy(summary("smoke_busy"))

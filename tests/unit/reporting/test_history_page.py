@@ -5,16 +5,8 @@ from invoke import Context
 from replica.reporting import history_page
 from replica.tasks import history_tasks
 
-from tests.e2e.browser import describe, launch_args, violations
+from tests.e2e.browser import describe, violations
 from tests.unit.reporting.history_data import a_run, three_weeks
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    try:
-        return {**browser_type_launch_args, **launch_args()}
-    except FileNotFoundError as missing:
-        pytest.skip(str(missing))
 
 
 @pytest.fixture
