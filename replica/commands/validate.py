@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +46,7 @@ class Run:
     shards: int = 1  # k6 processes per --full suite (shards.py)
     timings: Timings = field(default_factory=Timings)  # report.json's "timings"
     round_trip: Callable[[], str] | None = None  # the migration tests, once the data is migrated
+    static: Future | None = None  # the static security checks, when started before the checks
 
 
 def current_profiles(settings: Settings) -> list[str]:
@@ -90,30 +91,42 @@ def validate(settings: Settings, full: bool = False, reset: bool = True,
         run.checklist.item(variant_gate.item_key(variant), variant_gate.item_title(variant))
 
     def body():
-        with run.timings.step("up"):
-            stack = _bring_up(run, chosen)
-        if stack is None:
-            return
-        with run.timings.step("reset-migrate"), ThreadPoolExecutor(max_workers=1) as pool:
-            # the variants start while the data is reset
-            launching = pool.submit(variant_gate.launch, stack, list(variants or ()))
-            if reset:
-                run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
-            migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
-            launched = launching.result()
-        with run.timings.step("variants-ready"):
-            run.variants = variant_gate.wait_ready(stack, launched)
-        run.variant_hosts = variant_gate.hosts(stack.settings.project, run.variants)
-        for started in run.variants:
-            if started.error:
-                console.failure(started.error)
-        if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
-            run.checklist.record("migrations", FAILED, migrated.evidence)
-            return
-        # on a scratch clone of the fixtures: beside the checks, which use the live database
-        run.round_trip = lambda: migrations_check.round_trip(stack)
-        run_checks(run, full=full, rebaseline=rebaseline)
+        with ThreadPoolExecutor(max_workers=1) as early:
+            # they need no app: from the start, while `up` and the reset mostly wait
+            run.static = early.submit(_aside, _static_security(settings.root))
+            if _prepare(run, chosen, reset, list(variants or ())):
+                run_checks(run, full=full, rebaseline=rebaseline)
+            else:
+                _record_asides(run.checklist, [run.static])
     return _run_to_end(run, body)
+
+
+def _prepare(run: Run, profiles: list[str], reset: bool, variants: list) -> bool:
+    """Bring the replica up, reset and migrate its data, start the variants; False when what
+    failed leaves nothing to check (no replica, or a migration that failed on the data)."""
+    with run.timings.step("up"):
+        stack = _bring_up(run, profiles)
+    if stack is None:
+        return False
+    with run.timings.step("reset-migrate"), ThreadPoolExecutor(max_workers=1) as pool:
+        # the variants start while the data is reset
+        launching = pool.submit(variant_gate.launch, stack, variants)
+        if reset:
+            run.checklist.run("reset", lambda: _reset(stack), GATE_STEPS["reset"])
+        migrated = run.checklist.run("migrate", lambda: _migrate(stack), GATE_STEPS["migrate"])
+        launched = launching.result()
+    with run.timings.step("variants-ready"):
+        run.variants = variant_gate.wait_ready(stack, launched)
+    run.variant_hosts = variant_gate.hosts(stack.settings.project, run.variants)
+    for started in run.variants:
+        if started.error:
+            console.failure(started.error)
+    if migrated.result == FAILED:  # the migration is to blame: what runs on its schema is moot
+        run.checklist.record("migrations", FAILED, migrated.evidence)
+        return False
+    # on a scratch clone of the fixtures: beside the checks, which use the live database
+    run.round_trip = lambda: migrations_check.round_trip(stack)
+    return True
 
 
 def validate_target(settings: Settings, base_url: str, sink_url: str | None = None,
@@ -155,8 +168,8 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     picked = fixture_users.pinned(target.fixture_database) if target.fixture_database else {}
     workers = 3 + len(run.variants) + k6_beside
     with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=workers) as pool:
-        asides = [pool.submit(_aside, checks) for checks in
-                  (_static_security(run.settings.root), _migration_tests(run)) if checks]
+        asides = [run.static or pool.submit(_aside, _static_security(run.settings.root))]
+        asides += [pool.submit(_aside, _migration_tests(run))] if run.round_trip else []
         k6 = pool.submit(_aside, {"performance": lambda: performance.k6_verdict(
             target, "smoke", run.run_dir, rebaseline, _expectations(run).k6_env())}) if k6_beside else None
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
@@ -169,10 +182,7 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
                                    env=picked, sink_checked_after=gate_reads_sink)
         keys = [key for key in SMOKE_ITEMS if key != "sentry"] if gate_reads_sink else SMOKE_ITEMS
         smoke.record(run.checklist, keys, code, run.run_dir, log_path)
-        for aside in asides:
-            for key, (result, evidence, seconds) in aside.result().items():
-                run.checklist.item(key)
-                run.checklist.record(key, result, evidence, seconds)
+        _record_asides(run.checklist, asides)
         for started in run.variants:  # before k6: its latency ratios are measured without them
             code = checks[started.variant.name].result() if not started.error else None
             variant_gate.record(run.checklist, started, code, _variant_dir(run, started),
@@ -212,6 +222,14 @@ def _static_security(root: Path) -> dict:
     """The checks that need no app: bandit and the dependency audit, by item key."""
     return {"security-code": lambda: security.bandit_check(root),
             "security-deps": lambda: security.dependency_audit(root)}
+
+
+def _record_asides(checklist: Checklist, asides: list[Future]) -> None:
+    """Record, in order, what checks run beside the others found (_aside's results)."""
+    for aside in asides:
+        for key, (result, evidence, seconds) in aside.result().items():
+            checklist.item(key)
+            checklist.record(key, result, evidence, seconds)
 
 
 def _migration_tests(run: Run) -> dict:

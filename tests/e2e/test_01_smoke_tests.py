@@ -13,7 +13,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.browser import MeetingPage, describe, log_in, pages_on_two_workers, violations
+from tests.e2e.browser import (MeetingPage, describe, log_in, pages_on_two_workers, violations,
+                               with_axe)
 from tests.e2e.clients import Api, Participant
 
 
@@ -167,7 +168,7 @@ def page_owner(base_url) -> tuple[Api, dict]:
 @pytest.fixture(scope="module")
 def axe_tab(browser, browser_context_args):
     """One tab that every page's check navigates (a context and a tab per page cost ~0.3 s each)."""
-    context = browser.new_context(**browser_context_args)
+    context = with_axe(browser.new_context(**browser_context_args))
     yield context.new_page()
     context.close()
 

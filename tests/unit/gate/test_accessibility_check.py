@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.e2e.browser import describe, violations
+from tests.e2e.browser import describe, violations, with_axe
 
 BAD_PAGE = b"""<!doctype html><html><head><title>bad</title></head><body>
 <img src="chart.png"><form><input type="text" name="q"></form></body></html>"""
@@ -42,3 +42,13 @@ def test_violations_are_found_and_named(pages, page):
 
 def test_a_clean_page_has_none(pages, page):
     assert violations(page, f"{pages}/good.html") == []
+
+
+def test_a_context_with_axe_in_every_page_finds_them_too(pages, browser):
+    context = with_axe(browser.new_context())
+    try:
+        page = context.new_page()
+        assert {"image-alt", "label"} <= {v["id"] for v in violations(page, f"{pages}/bad.html")}
+        assert violations(page, f"{pages}/good.html") == []
+    finally:
+        context.close()

@@ -1,5 +1,6 @@
 """staging.validate's own steps: a stack that will not come up, and an unwritable results folder."""
 import json
+import threading
 from dataclasses import replace
 
 import pytest
@@ -29,6 +30,25 @@ def test_a_stack_that_fails_to_come_up_fails_the_gate_with_its_words(settings, m
     starts = next(i for i in report["items"] if i["key"] == "starts")
     assert starts["evidence"] == "not run (an earlier step failed)"
     assert list(report["timings"]["steps_s"]) == ["up"] and "stack" in report["timings"]["items_s"]
+
+
+def test_the_static_security_checks_start_before_up_and_count_when_up_fails(settings, monkeypatch):
+    """They need no app: they run while `up` mostly waits, off the busy smoke step."""
+    started = threading.Event()
+
+    def bandit():
+        started.set()
+        return "bandit over app/: no new findings"
+
+    def broken_up(_settings, **_options):
+        assert started.wait(20), "bandit had not started when up began"
+        raise StackUnhealthyError("app is unhealthy: /health/ready 503", hint="read its logs")
+    monkeypatch.setattr(validate_module, "_static_security", lambda root: {"security-code": bandit})
+    monkeypatch.setattr(up_module, "up", broken_up)
+    checklist = validate_module.validate(settings)
+    assert checklist.item("stack").result == "failed"
+    code = checklist.item("security-code")
+    assert (code.result, code.evidence) == ("passed", "bandit over app/: no new findings")
 
 
 def test_an_unwritable_results_folder_stops_before_anything_runs(settings, monkeypatch, tmp_path):
