@@ -4,8 +4,10 @@ the default gate with its variants (`--force`), and a cached verdict (no `--forc
 each side's calls in a row after a warm-up call, since the replica's state is part of the key).
 
 Both checkouts gate the same replica (its `.staging` folder linked into the temporary worktree, as
-deploys link theirs), so both find it warm; the cases alternate in every round (before first in odd
-rounds, after first in even ones) so that the machine's load moves both sides. Every figure has the
+deploys link theirs), and before a side's gate that follows the other side's, an untimed
+`staging.up` from it makes the replica its own again (compose resolves the replica's paths
+against the checkout), so every timed gate finds it warm; the cases alternate in every round (before first in odd rounds,
+after first in even ones) so that the machine's load moves both sides. Every figure has the
 1-minute load average before and after it. Writes bench/results/gate_speed.json and .md.
 
     STAGING_NAME=gf .venv/bin/python bench/gate_speed.py --before b272355 [--rounds 2] [--cached 5]
@@ -69,19 +71,33 @@ def before_checkout(commit: str, scratch: Path) -> Path:
     return tree
 
 
+def bring_up(root: Path, name: str) -> float:
+    """`invoke staging.up` from root (untimed in the figures): compose resolves the replica's
+    paths (env files, build contexts) against the checkout, so services the other checkout made
+    are recreated here first, and the timed gate after it finds the replica warm, as a
+    developer's does."""
+    started = time.perf_counter()
+    subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "invoke", "staging.up", "--name", name],
+                   cwd=root, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    return round(time.perf_counter() - started, 2)
+
+
 def run(before: Path, name: str, rounds: int, cached: int) -> list[dict]:
     sides = {"before": before, "after": ROOT}
-    runs = []
+    runs, last = [], None
     for number in range(1, rounds + 1):
         order = ["before", "after"] if number % 2 else ["after", "before"]
         for case, args in CASES.items():
             for side in order:
-                result = gate(sides[side], name, args)
+                warm_up_s = bring_up(sides[side], name) if side != last else 0.0
+                last = side
+                result = {**gate(sides[side], name, args), "warm_up_s": warm_up_s}
                 runs.append({"round": number, "case": case, "side": side, **result})
                 print(f"round {number} {case:8} {side:6} {result['seconds']:7.1f} s exit "
                       f"{result['exit_code']} load {result['load_avg_1m']}", flush=True)
     for side in ("before", "after"):  # one side's calls in a row: the other side's last run left
-        warm = gate(sides[side], name, [])  # the replica's state its own, which is in the cache key
+        bring_up(sides[side], name)  # the replica's state its own, which is in the cache key
+        warm = gate(sides[side], name, [])
         print(f"cached   {side:6} warm-up {warm['seconds']:7.1f} s (cached: {warm['cached']})", flush=True)
         for number in range(1, cached + 1):
             result = gate(sides[side], name, [])
@@ -114,7 +130,8 @@ def markdown(summary: dict) -> str:
     lines = [f"# gate_speed: the warm gate before ({summary['before']}) vs after ({summary['after']}), "
              f"side by side ({summary['measured_at']}, {summary['machine']})", "",
              f"Replica `{summary['replica']}`; the machine shared with other work. Before and after "
-             "alternate in every round (the cached calls: each side's in a row, after a warm-up call); "
+             "alternate in every round, each timed gate after an untimed `staging.up` from its own "
+             "checkout when the other side ran last (the cached calls: each side's in a row, after a warm-up call); "
              "ratios are after/before within one round.", "",
              "| case | target | before median (min–max) | after median (min–max) | after/before by round "
              "| green before / after | load 1m min–max |", "|---|---|---|---|---|---|---|"]

@@ -124,3 +124,14 @@ def test_the_check_sees_an_upward_import_made_lazily(tmp_path):
     (package / "engine" / "compose.py").write_text("X = 1\n")
     (package / "stack" / "plan.py").write_text("def late():\n    from ..engine.compose import X\n")
     assert upward_imports(import_graph(package)) == ["replica.stack.plan -> replica.engine.compose"]
+
+
+def test_a_gate_without_k6_shards_does_not_import_numpy():
+    """The cached verdict and every gate import replica.commands.gate: numpy (~0.13 s) is only
+    for merging k6 shards' samples."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, replica.commands.gate; "
+                           "print('numpy' in sys.modules)"], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -7,6 +7,7 @@ from invoke.exceptions import Exit
 
 from replica.core.exit_status import ExitStatus
 from replica.gate import performance
+from replica.gate import shards as shards_module
 from replica.commands import validate as validate_module
 from replica.gate.checklist import ItemFailed
 from replica.gate.k6_runner import K6Result, Outcome
@@ -73,7 +74,7 @@ def test_a_sharded_suite_is_judged_on_the_merged_summary(monkeypatch, tmp_path, 
         ran.append((suite, count))
         return K6Result(suite, 99, Outcome.THRESHOLDS_FAILED, "crossed", 1.0, run_dir,
                         summary("thresholds_failed"), ["http_req_failed: rate<0.01"])
-    monkeypatch.setattr(performance.shards_module, "run_sharded", sharded)
+    monkeypatch.setattr(shards_module, "run_sharded", sharded)
     monkeypatch.setattr(performance.k6_runner, "run_suite", lambda *a, **k: pytest.fail("one process"))
     local = performance.Target("http://127.0.0.1:5000", local=True, strict_slo=False, config="default")
     with pytest.raises(ItemFailed, match="rate<0.01"):  # a functional threshold: red even locally
