@@ -72,13 +72,16 @@ def before_checkout(commit: str, scratch: Path) -> Path:
 
 
 def bring_up(root: Path, name: str) -> float:
-    """`invoke staging.up` from root (untimed in the figures): compose resolves the replica's
+    """`invoke staging.up` from root with staging's declared profiles (untimed in the figures): compose resolves the replica's
     paths (env files, build contexts) against the checkout, so services the other checkout made
     are recreated here first, and the timed gate after it finds the replica warm, as a
     developer's does."""
-    started = time.perf_counter()
-    subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "invoke", "staging.up", "--name", name],
-                   cwd=root, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    from replica.stack.variants import primary_profiles
+
+    profiles = [arg for profile in primary_profiles(ROOT) for arg in ("--profile", profile)]
+    started = time.perf_counter()  # with the profiles the gate will bring it up with
+    subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "invoke", "staging.up", "--name", name,
+                    *profiles], cwd=root, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     return round(time.perf_counter() - started, 2)
 
 
