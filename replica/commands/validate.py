@@ -169,7 +169,7 @@ def run_checks(run: Run, full: bool = False, rebaseline: bool = False) -> None:
     workers = 3 + len(run.variants) + k6_beside
     with run.timings.step("smoke"), ThreadPoolExecutor(max_workers=workers) as pool:
         asides = [run.static or pool.submit(_aside, _static_security(run.settings.root))]
-        asides += [pool.submit(_aside, _migration_tests(run))] if run.round_trip else []
+        asides += [pool.submit(_aside, {"migration-tests": run.round_trip})] if run.round_trip else []
         k6 = pool.submit(_aside, {"performance": lambda: performance.k6_verdict(
             target, "smoke", run.run_dir, rebaseline, _expectations(run).k6_env())}) if k6_beside else None
         checks = {started.variant.name: pool.submit(_variant_smoke, run, started)
@@ -230,11 +230,6 @@ def _record_asides(checklist: Checklist, asides: list[Future]) -> None:
         for key, (result, evidence, seconds) in aside.result().items():
             checklist.item(key)
             checklist.record(key, result, evidence, seconds)
-
-
-def _migration_tests(run: Run) -> dict:
-    """The migration round trip, on a gate that migrated the replica's data itself."""
-    return {"migration-tests": run.round_trip} if run.round_trip else {}
 
 
 def _aside(checks: dict) -> dict[str, tuple[str, str, float]]:

@@ -44,12 +44,6 @@ class Api:
         assert response.status_code == 200, f"login as {login}: {response.status_code} {response.text[:300]}"
         self.user = {"username": login, "password": password}
 
-    def busy_a_worker(self, session: requests.Session | None = None) -> None:
-        """Make one worker hash a password for a moment (a wrong-password login: a 401, no state);
-        session: over that keep-alive connection, so on the worker that accepted it."""
-        (session or requests).post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,
-                                   json={"login": self.user["username"], "password": "not-the-password"})
-
     @contextmanager
     def holding_worker(self, pid: int):
         """Keep gunicorn worker `pid` busy while the block runs, so the other one accepts.
@@ -64,9 +58,10 @@ class Api:
             return
         done = threading.Event()
 
-        def hash_until_done():
+        def hash_until_done():  # wrong-password logins: a 401 each, no state
             while not done.is_set():
-                self.busy_a_worker(session)
+                session.post(f"{self.base_url}/api/auth/login", timeout=TIMEOUT_S,
+                             json={"login": self.user["username"], "password": "not-the-password"})
 
         holder = threading.Thread(target=hash_until_done, daemon=True)
         holder.start()
