@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from psycopg import sql
 
-from . import databases as dbs, spare
+from . import databases as dbs, sequences, spare
 from ..errors import DataError, NoFixturesError
 from .fixtures import COLUMNS, FixtureSet
 from .load import analyze, load
@@ -135,9 +135,10 @@ def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> Res
     fresh = f"{live}_resetting"
     with dbs.admin(url) as conn:
         template = template_of(conn, live, "to reset to")
-        retired = spare.take(conn, live, template) if background else None
-        if retired is None:
-            retired = replace_from(conn, template, fresh, live, strategy, keep_retired=background)
+        with sequences.continued(conn, url):
+            retired = spare.take(conn, live, template) if background else None
+            if retired is None:
+                replace_from(conn, template, fresh, live, strategy, keep_retired=background)
     seconds = time.perf_counter() - started
     if background:
         spare.prepare_in_background(url)

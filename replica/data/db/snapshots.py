@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from . import databases as dbs
+from . import databases as dbs, sequences
 from ..errors import SnapshotError
 from .reset import replace_from
 
@@ -73,7 +73,8 @@ def restore(url: str, name: str) -> float:
             known = ", ".join(s.name for s in listing(url)) or "none yet"
             raise SnapshotError(f"there is no snapshot named {name!r} (known: {known})",
                                 hint="list them with `invoke staging.db.snapshots`")
-        replace_from(conn, source, f"{live}_restoring", live, "FILE_COPY")
+        with sequences.continued(conn, url):
+            replace_from(conn, source, f"{live}_restoring", live, "FILE_COPY")
     return time.perf_counter() - started
 
 

@@ -116,6 +116,18 @@ def test_snapshot_restore_and_list(seeded):
     snapshots.take(seeded, "before-change", replace=True)
 
 
+def test_ids_continue_across_a_snapshot_restore(seeded):
+    snapshots.take(seeded, "ids")
+    with psycopg.connect(seeded) as conn:
+        used = conn.execute("INSERT INTO users (email, username, password_hash) VALUES "
+                            "('u@example.com', 'used_id', 'x') RETURNING id").fetchone()[0]
+    snapshots.restore(seeded, "ids")
+    with psycopg.connect(seeded) as conn:
+        assert conn.execute("SELECT count(*) FROM users WHERE id = %s", [used]).fetchone()[0] == 0
+        assert conn.execute("INSERT INTO users (email, username, password_hash) VALUES "
+                            "('v@example.com', 'next_id', 'x') RETURNING id").fetchone()[0] > used
+
+
 def test_restoring_an_unknown_snapshot_names_the_known_ones(seeded):
     snapshots.take(seeded, "known")
     with pytest.raises(SnapshotError, match=r"no snapshot named 'nope' \(known: known\)"):

@@ -42,6 +42,25 @@ def test_reset_gives_back_exact_row_counts_and_content_hash(live_url, fixture_se
     assert result.database == dbs.database_of(live_url)
 
 
+def _register(url: str, name: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("INSERT INTO users (email, username, password_hash) VALUES "
+                            "(%s, %s, 'x') RETURNING id", [f"{name}@example.com", name]).fetchone()[0]
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["cloned-now", "spare-swapped"])
+def test_ids_continue_across_a_reset_as_on_staging(live_url, fixture_set, background):
+    # a gate registered smoke user N, the next gate's reset brought the template's sequences
+    # back, its new user got id N again, and the app's per-worker user cache answered /me with
+    # the previous gate's user: staging never reuses an id, so a reset must not either
+    reset.seed(live_url, fixture_set)
+    first = _register(live_url, "before_reset")
+    reset.reset(live_url, background=background)
+    assert _register(live_url, "after_reset") == first + 1
+    reset.reset(live_url, background=background)  # and again, past ids the fixtures never had
+    assert _register(live_url, "after_second_reset") == first + 2
+
+
 def test_reset_disconnects_open_sessions_and_new_ones_work(live_url, fixture_set):
     reset.seed(live_url, fixture_set)
     held = psycopg.connect(live_url, autocommit=True)  # like the app's pool holding connections
