@@ -82,14 +82,18 @@ def put_source(stack, services: dict[str, str], files: dict[str, str]) -> dict[s
     before = {service: worker_pids(url) for service, url in services.items()}
     containers = {service: Compose(stack.settings).run("ps", "-q", service).stdout.strip()
                   for service in services}
-    for relative, text in files.items():
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-            handle.write(text)
-        os.chmod(handle.name, 0o644)
+    # one `docker cp` of a tree per container: every file lands at once. Copied one by one, the
+    # first file reloaded the workers and a later one could land while they were importing the
+    # app, after which their reloader never saw it (pooler-only went unseeded: a bench defect)
+    with tempfile.TemporaryDirectory(prefix="seed-src-") as tree:
+        os.chmod(tree, 0o755)
+        for relative, text in files.items():
+            path = Path(tree, relative)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            path.write_text(text)
+            path.chmod(0o644)
         for container in containers.values():
-            subprocess.run(["docker", "cp", handle.name, f"{container}:{APP_DIR}/{relative}"],
-                           check=True)
-        os.unlink(handle.name)
+            subprocess.run(["docker", "cp", f"{tree}/.", f"{container}:{APP_DIR}"], check=True)
     reloaded = {service: False for service in services}
     deadline = time.monotonic() + RELOAD_WAIT_S
     while time.monotonic() < deadline and not all(reloaded.values()):
