@@ -81,8 +81,8 @@ def markdown(summary: dict) -> str:
              f"({summary['measured_at']}, {summary['machine']}, commit {summary['commit']})", "",
              f"Replica `{summary['replica']}` (up before with profiles "
              f"{', '.join(summary['profiles_before']) or 'none'}; brought back after, exit "
-             f"{summary['restored_exit']}). Each profile: {summary['runs_per_profile']} gates in a "
-             "row, the first bringing the replica up with exactly that profile, the next warm. "
+             f"{summary['restored_exit']}). Each profile: {summary['runs_per_profile']} gate(s) in a "
+             "row, the first bringing the replica up with exactly that profile, any next one warm. "
              "Target: every gate green.", "",
              "| profile | green / runs | first s | warm s | load 1m before → after | failed items |",
              "|---|---|---|---|---|---|"]
