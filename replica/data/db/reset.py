@@ -136,8 +136,7 @@ def reset(url: str, strategy: str = "FILE_COPY", background: bool = True) -> Res
     with dbs.admin(url) as conn:
         template = template_of(conn, live, "to reset to")
         with sequences.continued(conn, url):
-            retired = spare.take(conn, live, template) if background else None
-            if retired is None:
+            if not (background and spare.take(conn, live, template)):
                 replace_from(conn, template, fresh, live, strategy, keep_retired=background)
     seconds = time.perf_counter() - started
     if background:

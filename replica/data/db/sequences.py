@@ -14,11 +14,10 @@ from . import databases as dbs
 
 READ = "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences " \
        "WHERE last_value IS NOT NULL"
-ADVANCE = ("SELECT setval(s.name::regclass, greatest(s.high, q.last_value)) "
-           "FROM unnest(%s::text[], %s::bigint[]) AS s(name, high) "
-           "JOIN (SELECT format('%%I.%%I', schemaname, sequencename) AS name, "
-           "coalesce(last_value, 0) AS last_value FROM pg_sequences) q USING (name) "
-           "WHERE s.high > q.last_value")
+ADVANCE = ("SELECT setval(s.name::regclass, s.high) "
+           "FROM unnest(%s::text[], %s::bigint[]) AS s(name, high) JOIN pg_sequences q "
+           "ON format('%%I.%%I', q.schemaname, q.sequencename) = s.name "
+           "WHERE s.high > coalesce(q.last_value, 0)")
 
 
 def high_water(url: str) -> dict[str, int]:
